@@ -1,0 +1,84 @@
+"""Every setting, its default and its TWOFOLD_* variable, in one place."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="TWOFOLD_", extra="ignore")
+
+    # Storage
+    data_dir: Path = Field(Path("twofold-data"), description="Data directory: SQLite file, master key")
+    database_url: str | None = Field(None, description="sqlite:///PATH or postgresql://…; default SQLite in data_dir")
+    master_key_file: Path | None = Field(None, description="Sealing keyring; default <data_dir>/master.key")
+
+    # Identity of this server
+    issuer: str | None = Field(None, description="Public base URL; default http://HOST:PORT/ from `serve`")
+    otp_issuer: str = Field("twofold", description="Issuer shown in authenticator apps")
+
+    # Bootstrap
+    bootstrap_api_token: str | None = Field(None, description="Admin API token created if none exists")
+
+    # MFA policy and verification
+    mfa_policy: Literal["always", "if-enrolled", "never"] = "always"
+    totp_window: int = Field(1, ge=0, le=3, description="Accepted steps either side of now (RFC 6238 §5.2)")
+    mfa_max_failures: int = Field(10, ge=1, le=100, description="Consecutive OTP/recovery failures before lockout")
+    mfa_lockout_seconds: int = Field(300, ge=1)
+    password_max_failures: int = Field(10, ge=1, le=100)
+    password_lockout_seconds: int = Field(900, ge=1)
+
+    # Lifetimes (seconds)
+    mfa_token_ttl: int = 600
+    access_token_ttl: int = 86400
+    mfa_api_token_ttl: int = 600
+    id_token_ttl: int = 36000
+    refresh_token_ttl: int = 30 * 86400
+
+    # Password hashing: argon2id at OWASP's recommended minimum (m=19 MiB, t=2, p=1)
+    argon2_memory_kib: int = 19456
+    argon2_time_cost: int = 2
+    argon2_parallelism: int = 1
+
+    # HTTP
+    max_body_bytes: int = 64 * 1024
+    log_level: str = "info"
+
+    @field_validator("issuer")
+    @classmethod
+    def _issuer_is_url(cls, v: str | None) -> str | None:
+        if v is not None and not (v.startswith("http://") or v.startswith("https://")):
+            raise ValueError("TWOFOLD_ISSUER must be an http(s) URL")
+        return v
+
+    @property
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{(self.data_dir / 'twofold.db').resolve()}"
+
+    @property
+    def resolved_master_key_file(self) -> Path:
+        return self.master_key_file or self.data_dir / "master.key"
+
+    @property
+    def resolved_issuer(self) -> str:
+        return self.issuer or "http://localhost:8000/"
+
+    @property
+    def base_url(self) -> str:
+        """Issuer with exactly one trailing slash, for building URLs."""
+        return self.resolved_issuer.rstrip("/") + "/"
+
+    @property
+    def mfa_audience(self) -> str:
+        return self.base_url + "mfa/"
+
+    @property
+    def userinfo_audience(self) -> str:
+        return self.base_url + "userinfo"
+
+
+def load_settings(**overrides) -> Settings:
+    return Settings(**overrides)

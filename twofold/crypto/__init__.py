@@ -1,0 +1,1 @@
+"""Sealing secrets, password hashing, signing keys and JWKS."""

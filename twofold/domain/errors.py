@@ -1,0 +1,133 @@
+"""Domain errors. Services raise these; each dialect maps them to its own wire error."""
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """Base class; `detail` is safe to show (never a secret)."""
+
+    def __init__(self, detail: str = "") -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+class InvalidRequest(DomainError):
+    """A parameter is missing, repeated, too long or of the wrong form."""
+
+
+class InvalidClient(DomainError):
+    """Unknown client or wrong client credentials."""
+
+
+class GrantNotAllowed(DomainError):
+    def __init__(self, grant_type: str) -> None:
+        super().__init__(grant_type)
+        self.grant_type = grant_type
+
+
+class UnsupportedGrantType(DomainError):
+    def __init__(self, grant_type: str) -> None:
+        super().__init__(grant_type)
+        self.grant_type = grant_type
+
+
+class InvalidCredentials(DomainError):
+    """Wrong username or password (or a user that cannot sign in): one answer for all."""
+
+
+class UnknownRealm(DomainError):
+    pass
+
+
+class AudienceRequired(DomainError):
+    pass
+
+
+class MfaRequired(DomainError):
+    def __init__(self, mfa_token: str, requirements: dict) -> None:
+        super().__init__("mfa required")
+        self.mfa_token = mfa_token
+        self.requirements = requirements
+
+
+class MalformedMfaToken(DomainError):
+    """Unknown mfa_token, or one issued to another client."""
+
+
+class MfaTokenExpired(DomainError):
+    """Expired or already used mfa_token."""
+
+
+class InvalidOtp(DomainError):
+    """Wrong, malformed or replayed one-time code."""
+
+    def __init__(self, detail: str = "", replayed: bool = False) -> None:
+        super().__init__(detail)
+        self.replayed = replayed
+
+
+class InvalidRecoveryCode(DomainError):
+    pass
+
+
+class TooManyAttempts(DomainError):
+    """The user is locked out of this kind of verification for a cooldown."""
+
+    def __init__(self, detail: str = "", retry_after: int = 0, kind: str = "mfa") -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after
+        self.kind = kind
+
+
+class AlreadyEnrolled(DomainError):
+    pass
+
+
+class NotEnrolled(DomainError):
+    """The user has no active factor to challenge (must enroll first)."""
+
+
+class UnsupportedChallengeType(DomainError):
+    pass
+
+
+class InvalidAuthenticator(DomainError):
+    pass
+
+
+class NotFound(DomainError):
+    pass
+
+
+class InvalidToken(DomainError):
+    """A bearer token is missing, malformed, expired or not for this resource."""
+
+
+class InsufficientScope(DomainError):
+    def __init__(self, scope: str) -> None:
+        super().__init__(scope)
+        self.scope = scope
+
+
+class InvalidRefreshToken(DomainError):
+    pass
+
+
+class UserGone(DomainError):
+    """A refresh token whose user no longer exists or is not active."""
+
+
+class Conflict(DomainError):
+    """A unique value (login, name) already exists."""
+
+    def __init__(self, field: str, detail: str = "") -> None:
+        super().__init__(detail or field)
+        self.field = field
+
+
+class ValidationFailed(DomainError):
+    """Input failed validation; `causes` are (field, message) pairs."""
+
+    def __init__(self, what: str, causes: list[tuple[str, str]]) -> None:
+        super().__init__(what)
+        self.what = what
+        self.causes = causes

@@ -1,0 +1,177 @@
+"""The schema. Times are integer milliseconds since the epoch (UTC) on every backend, so
+comparisons in SQL behave the same on SQLite and PostgreSQL."""
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger, Column, ForeignKey, Index, Integer, LargeBinary, MetaData, String, Table, Text,
+)
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+Ms = BigInteger  # epoch milliseconds
+
+org = Table(
+    "org", metadata,
+    Column("id", Integer, primary_key=True),  # always 1: the bootstrap marker
+    Column("name", String(200), nullable=False),
+    Column("master_key_ids", Text, nullable=False),  # keys that sealed data here; checked at start
+    Column("created_at", Ms, nullable=False),
+)
+
+realms = Table(
+    "realms", metadata,
+    Column("id", String(20), primary_key=True),
+    Column("name", String(128), nullable=False, unique=True),
+    Column("created_at", Ms, nullable=False),
+)
+
+users = Table(
+    "users", metadata,
+    Column("id", String(20), primary_key=True),
+    Column("realm_id", String(20), ForeignKey("realms.id"), nullable=False),
+    Column("login", String(320), nullable=False),
+    Column("login_key", String(320), nullable=False),  # case-folded login, unique per realm
+    Column("email", String(320), nullable=True),
+    Column("first_name", String(200), nullable=True),
+    Column("last_name", String(200), nullable=True),
+    Column("mobile_phone", String(100), nullable=True),
+    Column("profile_extra", Text, nullable=True),  # JSON of other profile attributes
+    Column("password_hash", Text, nullable=True),
+    Column("status", String(32), nullable=False),
+    Column("created_at", Ms, nullable=False),
+    Column("activated_at", Ms, nullable=True),
+    Column("status_changed_at", Ms, nullable=True),
+    Column("last_login_at", Ms, nullable=True),
+    Column("last_updated_at", Ms, nullable=False),
+    Column("password_changed_at", Ms, nullable=True),
+    # One counter for every path that checks a second factor (R30): reserved atomically
+    # before a code is evaluated (R31), reset by a success (R32).
+    Column("mfa_failures", Integer, nullable=False, server_default="0"),
+    Column("mfa_last_attempt_at", Ms, nullable=True),
+    Index("uq_users_realm_login", "realm_id", "login_key", unique=True),
+)
+
+factors = Table(
+    "factors", metadata,
+    Column("id", String(20), primary_key=True),  # Okta-style id
+    Column("device_id", String(24), nullable=False, unique=True),  # Auth0 `dev_…`
+    Column("user_id", String(20), ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("type", String(32), nullable=False),  # registry key: totp, recovery_code, …
+    Column("provider", String(32), nullable=False),
+    Column("status", String(32), nullable=False),  # PENDING_ACTIVATION | ACTIVE
+    Column("secret_sealed", LargeBinary, nullable=True),  # AES-GCM (R7)
+    Column("secret_hash", LargeBinary, nullable=True),  # hashed look-up secret (R15)
+    Column("algorithm", String(16), nullable=True),
+    Column("digits", Integer, nullable=True),
+    Column("period", Integer, nullable=True),
+    Column("last_used_step", BigInteger, nullable=True),  # R2: compare-and-set, never read-check-write
+    Column("profile", Text, nullable=True),
+    Column("created_at", Ms, nullable=False),
+    Column("last_updated_at", Ms, nullable=False),
+    Column("activated_at", Ms, nullable=True),
+    Index("ix_factors_user", "user_id"),
+    Index(
+        "uq_factors_active_kind", "user_id", "type", "provider", unique=True,
+        sqlite_where=Column("status") == "ACTIVE", postgresql_where=Column("status") == "ACTIVE",
+    ),
+)
+
+clients = Table(
+    "clients", metadata,
+    Column("client_id", String(64), primary_key=True),
+    Column("secret_hash", LargeBinary, nullable=True),
+    Column("client_name", String(200), nullable=False),
+    Column("grant_types", Text, nullable=False),  # JSON list of grant-type URIs
+    Column("token_endpoint_auth_method", String(32), nullable=False),
+    Column("application_type", String(32), nullable=False),
+    Column("redirect_uris", Text, nullable=False),
+    Column("response_types", Text, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("created_at", Ms, nullable=False),
+)
+
+mfa_transactions = Table(
+    "mfa_transactions", metadata,
+    Column("id", String(32), primary_key=True),
+    Column("token_hash", LargeBinary(32), nullable=False, unique=True),
+    Column("client_id", String(64), ForeignKey("clients.client_id", ondelete="CASCADE"), nullable=False),
+    Column("user_id", String(20), ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("audience", Text, nullable=True),
+    Column("scope", Text, nullable=True),
+    Column("amr", String(64), nullable=False),
+    Column("auth_time", Ms, nullable=False),
+    Column("created_at", Ms, nullable=False),
+    Column("expires_at", Ms, nullable=False),
+    Column("consumed_at", Ms, nullable=True),
+    Index("ix_mfa_transactions_expires", "expires_at"),
+)
+
+refresh_tokens = Table(
+    "refresh_tokens", metadata,
+    Column("id", String(32), primary_key=True),
+    Column("token_hash", LargeBinary(32), nullable=False, unique=True),
+    Column("family_id", String(32), nullable=False),
+    Column("client_id", String(64), ForeignKey("clients.client_id", ondelete="CASCADE"), nullable=False),
+    Column("user_id", String(20), ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("audience", Text, nullable=True),
+    Column("scope", Text, nullable=False),
+    Column("amr", String(64), nullable=False),
+    Column("auth_time", Ms, nullable=False),
+    Column("created_at", Ms, nullable=False),
+    Column("expires_at", Ms, nullable=False),
+    Column("used_at", Ms, nullable=True),
+    Column("revoked_at", Ms, nullable=True),
+    Index("ix_refresh_tokens_family", "family_id"),
+)
+
+api_tokens = Table(
+    "api_tokens", metadata,
+    Column("id", String(20), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("token_hash", LargeBinary(32), nullable=False, unique=True),
+    Column("created_at", Ms, nullable=False),
+    Column("revoked_at", Ms, nullable=True),
+)
+
+signing_keys = Table(
+    "signing_keys", metadata,
+    Column("kid", String(64), primary_key=True),
+    Column("alg", String(16), nullable=False),
+    Column("private_sealed", LargeBinary, nullable=False),
+    Column("public_jwk", Text, nullable=False),
+    Column("status", String(16), nullable=False),  # active | retired
+    Column("created_at", Ms, nullable=False),
+)
+
+# Password failures are counted per login name, not per user row, so an unknown login
+# locks exactly like a known one and the lockout tells nothing (R34, R42).
+password_throttle = Table(
+    "password_throttle", metadata,
+    Column("key", String(400), primary_key=True),
+    Column("failures", Integer, nullable=False),
+    Column("last_attempt_at", Ms, nullable=False),
+)
+
+audit_events = Table(
+    "audit_events", metadata,
+    Column("id", String(32), primary_key=True),
+    Column("at", Ms, nullable=False),
+    Column("event_type", String(64), nullable=False),
+    Column("outcome", String(16), nullable=False),  # SUCCESS | FAILURE | DENY
+    Column("reason", String(64), nullable=True),
+    Column("user_id", String(20), nullable=True),
+    Column("client_id", String(64), nullable=True),
+    Column("factor_id", String(20), nullable=True),
+    Column("ip", String(64), nullable=True),
+    Column("user_agent", String(300), nullable=True),
+    Column("detail", Text, nullable=True),  # JSON; never a secret (R68)
+    Index("ix_audit_events_at", "at"),
+    Index("ix_audit_events_user", "user_id"),
+)
