@@ -1,0 +1,54 @@
+"""Builds the ASGI app: mounts the dialects, error handlers and the lifespan."""
+from __future__ import annotations
+
+import logging
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import Request
+
+from .config import Settings
+from .dialects import auth0, oidc, okta
+from .dialects.http import json_response
+from .domain.clock import Clock
+from .services.bootstrap import build_runtime
+
+log = logging.getLogger("twofold")
+
+
+def create_app(settings: Settings | None = None, clock: Clock | None = None) -> FastAPI:
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        runtime, _ = await build_runtime(settings, clock)
+        app.state.runtime = runtime
+        try:
+            yield
+        finally:
+            await runtime.db.dispose()
+
+    app = FastAPI(title="twofold", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
+    app.include_router(auth0.router)
+    app.include_router(okta.router)
+    app.include_router(oidc.router)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException):
+        code = {404: "not_found", 405: "invalid_request"}.get(exc.status_code, "invalid_request")
+        return json_response({"error": code, "error_description": str(exc.detail)}, status=exc.status_code,
+                             headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError):
+        return json_response({"error": "invalid_request", "error_description": "Malformed request."}, status=400)
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception):
+        # Never a stack trace on the wire; the log gets the type, not request data.
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return json_response({"error": "server_error", "error_description": "Internal error."}, status=500)
+
+    return app

@@ -1,0 +1,72 @@
+"""The Auth0 dialect's error catalogue: every domain error, once, as Auth0 spells it
+(reference A.1; statuses follow Auth0's oauth2orize mapping where the docs are silent)."""
+from __future__ import annotations
+
+from starlette.responses import Response
+
+from ...domain import errors as e
+from ..http import json_response
+
+Entry = tuple[int, str, str]
+
+CATALOGUE: dict[type, Entry] = {
+    e.InvalidRequest: (400, "invalid_request", "{detail}"),
+    e.ValidationFailed: (400, "invalid_request", "{detail}"),
+    e.InvalidClient: (401, "access_denied", "Unauthorized"),
+    e.UnsupportedGrantType: (400, "unsupported_grant_type", "Unsupported grant type: {detail}"),
+    e.GrantNotAllowed: (403, "unauthorized_client", "Grant type '{detail}' not allowed for the client."),
+    e.InvalidCredentials: (403, "invalid_grant", "Wrong email or password."),
+    e.UnknownRealm: (400, "invalid_request", "Unknown realm: {detail}"),
+    e.AudienceRequired: (403, "access_denied",
+                         "No audience parameter was provided, and no default audience has been configured"),
+    e.MalformedMfaToken: (403, "invalid_grant", "Malformed mfa_token"),
+    e.MfaTokenExpired: (403, "expired_token", "mfa_token is expired"),
+    e.InvalidOtp: (403, "invalid_grant", "Invalid otp_code."),
+    e.InvalidRecoveryCode: (403, "invalid_grant", "Invalid recovery_code."),
+    e.AlreadyEnrolled: (403, "access_denied", "User is already enrolled"),
+    e.NotEnrolled: (401, "unsupported_challenge_type",
+                    "User is not enrolled. You can use /mfa/associate endpoint to enroll the first authenticator."),
+    e.UnsupportedChallengeType: (400, "unsupported_challenge_type",
+                                 "The user does not support the requested challenge_type. Supported types: {detail}."),
+    e.InvalidAuthenticator: (400, "invalid_authenticator", "{detail}"),
+    e.NotFound: (404, "invalid_authenticator", "Authenticator not found"),
+    e.InvalidToken: (401, "invalid_token", "Invalid token"),
+    e.InsufficientScope: (403, "insufficient_scope", "Insufficient scope, expected any of: {detail}"),
+    e.InvalidRefreshToken: (403, "invalid_grant", "Unknown or invalid refresh token."),
+    e.UserGone: (403, "invalid_grant", "The refresh_token was generated for a user who doesn't exist anymore."),
+    e.Conflict: (409, "conflict", "{detail}"),
+}
+
+TOO_MANY = {
+    "mfa": "Too many failed codes. Wait for some minutes before retrying.",
+    "password": "Your account has been blocked after multiple consecutive login attempts.",
+}
+
+
+def auth0_error(exc: e.DomainError, *, basic_auth_used: bool = False) -> Response:
+    if isinstance(exc, e.MfaRequired):
+        return json_response(
+            {"error": "mfa_required", "error_description": "Multifactor authentication required",
+             "mfa_token": exc.mfa_token, "mfa_requirements": exc.requirements},
+            status=403,
+        )
+    if isinstance(exc, e.TooManyAttempts):
+        return json_response(
+            {"error": "too_many_attempts", "error_description": TOO_MANY[exc.kind]},
+            status=429, headers={"Retry-After": str(exc.retry_after)} if exc.retry_after else None,
+        )
+    for cls in type(exc).__mro__:
+        if cls in CATALOGUE:
+            status, code, text = CATALOGUE[cls]
+            break
+    else:  # pragma: no cover - every domain error is catalogued
+        status, code, text = 400, "invalid_request", "{detail}"
+    headers = {}
+    if isinstance(exc, e.InvalidClient) and basic_auth_used:
+        headers["WWW-Authenticate"] = 'Basic realm="twofold"'  # RFC 6749 §5.2 (R49)
+    if isinstance(exc, e.InvalidToken):
+        headers["WWW-Authenticate"] = 'Bearer error="invalid_token"'
+    if isinstance(exc, e.InsufficientScope):
+        headers["WWW-Authenticate"] = f'Bearer error="insufficient_scope", scope="{exc.scope}"'
+    return json_response({"error": code, "error_description": text.format(detail=exc.detail)},
+                         status=status, headers=headers)

@@ -1,0 +1,119 @@
+"""HTTP routes of the Auth0 dialect: parse, authenticate the caller, call a service, shape
+the answer. No policy is decided here."""
+from __future__ import annotations
+
+from fastapi import APIRouter
+from starlette.requests import Request
+from starlette.responses import Response
+
+from ...domain.errors import DomainError, InvalidRequest, UnsupportedGrantType
+from ...services import clients, enroll, mfa_login, tokens
+from ..http import BodyTooLarge, bearer_token, json_response, meta, read_json_object, read_params, runtime
+from .client_auth import authenticate_client
+from .errors import auth0_error
+from .grants import GRANTS
+
+router = APIRouter()
+
+
+def _too_large() -> Response:
+    return json_response({"error": "invalid_request", "error_description": "Request body too large."}, status=413)
+
+
+@router.post("/oauth/token")
+async def token(request: Request) -> Response:
+    basic_used = False
+    try:
+        params = await read_params(request)
+        grant_type = params.get("grant_type")
+        if not grant_type:
+            raise InvalidRequest("Missing required parameter: grant_type")
+        client, basic_used = await authenticate_client(request, params)
+        grant = GRANTS.get(grant_type)
+        if grant is None:
+            raise UnsupportedGrantType(grant_type[:200])
+        clients.authorize_grant(client, grant_type)
+        for name in grant.REQUIRED:
+            if name not in params:
+                raise InvalidRequest(f"Missing required parameter: {name}")
+        body = await grant.handle(runtime(request), client, params, meta(request))
+        return json_response(body)
+    except BodyTooLarge:
+        return _too_large()
+    except DomainError as exc:
+        return auth0_error(exc, basic_auth_used=basic_used)
+
+
+@router.post("/oauth/revoke")
+async def revoke(request: Request) -> Response:
+    basic_used = False
+    try:
+        params = await read_params(request)
+        client, basic_used = await authenticate_client(request, params)
+        if "token" not in params:
+            raise InvalidRequest("Missing required parameter: token")
+        await tokens.revoke(runtime(request), client, params["token"])
+        return Response(status_code=200, headers={"Cache-Control": "no-store", "Pragma": "no-cache"})
+    except BodyTooLarge:
+        return _too_large()
+    except DomainError as exc:
+        return auth0_error(exc, basic_auth_used=basic_used)
+
+
+@router.post("/mfa/associate")
+async def associate(request: Request) -> Response:
+    try:
+        body = await read_json_object(request)
+        enroll.validate_authenticator_types(body.get("authenticator_types"))
+        answer = await enroll.associate_otp(runtime(request), bearer_token(request), meta(request))
+        return json_response(answer)
+    except BodyTooLarge:
+        return _too_large()
+    except DomainError as exc:
+        return auth0_error(exc)
+
+
+@router.post("/mfa/challenge")
+async def challenge(request: Request) -> Response:
+    basic_used = False
+    try:
+        params = await read_params(request)
+        client, basic_used = await authenticate_client(request, params)
+        if "mfa_token" not in params:
+            raise InvalidRequest("Missing required parameter: mfa_token")
+        answer = await mfa_login.challenge(
+            runtime(request), client, params["mfa_token"], params.get("challenge_type"),
+            params.get("authenticator_id"), meta(request),
+        )
+        return json_response(answer)
+    except BodyTooLarge:
+        return _too_large()
+    except DomainError as exc:
+        return auth0_error(exc, basic_auth_used=basic_used)
+
+
+def _authenticator(view) -> dict:
+    return {
+        "id": view.auth0_id,
+        "authenticator_type": view.auth0_authenticator_type,
+        "active": view.status == "ACTIVE",
+        "type": view.auth0_type,  # SDKs filter by `type` (reference A.4)
+    }
+
+
+@router.get("/mfa/authenticators")
+async def list_authenticators(request: Request) -> Response:
+    try:
+        views = await enroll.list_for(runtime(request), bearer_token(request))
+        return json_response([_authenticator(v) for v in views])
+    except DomainError as exc:
+        return auth0_error(exc)
+
+
+@router.delete("/mfa/authenticators/{authenticator_id:path}")
+async def delete_authenticator(authenticator_id: str, request: Request) -> Response:
+    try:
+        await enroll.remove(runtime(request), bearer_token(request), authenticator_id, meta(request))
+        return Response(status_code=204)
+    except DomainError as exc:
+        return auth0_error(exc)

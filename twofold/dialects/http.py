@@ -1,0 +1,123 @@
+"""Plumbing every dialect shares: reading bodies safely, client credentials, JSON answers."""
+from __future__ import annotations
+
+import base64
+import binascii
+from urllib.parse import parse_qsl, unquote
+
+import orjson
+from starlette.requests import Request
+from starlette.responses import Response
+
+from ..domain.errors import InvalidRequest
+from ..services.runtime import RequestMeta, Runtime
+
+# RFC 6749 §5.1: responses carrying tokens, credentials or secrets are never cached (R51).
+NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+MAX_PARAM = 4096  # R56: no megabyte scopes
+
+
+def runtime(request: Request) -> Runtime:
+    return request.app.state.runtime
+
+
+def json_response(body, status: int = 200, headers: dict | None = None, no_store: bool = True) -> Response:
+    h = dict(NO_STORE) if no_store else {}
+    if headers:
+        h.update(headers)
+    return Response(orjson.dumps(body), status_code=status, headers=h, media_type="application/json")
+
+
+def meta(request: Request) -> RequestMeta:
+    return RequestMeta(
+        ip=request.client.host if request.client else None,
+        user_agent=request.headers.get("user-agent"),
+    )
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+async def read_body(request: Request) -> bytes:
+    limit = runtime(request).settings.max_body_bytes
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise BodyTooLarge()
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise BodyTooLarge()
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _is_json(request: Request) -> bool:
+    return request.headers.get("content-type", "").split(";")[0].strip().lower() == "application/json"
+
+
+async def read_json_object(request: Request) -> dict:
+    body = await read_body(request)
+    try:
+        data = orjson.loads(body) if body else {}
+    except orjson.JSONDecodeError as exc:
+        raise InvalidRequest("The request body is not valid JSON.") from exc
+    if not isinstance(data, dict):
+        raise InvalidRequest("The request body must be a JSON object.")
+    return data
+
+
+async def read_params(request: Request) -> dict[str, str]:
+    """OAuth parameters from a form or a JSON body. JSON null and empty values count as
+    absent; a repeated parameter is refused (RFC 6749 §3.2, R52)."""
+    if _is_json(request):
+        data = await read_json_object(request)
+        out: dict[str, str] = {}
+        for k, v in data.items():
+            if v is None:
+                continue
+            if isinstance(v, bool) or not isinstance(v, (str, int, float)):
+                raise InvalidRequest(f"Parameter {k} must be a string.")
+            if str(v) != "":
+                out[k] = str(v)
+    else:
+        body = await read_body(request)
+        try:
+            pairs = parse_qsl(body.decode("utf-8"), keep_blank_values=True, strict_parsing=False)
+        except UnicodeDecodeError as exc:
+            raise InvalidRequest("The request body is not UTF-8.") from exc
+        out = {}
+        for k, v in pairs:
+            if k in out:
+                raise InvalidRequest(f"Parameter {k} was repeated.")
+            if v != "":
+                out[k] = v
+    for k, v in out.items():
+        if len(v) > MAX_PARAM:
+            raise InvalidRequest(f"Parameter {k} is too long.")
+    return out
+
+
+def basic_credentials(request: Request) -> tuple[str, str] | None:
+    """RFC 6749 §2.3.1: client_id and secret, form-urlencoded, then Base64 in HTTP Basic."""
+    header = request.headers.get("authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() != "basic" or not value:
+        return None
+    try:
+        decoded = base64.b64decode(value.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError) as exc:
+        raise InvalidRequest("Malformed HTTP Basic credentials.") from exc
+    cid, sep, secret = decoded.partition(":")
+    if not sep:
+        raise InvalidRequest("Malformed HTTP Basic credentials.")
+    return unquote(cid), unquote(secret)
+
+
+def bearer_token(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() != "bearer" or not value.strip():
+        return None
+    return value.strip()

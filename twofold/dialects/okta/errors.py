@@ -1,0 +1,37 @@
+"""The Okta dialect's error catalogue (reference B.0)."""
+from __future__ import annotations
+
+import secrets
+
+from starlette.responses import Response
+
+from ...domain import errors as e
+from ..http import json_response
+
+
+def okta_error(code: str, status: int, summary: str, causes: list[str] | None = None,
+               headers: dict | None = None) -> Response:
+    body = {
+        "errorCode": code,
+        "errorSummary": summary,
+        "errorLink": code,
+        "errorId": "oae" + secrets.token_urlsafe(16)[:22],
+        "errorCauses": [{"errorSummary": c} for c in (causes or [])],
+    }
+    return json_response(body, status=status, headers=headers)
+
+
+def from_domain(exc: e.DomainError) -> Response:
+    if isinstance(exc, e.InvalidToken):
+        return okta_error("E0000011", 401, "Invalid token provided")
+    if isinstance(exc, e.ValidationFailed):
+        return okta_error("E0000001", 400, f"Api validation failed: {exc.what}", [m for _, m in exc.causes])
+    if isinstance(exc, e.Conflict):
+        return okta_error("E0000001", 400, f"Api validation failed: {exc.field}", [exc.detail])
+    if isinstance(exc, e.InvalidRequest):
+        return okta_error("E0000003", 400, "The request body was not well-formed.", [exc.detail] if exc.detail else [])
+    if isinstance(exc, e.NotFound):
+        return okta_error("E0000007", 404, f"Not found: Resource not found: {exc.detail}")
+    if isinstance(exc, e.UnknownRealm):
+        return okta_error("E0000001", 400, "Api validation failed: realm", [f"Unknown realm: {exc.detail}"])
+    return okta_error("E0000009", 500, "Internal Server Error")  # pragma: no cover

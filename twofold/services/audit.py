@@ -1,0 +1,37 @@
+"""Audit events: who did what with which outcome. Never a secret (R68)."""
+from __future__ import annotations
+
+import json
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from ..store import audit as audit_store
+from .runtime import RequestMeta
+
+
+async def record(
+    conn: AsyncConnection,
+    at: int,
+    event_type: str,
+    outcome: str,
+    *,
+    meta: RequestMeta | None = None,
+    user_id: str | None = None,
+    client_id: str | None = None,
+    factor_id: str | None = None,
+    reason: str | None = None,
+    detail: dict | None = None,
+) -> None:
+    await audit_store.insert_event(
+        conn,
+        at=at,
+        event_type=event_type,
+        outcome=outcome,
+        reason=reason,
+        user_id=user_id,
+        client_id=client_id,
+        factor_id=factor_id,
+        ip=(meta.ip if meta else None),
+        user_agent=((meta.user_agent or "")[:300] if meta else None) or None,
+        detail=json.dumps(detail) if detail else None,
+    )

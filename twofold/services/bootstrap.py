@@ -1,0 +1,105 @@
+"""First start: migrate, then create the org, its signing key, the default realm and an admin
+API token. Safe when several processes start together (unique org row, migration lock)."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from sqlalchemy.exc import IntegrityError
+
+from ..config import Settings
+from ..crypto import signing
+from ..crypto.passwords import Passwords
+from ..crypto.sealing import Sealer, SealingError, load_or_create_keyring
+from ..domain import ids
+from ..domain.clock import Clock
+from ..store import org as org_store
+from ..store import tokens as token_store
+from ..store import users as user_store
+from ..store.db import Database, create_engine
+from ..store.migrate import upgrade_to_head
+from .runtime import Runtime
+
+DEFAULT_REALM = "Username-Password-Authentication"
+
+
+@dataclass
+class BootstrapReport:
+    created_org: bool = False
+    printed_api_token: str | None = None
+
+
+def signing_key_context(kid: str) -> str:
+    return f"signing-key:{kid}"
+
+
+async def ensure_ready(settings: Settings, db: Database, clock: Clock) -> tuple[Sealer, BootstrapReport]:
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    await upgrade_to_head(db.engine)
+    report = BootstrapReport()
+    async with db.transaction() as conn:
+        existing = await org_store.get_org(conn)
+    sealer = load_or_create_keyring(settings.resolved_master_key_file, create=existing is None)
+    if existing is not None:
+        missing = set(existing.master_key_ids.split(",")) - set(sealer.key_ids)
+        if missing:
+            raise SealingError(
+                f"the master key file lacks key(s) {sorted(missing)} that sealed this database's secrets"
+            )
+    else:
+        report.created_org = await _create_org(db, sealer, clock)
+    report.printed_api_token = await _ensure_api_token(settings, db, clock)
+    return sealer, report
+
+
+async def _create_org(db: Database, sealer: Sealer, clock: Clock) -> bool:
+    now = clock.now_ms()
+    kid = ids.random_base62(24)
+    pem = signing.generate_private_pem()
+    try:
+        async with db.transaction() as conn:
+            await org_store.insert_org(conn, name="twofold", master_key_ids=",".join(sealer.key_ids), created_at=now)
+            await org_store.insert_signing_key(
+                conn, kid=kid, alg=signing.ALGORITHM,
+                private_sealed=sealer.seal(pem, signing_key_context(kid)),
+                public_jwk=json.dumps(signing.public_jwk(kid, pem)), status="active", created_at=now,
+            )
+            await user_store.insert_realm(conn, id=ids.okta_id("con"), name=DEFAULT_REALM, created_at=now)
+        return True
+    except IntegrityError:
+        return False  # another process bootstrapped first
+
+
+async def _ensure_api_token(settings: Settings, db: Database, clock: Clock) -> str | None:
+    """Returns a newly generated token to print once, or None."""
+    async with db.transaction() as conn:
+        if await token_store.count_api_tokens(conn):
+            return None
+        value = settings.bootstrap_api_token or ids.api_token()
+        try:
+            await token_store.insert_api_token(
+                conn, id=ids.okta_id("00T"), name="bootstrap admin", token_hash=ids.token_hash(value),
+                created_at=clock.now_ms(),
+            )
+        except IntegrityError:
+            return None
+    return None if settings.bootstrap_api_token else value
+
+
+async def load_signer(db: Database, sealer: Sealer) -> signing.Signer:
+    async with db.transaction() as conn:
+        rows = await org_store.published_signing_keys(conn)
+    keys = [
+        signing.load_signing_key(r.kid, sealer.open(r.private_sealed, signing_key_context(r.kid)), json.loads(r.public_jwk))
+        for r in rows
+    ]
+    return signing.Signer(keys)
+
+
+async def build_runtime(settings: Settings, clock: Clock | None = None) -> tuple[Runtime, BootstrapReport]:
+    clock = clock or Clock()
+    db = Database(create_engine(settings.resolved_database_url))
+    sealer, report = await ensure_ready(settings, db, clock)
+    signer = await load_signer(db, sealer)
+    passwords = Passwords(settings.argon2_memory_kib, settings.argon2_time_cost, settings.argon2_parallelism)
+    return Runtime(settings=settings, db=db, sealer=sealer, signer=signer, passwords=passwords, clock=clock), report

@@ -1,0 +1,99 @@
+"""OAuth clients: registration (RFC 7591 shape), authentication and grant permission."""
+from __future__ import annotations
+
+import hmac
+import json
+from dataclasses import dataclass
+
+from ..domain import grants, ids
+from ..domain.errors import GrantNotAllowed, InvalidClient, ValidationFailed
+from ..store import clients as client_store
+from .runtime import Runtime
+
+AUTH_METHODS = ("client_secret_post", "client_secret_basic", "none")
+
+
+@dataclass(frozen=True)
+class Client:
+    client_id: str
+    client_name: str
+    grant_types: tuple[str, ...]
+    token_endpoint_auth_method: str
+    application_type: str
+    redirect_uris: tuple[str, ...]
+    response_types: tuple[str, ...]
+    created_at: int
+
+    @property
+    def confidential(self) -> bool:
+        return self.token_endpoint_auth_method != "none"
+
+
+def _client(row) -> Client:
+    return Client(
+        client_id=row.client_id, client_name=row.client_name,
+        grant_types=tuple(json.loads(row.grant_types)),
+        token_endpoint_auth_method=row.token_endpoint_auth_method,
+        application_type=row.application_type, redirect_uris=tuple(json.loads(row.redirect_uris)),
+        response_types=tuple(json.loads(row.response_types)), created_at=row.created_at,
+    )
+
+
+async def register(rt: Runtime, *, client_name: str, grant_types: list[str] | None,
+                   token_endpoint_auth_method: str | None, application_type: str | None = None,
+                   redirect_uris: list[str] | None = None, response_types: list[str] | None = None,
+                   ) -> tuple[Client, str | None]:
+    """Returns the client and its secret (shown once; only its hash is kept)."""
+    causes: list[tuple[str, str]] = []
+    if not isinstance(client_name, str) or not client_name.strip() or len(client_name) > 200:
+        causes.append(("client_name", "client_name is required (1 to 200 characters)"))
+    grant_list = list(grant_types) if grant_types is not None else [grants.AUTHORIZATION_CODE]
+    if not isinstance(grant_types, (list, type(None))) or not all(isinstance(g, str) for g in grant_list):
+        causes.append(("grant_types", "grant_types must be an array of strings"))
+        grant_list = []
+    unknown = [g for g in grant_list if g not in grants.KNOWN]
+    if unknown:
+        causes.append(("grant_types", f"Unsupported grant type(s): {', '.join(unknown)}"))
+    method = token_endpoint_auth_method or "client_secret_basic"
+    if method not in AUTH_METHODS:
+        causes.append(("token_endpoint_auth_method", f"token_endpoint_auth_method must be one of {', '.join(AUTH_METHODS)}"))
+    if method == "none" and grants.CLIENT_CREDENTIALS in grant_list:
+        causes.append(("grant_types", "client_credentials needs a confidential client (a client secret)"))
+    if causes:
+        raise ValidationFailed("client metadata", causes)
+    secret = ids.client_secret() if method != "none" else None
+    now = rt.now_ms()
+    values = dict(
+        client_id=ids.client_id(), secret_hash=ids.token_hash(secret) if secret else None,
+        client_name=client_name.strip(), grant_types=json.dumps(list(dict.fromkeys(grant_list))),
+        token_endpoint_auth_method=method, application_type=application_type or ("native" if method == "none" else "service"),
+        redirect_uris=json.dumps(redirect_uris or []), response_types=json.dumps(response_types or []),
+        status="ACTIVE", created_at=now,
+    )
+    async with rt.db.transaction() as conn:
+        await client_store.insert_client(conn, **values)
+        row = await client_store.by_id(conn, values["client_id"])
+    return _client(row), secret
+
+
+async def authenticate(rt: Runtime, client_id: str | None, client_secret: str | None) -> Client:
+    """RFC 6749 §2.3.1: confidential clients must prove their secret; public clients send only
+    their id. Unknown client and wrong secret give the same answer."""
+    if not client_id or len(client_id) > 64:
+        raise InvalidClient("unknown client")
+    async with rt.db.transaction() as conn:
+        row = await client_store.by_id(conn, client_id)
+    if row is None or row.status != "ACTIVE":
+        raise InvalidClient("unknown client")
+    if row.token_endpoint_auth_method != "none":
+        if client_secret is None or row.secret_hash is None or not hmac.compare_digest(
+            ids.token_hash(client_secret), row.secret_hash
+        ):
+            raise InvalidClient("bad client secret")
+    return _client(row)
+
+
+def authorize_grant(client: Client, grant_type: str) -> None:
+    """R43: only the grants the client lists."""
+    if grant_type not in client.grant_types:
+        raise GrantNotAllowed(grant_type)

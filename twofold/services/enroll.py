@@ -1,0 +1,92 @@
+"""Associating (enrolling) authenticators, listing and removing them."""
+from __future__ import annotations
+
+from .. import authenticators
+from ..authenticators.base import FactorView
+from ..domain import otp
+from ..domain.errors import AlreadyEnrolled, InsufficientScope, InvalidRequest, NotFound
+from ..store import factors as factor_store
+from ..store import users as user_store
+from . import audit
+from .mfa import Principal, factor_views, principal_from_bearer
+from .runtime import RequestMeta, Runtime
+from .tokens import require_scope
+
+OTP_PROVIDER = "GOOGLE"  # a generic authenticator app, as Okta names it
+
+
+def _has_active_primary(views: list[FactorView]) -> bool:
+    return any(v.primary and v.status == "ACTIVE" for v in views)
+
+
+async def associate_otp(rt: Runtime, bearer: str | None, meta: RequestMeta | None = None) -> dict:
+    """Auth0 /mfa/associate for OTP. With an mfa_token only while the user has no active
+    factor; otherwise an MFA-API access token with `enroll` is needed (R35, R36)."""
+    totp = authenticators.get("totp")
+    rc = authenticators.get("recovery_code")
+    async with rt.db.transaction() as conn:
+        principal = await principal_from_bearer(conn, rt, bearer)
+        views = await factor_views(conn, principal.user_id)
+        if principal.access is not None:
+            require_scope(principal.access, "enroll")
+        elif _has_active_primary(views):
+            raise AlreadyEnrolled()
+        if any(v.type == "totp" and v.provider == OTP_PROVIDER and v.status == "ACTIVE" for v in views):
+            raise AlreadyEnrolled()
+        user = await user_store.by_id(conn, principal.user_id)
+        if user is None or user.status != "ACTIVE":
+            raise NotFound("user")
+        now = rt.now_ms()
+        enrollment = totp.enroll(rt.sealer, user_id=user.id, provider=OTP_PROVIDER, now=now)
+        await factor_store.delete_pending(conn, user.id, "totp", OTP_PROVIDER)
+        await factor_store.insert_factor(conn, **enrollment.values)
+        body = {
+            "authenticator_type": "otp",
+            "secret": enrollment.shown_secret,
+            "barcode_uri": otp.key_uri(enrollment.shown_secret, user.login, rt.settings.otp_issuer),
+        }
+        # Recovery codes come with the first association only: while no code is active.
+        if not any(v.type == "recovery_code" and v.status == "ACTIVE" for v in views):
+            await factor_store.delete_pending(conn, user.id, "recovery_code", "OKTA")
+            code = rc.enroll(user_id=user.id, now=now)
+            await factor_store.insert_factor(conn, **code.values)
+            body["recovery_codes"] = [code.shown_secret]
+        await audit.record(conn, now, "factor.enroll", "SUCCESS", meta=meta, user_id=user.id,
+                           factor_id=enrollment.values["id"], detail={"type": "totp"})
+    return body
+
+
+def validate_authenticator_types(types) -> None:
+    if not isinstance(types, list) or not types or not all(isinstance(t, str) for t in types):
+        raise InvalidRequest("authenticator_types must be a non-empty array")
+    unsupported = [t for t in types if t != "otp"]
+    if unsupported:
+        raise InvalidRequest(f"Unsupported authenticator_types: {', '.join(unsupported)}. Supported: otp.")
+
+
+async def list_for(rt: Runtime, bearer: str | None) -> list[FactorView]:
+    async with rt.db.transaction() as conn:
+        principal = await principal_from_bearer(conn, rt, bearer)
+        if principal.access is not None:
+            require_scope(principal.access, "read:authenticators")
+        return await factor_views(conn, principal.user_id)
+
+
+async def remove(rt: Runtime, bearer: str | None, auth0_id: str, meta: RequestMeta | None = None) -> None:
+    """Needs `remove:authenticators`. Removing the last real factor also removes the recovery
+    code, which means nothing alone; the next association issues a fresh one."""
+    async with rt.db.transaction() as conn:
+        principal: Principal = await principal_from_bearer(conn, rt, bearer)
+        if principal.access is None:
+            raise InsufficientScope("remove:authenticators")
+        require_scope(principal.access, "remove:authenticators")
+        kind, _, device = auth0_id.partition("|")
+        row = await factor_store.by_device_id(conn, principal.user_id, device) if device else None
+        if row is None or authenticators.get(row.type).auth0_kind != kind:
+            raise NotFound("authenticator")
+        await factor_store.delete_factor(conn, row.id)
+        remaining = await factor_views(conn, principal.user_id)
+        if not any(v.primary and v.status == "ACTIVE" for v in remaining):
+            await factor_store.delete_of_type(conn, principal.user_id, "recovery_code")
+        await audit.record(conn, rt.now_ms(), "factor.delete", "SUCCESS", meta=meta,
+                           user_id=principal.user_id, factor_id=row.id, detail={"type": row.type})

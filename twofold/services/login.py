@@ -1,0 +1,64 @@
+"""Password sign-in (Auth0 `password`/`password-realm`, Okta `password`): check the password
+under its own throttle, then either finish or open an MFA transaction."""
+from __future__ import annotations
+
+from ..domain import policy
+from ..domain.errors import InvalidCredentials, MfaRequired, TooManyAttempts, UnknownRealm
+from ..store import throttle
+from ..store import users as user_store
+from . import audit
+from .bootstrap import DEFAULT_REALM
+from .clients import Client
+from .mfa import factor_views, start_transaction
+from .runtime import RequestMeta, Runtime
+from .tokens import Authentication, issue
+from .users import login_key
+
+MAX_USERNAME, MAX_PASSWORD = 320, 1024
+
+
+async def password_login(rt: Runtime, client: Client, *, username: str, password: str, realm: str | None,
+                         audience: str | None, scope: str | None, meta: RequestMeta | None = None) -> dict:
+    s = rt.settings
+    if len(username) > MAX_USERNAME or len(password) > MAX_PASSWORD:
+        raise InvalidCredentials()
+    async with rt.db.transaction() as conn:
+        realm_row = await user_store.realm_by_name(conn, realm or DEFAULT_REALM)
+        if realm_row is None:
+            raise UnknownRealm(realm or "")
+        key = f"{realm_row.id}:{login_key(username)}"
+        allowed = await throttle.reserve(conn, key, rt.now_ms(), s.password_max_failures, s.password_lockout_seconds * 1000)
+        user = await user_store.by_login(conn, realm_row.id, login_key(username)) if allowed else None
+        if not allowed:
+            await audit.record(conn, rt.now_ms(), "user.authentication.password", "DENY", meta=meta,
+                               client_id=client.client_id, reason="locked_out")
+    if not allowed:
+        # R34: while locked, the password is not even checked, so the answer tells nothing.
+        raise TooManyAttempts(kind="password", retry_after=s.password_lockout_seconds)
+
+    matches, needs_rehash = await rt.passwords.verify(user.password_hash if user else None, password)
+    new_hash = await rt.passwords.hash(password) if matches and needs_rehash else None
+    ok = matches and user is not None and user.status == "ACTIVE"
+
+    async with rt.db.transaction() as conn:
+        now = rt.now_ms()
+        if not ok:
+            await audit.record(conn, now, "user.authentication.password", "FAILURE", meta=meta,
+                               user_id=user.id if user else None, client_id=client.client_id,
+                               reason="invalid_credentials")
+        else:
+            await throttle.clear(conn, key)
+            await user_store.record_login(conn, user.id, now, new_hash)
+            await audit.record(conn, now, "user.authentication.password", "SUCCESS", meta=meta,
+                               user_id=user.id, client_id=client.client_id)
+            views = await factor_views(conn, user.id, statuses=("ACTIVE",))
+            if policy.mfa_needed(s.mfa_policy, views):
+                token = await start_transaction(conn, rt, client_id=client.client_id, user_id=user.id,
+                                                audience=audience, scope=scope, amr=["pwd"], auth_time=now)
+                required = MfaRequired(token, policy.requirements(views))
+            else:
+                auth = Authentication(user_id=user.id, audience=audience, scope=scope, amr=["pwd"], auth_time=now)
+                return await issue(conn, rt, client, auth, meta)
+    if not ok:
+        raise InvalidCredentials()
+    raise required

@@ -1,0 +1,69 @@
+"""Finishing an MFA transaction: the `mfa-otp` and `mfa-recovery-code` grants, and the
+`/mfa/challenge` step before them."""
+from __future__ import annotations
+
+from ..domain.errors import (
+    DomainError, InvalidAuthenticator, MfaTokenExpired, NotEnrolled, UnsupportedChallengeType,
+)
+from ..store import tokens as token_store
+from . import audit
+from .clients import Client
+from .mfa import factor_views, open_transaction
+from .runtime import RequestMeta, Runtime
+from .tokens import Authentication, issue
+from .verify import Check, check_recovery_code, check_totp
+
+
+async def _finish(rt: Runtime, client: Client, mfa_token: str | None, checker, value: str | None,
+                  amr_factor: list[str], meta: RequestMeta | None) -> tuple[dict, Check]:
+    failure: DomainError | None = None
+    async with rt.db.transaction() as conn:
+        txn = await open_transaction(conn, rt, mfa_token, client_id=client.client_id)
+        result: Check = await checker(conn, rt, txn.user_id, value, meta=meta, client_id=client.client_id)
+        if result.ok:
+            # Consumed only on success (R46); losing this race rolls the whole attempt back.
+            if not await token_store.consume_mfa_transaction(conn, txn.id, rt.now_ms()):
+                raise MfaTokenExpired()
+            amr = [a for a in txn.amr.split(",") if a] + amr_factor
+            auth = Authentication(user_id=txn.user_id, audience=txn.audience, scope=txn.scope,
+                                  amr=amr, auth_time=rt.now_ms())
+            return await issue(conn, rt, client, auth, meta), result
+        failure = result.error
+    raise failure
+
+
+async def complete_with_otp(rt: Runtime, client: Client, mfa_token: str | None, otp: str | None,
+                            meta: RequestMeta | None = None) -> dict:
+    body, _ = await _finish(rt, client, mfa_token, check_totp, otp, ["otp", "mfa"], meta)
+    return body
+
+
+async def complete_with_recovery_code(rt: Runtime, client: Client, mfa_token: str | None, code: str | None,
+                                      meta: RequestMeta | None = None) -> dict:
+    body, result = await _finish(rt, client, mfa_token, check_recovery_code, code, ["mfa"], meta)
+    return {**body, "recovery_code": result.new_recovery_code}
+
+
+CHALLENGE_TYPES = ("otp", "oob")
+
+
+async def challenge(rt: Runtime, client: Client, mfa_token: str | None, challenge_type: str | None,
+                    authenticator_id: str | None, meta: RequestMeta | None = None) -> dict:
+    """Auth0 /mfa/challenge. For OTP nothing is sent: the answer says which code to ask for."""
+    async with rt.db.transaction() as conn:
+        txn = await open_transaction(conn, rt, mfa_token, client_id=client.client_id)
+        views = [v for v in await factor_views(conn, txn.user_id, statuses=("ACTIVE",)) if v.primary]
+        if not views:
+            raise NotEnrolled()
+        wanted = (challenge_type or " ".join(CHALLENGE_TYPES)).split()
+        if authenticator_id is not None:
+            views = [v for v in views if v.auth0_id == authenticator_id]
+            if not views:
+                raise InvalidAuthenticator("authenticator_id does not match an active authenticator")
+        offered = [v for v in views if v.auth0_authenticator_type in wanted]
+        if not offered:
+            raise UnsupportedChallengeType(", ".join(sorted({v.auth0_authenticator_type for v in views})))
+        await audit.record(conn, rt.now_ms(), "mfa.challenge", "SUCCESS", meta=meta, user_id=txn.user_id,
+                           client_id=client.client_id, factor_id=offered[0].id,
+                           detail={"challenge_type": offered[0].auth0_authenticator_type})
+    return {"challenge_type": offered[0].auth0_authenticator_type}

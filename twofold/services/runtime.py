@@ -1,0 +1,32 @@
+"""Everything a service needs, built once per process."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..config import Settings
+from ..crypto.passwords import Passwords
+from ..crypto.sealing import Sealer
+from ..crypto.signing import Signer
+from ..domain.clock import Clock
+from ..store.db import Database
+
+
+@dataclass
+class RequestMeta:
+    """Who is calling, for the audit log (never secrets)."""
+
+    ip: str | None = None
+    user_agent: str | None = None
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    db: Database
+    sealer: Sealer
+    signer: Signer
+    passwords: Passwords
+    clock: Clock = field(default_factory=Clock)
+
+    def now_ms(self) -> int:
+        return self.clock.now_ms()

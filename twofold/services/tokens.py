@@ -1,0 +1,218 @@
+"""Issuing tokens (RS256 JWT access and ID tokens, rotating refresh tokens), refreshing,
+revoking, and reading bearer access tokens."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+import jwt as pyjwt
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from ..crypto.signing import ACCESS_TOKEN_TYP
+from ..domain import grants, ids
+from ..domain.errors import InsufficientScope, InvalidRefreshToken, InvalidToken, UserGone
+from ..store import tokens as token_store
+from ..store import users as user_store
+from . import audit
+from .clients import Client
+from .runtime import RequestMeta, Runtime
+from .users import profile_of
+
+
+@dataclass
+class Authentication:
+    """What was proven about a user, and what the client asked for."""
+
+    user_id: str
+    audience: str | None
+    scope: str | None
+    amr: list[str]
+    auth_time: int  # ms
+    family_id: str | None = None  # set when refreshing
+    family_expires_at: int | None = None
+
+
+@dataclass
+class AccessClaims:
+    sub: str
+    scopes: set[str]
+    aud: list[str]
+    client_id: str | None
+    claims: dict = field(default_factory=dict)
+
+
+def granted_scopes(rt: Runtime, audience: str | None, requested: str | None) -> list[str]:
+    """The MFA API grants only its own scopes and the OIDC ones; other audiences get what was
+    asked (the admin plane adds per-API scope lists later)."""
+    asked = grants.split_scope(requested)
+    if audience == rt.settings.mfa_audience:
+        return [s for s in asked if s in grants.MFA_API_SCOPES or s in grants.OIDC_SCOPES]
+    return asked
+
+
+def _aud(rt: Runtime, audience: str | None, scopes: list[str]) -> str | list[str]:
+    if not audience:
+        return rt.settings.userinfo_audience
+    if "openid" in scopes and audience != rt.settings.userinfo_audience:
+        return [audience, rt.settings.userinfo_audience]
+    return audience
+
+
+async def issue(conn: AsyncConnection, rt: Runtime, client: Client, auth: Authentication,
+                meta: RequestMeta | None = None) -> dict:
+    now_ms = rt.now_ms()
+    now = now_ms // 1000
+    user = await user_store.by_id(conn, auth.user_id)
+    scopes = granted_scopes(rt, auth.audience, auth.scope)
+    ttl = rt.settings.mfa_api_token_ttl if auth.audience == rt.settings.mfa_audience else rt.settings.access_token_ttl
+    access = {
+        "iss": rt.settings.resolved_issuer, "sub": auth.user_id, "aud": _aud(rt, auth.audience, scopes),
+        "iat": now, "exp": now + ttl, "jti": ids.opaque_token(16), "scope": " ".join(scopes),
+        "azp": client.client_id, "client_id": client.client_id, "amr": auth.amr,
+        "auth_time": auth.auth_time // 1000,
+    }
+    body: dict = {"access_token": rt.signer.sign(access, typ=ACCESS_TOKEN_TYP)}
+    if "openid" in scopes:
+        body["id_token"] = rt.signer.sign(_id_claims(rt, client, auth, user, scopes, now))
+    if "offline_access" in scopes and grants.REFRESH_TOKEN in client.grant_types:
+        body["refresh_token"] = await _new_refresh_token(conn, rt, client, auth, scopes, now_ms)
+    body.update({"scope": " ".join(scopes), "expires_in": ttl, "token_type": "Bearer"})
+    await audit.record(conn, now_ms, "token.issue", "SUCCESS", meta=meta, user_id=auth.user_id,
+                       client_id=client.client_id, detail={"amr": auth.amr, "scope": " ".join(scopes)})
+    return body
+
+
+def _id_claims(rt: Runtime, client: Client, auth: Authentication, user, scopes: list[str], now: int) -> dict:
+    claims = {
+        "iss": rt.settings.resolved_issuer, "sub": auth.user_id, "aud": client.client_id,
+        "iat": now, "exp": now + rt.settings.id_token_ttl, "auth_time": auth.auth_time // 1000,
+        "amr": auth.amr, "azp": client.client_id,
+    }
+    claims.update(user_claims(user, scopes))
+    return claims
+
+
+def user_claims(user, scopes: list[str] | set[str]) -> dict:
+    out: dict = {}
+    if user is None:
+        return out
+    if "profile" in scopes:
+        p = profile_of(user)
+        name = " ".join(x for x in (p.get("firstName"), p.get("lastName")) if x)
+        out.update({
+            "name": name or user.login, "given_name": p.get("firstName"), "family_name": p.get("lastName"),
+            "preferred_username": user.login, "nickname": user.login.split("@")[0],
+            "updated_at": user.last_updated_at // 1000,
+        })
+    if "email" in scopes:
+        out.update({"email": user.email, "email_verified": False})
+    return out
+
+
+async def _new_refresh_token(conn, rt: Runtime, client: Client, auth: Authentication, scopes: list[str], now: int) -> str:
+    value = ids.opaque_token(32)
+    await token_store.insert_refresh_token(
+        conn, id=ids.opaque_token(16)[:22], token_hash=ids.token_hash(value),
+        family_id=auth.family_id or ids.opaque_token(16)[:22], client_id=client.client_id,
+        user_id=auth.user_id, audience=auth.audience, scope=" ".join(scopes), amr=json.dumps(auth.amr),
+        auth_time=auth.auth_time, created_at=now,
+        # ASVS 10.4.8: an absolute lifetime for the whole family, not renewed by rotation.
+        expires_at=auth.family_expires_at or now + rt.settings.refresh_token_ttl * 1000,
+    )
+    return value
+
+
+async def refresh(rt: Runtime, client: Client, token: str | None, scope: str | None,
+                  meta: RequestMeta | None = None) -> dict:
+    """Rotating refresh tokens (RFC 9700 §2.2.2, ASVS 10.4.5): each is used once; using one
+    twice revokes its whole family."""
+    if not token or len(token) > 512:
+        raise InvalidRefreshToken()
+    reused = None
+    async with rt.db.transaction() as conn:
+        now = rt.now_ms()
+        row = await token_store.refresh_token_by_hash(conn, ids.token_hash(token))
+        if row is None or row.client_id != client.client_id:
+            raise InvalidRefreshToken()
+        if row.used_at is not None and row.revoked_at is None:
+            await token_store.revoke_family(conn, row.family_id, now)
+            await audit.record(conn, now, "token.refresh", "DENY", meta=meta, user_id=row.user_id,
+                               client_id=client.client_id, reason="refresh_token_reuse")
+            reused = InvalidRefreshToken()
+        elif not await token_store.use_refresh_token(conn, row.id, now):
+            raise InvalidRefreshToken()
+        else:
+            user = await user_store.by_id(conn, row.user_id)
+            if user is None or user.status != "ACTIVE":
+                raise UserGone()
+            narrowed = grants.split_scope(scope) if scope else grants.split_scope(row.scope)
+            if not set(narrowed) <= set(grants.split_scope(row.scope)):
+                raise InvalidRefreshToken("scope exceeds the original grant")
+            auth = Authentication(
+                user_id=row.user_id, audience=row.audience, scope=" ".join(narrowed),
+                amr=json.loads(row.amr), auth_time=row.auth_time, family_id=row.family_id,
+                family_expires_at=row.expires_at,
+            )
+            return await issue(conn, rt, client, auth, meta)
+    raise reused
+
+
+async def revoke(rt: Runtime, client: Client, token: str | None) -> None:
+    """RFC 7009: revoke the token's family if it was issued to this client; answer the same
+    either way (an unknown or foreign token is not an error, and is not touched)."""
+    if not token or len(token) > 512:
+        return
+    async with rt.db.transaction() as conn:
+        row = await token_store.refresh_token_by_hash(conn, ids.token_hash(token))
+        if row is not None and row.client_id == client.client_id:
+            await token_store.revoke_family(conn, row.family_id, rt.now_ms())
+            await audit.record(conn, rt.now_ms(), "token.revoke", "SUCCESS", user_id=row.user_id,
+                               client_id=client.client_id)
+
+
+def read_access_token(rt: Runtime, token: str, *, audience: str | None) -> AccessClaims:
+    try:
+        claims = rt.signer.verify(token, audience=audience, issuer=rt.settings.resolved_issuer, typ=ACCESS_TOKEN_TYP)
+    except pyjwt.InvalidTokenError as exc:
+        raise InvalidToken(str(exc)) from exc
+    aud = claims.get("aud")
+    return AccessClaims(
+        sub=claims["sub"], scopes=set(grants.split_scope(claims.get("scope"))),
+        aud=aud if isinstance(aud, list) else [aud], client_id=claims.get("client_id"), claims=claims,
+    )
+
+
+def require_scope(claims: AccessClaims, scope: str) -> None:
+    if scope not in claims.scopes:
+        raise InsufficientScope(scope)
+
+
+async def client_credentials(rt: Runtime, client: Client, audience: str | None, scope: str | None,
+                             meta: RequestMeta | None = None) -> dict:
+    from ..domain.errors import AudienceRequired
+
+    if not audience:
+        raise AudienceRequired()
+    now = rt.now_ms() // 1000
+    scopes = grants.split_scope(scope)
+    claims = {
+        "iss": rt.settings.resolved_issuer, "sub": f"{client.client_id}@clients", "aud": audience,
+        "iat": now, "exp": now + rt.settings.access_token_ttl, "jti": ids.opaque_token(16),
+        "scope": " ".join(scopes), "azp": client.client_id, "client_id": client.client_id,
+        "gty": "client-credentials",
+    }
+    async with rt.db.transaction() as conn:
+        await audit.record(conn, rt.now_ms(), "token.issue", "SUCCESS", meta=meta, client_id=client.client_id,
+                           detail={"grant": "client_credentials"})
+    return {"access_token": rt.signer.sign(claims, typ=ACCESS_TOKEN_TYP), "scope": " ".join(scopes),
+            "expires_in": rt.settings.access_token_ttl, "token_type": "Bearer"}
+
+
+async def userinfo(rt: Runtime, token: str) -> dict:
+    claims = read_access_token(rt, token, audience=rt.settings.userinfo_audience)
+    require_scope(claims, "openid")
+    async with rt.db.transaction() as conn:
+        user = await user_store.by_id(conn, claims.sub)
+    if user is None or user.status != "ACTIVE":
+        raise InvalidToken("user no longer exists")
+    return {"sub": user.id, **user_claims(user, claims.scopes)}

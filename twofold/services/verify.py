@@ -1,0 +1,135 @@
+"""Verifying a second factor: one function for every path that accepts a code (R30), so
+one lockout counter and one replay guard cover the Auth0 grants and, later, Okta's
+/factors/{id}/verify. Each call is a few statements inside the caller's transaction:
+reserve an attempt, read the factors, one compare-and-set, one audit row."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from .. import authenticators
+from ..domain.errors import DomainError, InvalidOtp, InvalidRecoveryCode, NotEnrolled, TooManyAttempts
+from ..store import factors as factor_store
+from ..store import users as user_store
+from . import audit
+from .runtime import RequestMeta, Runtime
+
+
+@dataclass
+class Check:
+    """Outcome of one attempt. `error` is raised by the caller *after* commit, so the counted
+    failure and its audit row persist."""
+
+    factor_id: str | None = None
+    error: DomainError | None = None
+    new_recovery_code: str | None = None
+    activated: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+async def _reserve(conn: AsyncConnection, rt: Runtime, user_id: str, kind: str,
+                   meta: RequestMeta | None, client_id: str | None) -> tuple[int, DomainError | None]:
+    s = rt.settings
+    cooldown = s.mfa_lockout_seconds * 1000
+    now = rt.now_ms()
+    attempt = await user_store.reserve_mfa_attempt(conn, user_id, now, s.mfa_max_failures, cooldown)
+    if attempt is None:
+        until = await user_store.mfa_locked_until(conn, user_id, cooldown)
+        await audit.record(conn, now, "mfa.verify", "DENY", meta=meta, user_id=user_id,
+                           client_id=client_id, reason="locked_out", detail={"kind": kind})
+        return 0, TooManyAttempts(retry_after=max(1, (until - now + 999) // 1000), kind="mfa")
+    return attempt, None
+
+
+async def _failed(conn, rt: Runtime, user_id: str, kind: str, reason: str, attempt: int, meta, client_id,
+                  factor_id=None) -> None:
+    now = rt.now_ms()
+    await audit.record(conn, now, "mfa.verify", "FAILURE", meta=meta, user_id=user_id, client_id=client_id,
+                       factor_id=factor_id, reason=reason, detail={"kind": kind})
+    if attempt >= rt.settings.mfa_max_failures:
+        await audit.record(conn, now, "user.mfa.lockout", "DENY", meta=meta, user_id=user_id,
+                           client_id=client_id, detail={"failures": attempt})
+
+
+async def _succeeded(conn, rt: Runtime, user_id: str, kind: str, factor_id: str, meta, client_id) -> None:
+    await user_store.reset_mfa_failures(conn, user_id)  # R32
+    await audit.record(conn, rt.now_ms(), "mfa.verify", "SUCCESS", meta=meta, user_id=user_id,
+                       client_id=client_id, factor_id=factor_id, detail={"kind": kind})
+
+
+async def check_totp(conn: AsyncConnection, rt: Runtime, user_id: str, code: str | None, *,
+                     factor_id: str | None = None, meta: RequestMeta | None = None,
+                     client_id: str | None = None) -> Check:
+    """Verify a TOTP code against the user's TOTP factors (or one of them). A pending factor
+    is confirmed by its first valid code; the step is claimed atomically (R1, R2, R37)."""
+    totp = authenticators.get("totp")
+    rows = await factor_store.for_user(conn, user_id, types=("totp",), statuses=("ACTIVE", "PENDING_ACTIVATION"))
+    if factor_id is not None:
+        rows = [r for r in rows if r.id == factor_id]
+    if not rows:
+        return Check(error=NotEnrolled())
+    attempt, locked = await _reserve(conn, rt, user_id, "otp", meta, client_id)
+    if locked:
+        return Check(error=locked)
+    now_s = rt.clock.now()
+    replayed_on = None
+    for row in rows:
+        outcome = totp.verify(rt.sealer, row, code, now_s, rt.settings.totp_window)
+        if outcome.replayed:
+            replayed_on = row.id
+        if not outcome.ok:
+            continue
+        if row.status == "ACTIVE":
+            claimed = await factor_store.claim_step(conn, row.id, outcome.step, rt.now_ms())
+        else:
+            try:
+                async with conn.begin_nested():
+                    claimed = await factor_store.claim_step(conn, row.id, outcome.step, rt.now_ms())
+            except IntegrityError:
+                claimed = False  # another factor of this kind became active meanwhile
+        if not claimed:
+            replayed_on = row.id
+            continue
+        activated = row.status != "ACTIVE"
+        if activated:
+            now = rt.now_ms()
+            await factor_store.mark_activated(conn, row.id, now)
+            await factor_store.delete_pending(conn, user_id, "totp", row.provider)
+            await factor_store.activate_pending_of_type(conn, user_id, "recovery_code", now)
+            await audit.record(conn, now, "factor.activate", "SUCCESS", meta=meta, user_id=user_id,
+                               client_id=client_id, factor_id=row.id, detail={"type": "totp"})
+        await _succeeded(conn, rt, user_id, "otp", row.id, meta, client_id)
+        return Check(factor_id=row.id, activated=activated)
+    if replayed_on:
+        # R10: a replay is refused, counted and logged as such.
+        await _failed(conn, rt, user_id, "otp", "replayed", attempt, meta, client_id, replayed_on)
+        return Check(error=InvalidOtp(replayed=True))
+    await _failed(conn, rt, user_id, "otp", "invalid_code", attempt, meta, client_id)
+    return Check(error=InvalidOtp())
+
+
+async def check_recovery_code(conn: AsyncConnection, rt: Runtime, user_id: str, code: str | None, *,
+                              meta: RequestMeta | None = None, client_id: str | None = None) -> Check:
+    """Consume the user's recovery code and issue its replacement in one CAS (R13, R17, R18)."""
+    rc = authenticators.get("recovery_code")
+    rows = await factor_store.for_user(conn, user_id, types=("recovery_code",), statuses=("ACTIVE",))
+    if not rows:
+        return Check(error=NotEnrolled())
+    attempt, locked = await _reserve(conn, rt, user_id, "recovery-code", meta, client_id)
+    if locked:
+        return Check(error=locked)
+    row = rows[0]
+    if rc.verify(row, code).ok:
+        new_code, new_hash = rc.new_code(user_id)
+        if await factor_store.swap_secret_hash(conn, row.id, row.secret_hash, new_hash, rt.now_ms()):
+            await _succeeded(conn, rt, user_id, "recovery-code", row.id, meta, client_id)
+            return Check(factor_id=row.id, new_recovery_code=new_code)
+        await _failed(conn, rt, user_id, "recovery-code", "replayed", attempt, meta, client_id, row.id)
+        return Check(error=InvalidRecoveryCode())
+    await _failed(conn, rt, user_id, "recovery-code", "invalid_code", attempt, meta, client_id, row.id)
+    return Check(error=InvalidRecoveryCode())

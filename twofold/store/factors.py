@@ -1,0 +1,83 @@
+"""Queries on factors. Single use is enforced here with compare-and-set updates."""
+from __future__ import annotations
+
+from sqlalchemy import delete, insert, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from .tables import factors
+
+
+async def insert_factor(conn: AsyncConnection, **values) -> None:
+    await conn.execute(insert(factors).values(**values))
+
+
+async def for_user(conn: AsyncConnection, user_id: str, *, types: tuple[str, ...] | None = None,
+                   statuses: tuple[str, ...] | None = None):
+    q = select(factors).where(factors.c.user_id == user_id)
+    if types:
+        q = q.where(factors.c.type.in_(types))
+    if statuses:
+        q = q.where(factors.c.status.in_(statuses))
+    return (await conn.execute(q.order_by(factors.c.created_at, factors.c.id))).all()
+
+
+async def by_device_id(conn: AsyncConnection, user_id: str, device_id: str):
+    q = select(factors).where(factors.c.user_id == user_id, factors.c.device_id == device_id)
+    return (await conn.execute(q)).first()
+
+
+async def delete_pending(conn: AsyncConnection, user_id: str, type_: str, provider: str) -> None:
+    await conn.execute(
+        delete(factors).where(
+            factors.c.user_id == user_id, factors.c.type == type_,
+            factors.c.provider == provider, factors.c.status == "PENDING_ACTIVATION",
+        )
+    )
+
+
+async def delete_factor(conn: AsyncConnection, factor_id: str) -> bool:
+    return (await conn.execute(delete(factors).where(factors.c.id == factor_id))).rowcount == 1
+
+
+async def delete_of_type(conn: AsyncConnection, user_id: str, type_: str) -> None:
+    await conn.execute(delete(factors).where(factors.c.user_id == user_id, factors.c.type == type_))
+
+
+async def claim_step(conn: AsyncConnection, factor_id: str, step: int, now: int) -> bool:
+    """RFC 6238 §5.2 / R1, R2: accept a step only if it is later than the last accepted one.
+    One conditional UPDATE, so of N parallel identical submissions exactly one wins. A pending
+    factor becomes ACTIVE by the same statement (its first code confirms it, R37)."""
+    stmt = (
+        update(factors)
+        .where(
+            factors.c.id == factor_id,
+            or_(factors.c.last_used_step.is_(None), factors.c.last_used_step < step),
+        )
+        .values(last_used_step=step, status="ACTIVE", last_updated_at=now)
+    )
+    return (await conn.execute(stmt)).rowcount == 1
+
+
+async def mark_activated(conn: AsyncConnection, factor_id: str, now: int) -> None:
+    await conn.execute(
+        update(factors).where(factors.c.id == factor_id, factors.c.activated_at.is_(None))
+        .values(activated_at=now)
+    )
+
+
+async def activate_pending_of_type(conn: AsyncConnection, user_id: str, type_: str, now: int) -> None:
+    await conn.execute(
+        update(factors)
+        .where(factors.c.user_id == user_id, factors.c.type == type_, factors.c.status == "PENDING_ACTIVATION")
+        .values(status="ACTIVE", activated_at=now, last_updated_at=now)
+    )
+
+
+async def swap_secret_hash(conn: AsyncConnection, factor_id: str, old: bytes, new: bytes, now: int) -> bool:
+    """Consume a look-up secret and store its replacement in one statement (R13, R17)."""
+    stmt = (
+        update(factors)
+        .where(factors.c.id == factor_id, factors.c.status == "ACTIVE", factors.c.secret_hash == old)
+        .values(secret_hash=new, last_updated_at=now)
+    )
+    return (await conn.execute(stmt)).rowcount == 1

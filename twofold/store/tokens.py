@@ -1,0 +1,75 @@
+"""Queries on mfa_tokens (MFA transactions), refresh tokens and API tokens. Every consume is
+a conditional UPDATE so a token is used at most once under concurrency (R46, R55, R70)."""
+from __future__ import annotations
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from .tables import api_tokens, mfa_transactions, refresh_tokens
+
+
+async def insert_mfa_transaction(conn: AsyncConnection, **values) -> None:
+    await conn.execute(insert(mfa_transactions).values(**values))
+
+
+async def mfa_transaction_by_hash(conn: AsyncConnection, token_hash: bytes):
+    q = select(mfa_transactions).where(mfa_transactions.c.token_hash == token_hash)
+    return (await conn.execute(q)).first()
+
+
+async def consume_mfa_transaction(conn: AsyncConnection, txn_id: str, now: int) -> bool:
+    stmt = (
+        update(mfa_transactions)
+        .where(
+            mfa_transactions.c.id == txn_id,
+            mfa_transactions.c.consumed_at.is_(None),
+            mfa_transactions.c.expires_at > now,
+        )
+        .values(consumed_at=now)
+    )
+    return (await conn.execute(stmt)).rowcount == 1
+
+
+async def insert_refresh_token(conn: AsyncConnection, **values) -> None:
+    await conn.execute(insert(refresh_tokens).values(**values))
+
+
+async def refresh_token_by_hash(conn: AsyncConnection, token_hash: bytes):
+    q = select(refresh_tokens).where(refresh_tokens.c.token_hash == token_hash)
+    return (await conn.execute(q)).first()
+
+
+async def use_refresh_token(conn: AsyncConnection, token_id: str, now: int) -> bool:
+    stmt = (
+        update(refresh_tokens)
+        .where(
+            refresh_tokens.c.id == token_id,
+            refresh_tokens.c.used_at.is_(None),
+            refresh_tokens.c.revoked_at.is_(None),
+            refresh_tokens.c.expires_at > now,
+        )
+        .values(used_at=now)
+    )
+    return (await conn.execute(stmt)).rowcount == 1
+
+
+async def revoke_family(conn: AsyncConnection, family_id: str, now: int) -> None:
+    await conn.execute(
+        update(refresh_tokens)
+        .where(refresh_tokens.c.family_id == family_id, refresh_tokens.c.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+
+
+async def insert_api_token(conn: AsyncConnection, **values) -> None:
+    await conn.execute(insert(api_tokens).values(**values))
+
+
+async def api_token_by_hash(conn: AsyncConnection, token_hash: bytes):
+    q = select(api_tokens).where(api_tokens.c.token_hash == token_hash, api_tokens.c.revoked_at.is_(None))
+    return (await conn.execute(q)).first()
+
+
+async def count_api_tokens(conn: AsyncConnection) -> int:
+    q = select(func.count()).select_from(api_tokens).where(api_tokens.c.revoked_at.is_(None))
+    return (await conn.execute(q)).scalar_one()
