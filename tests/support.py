@@ -1,0 +1,124 @@
+"""Test helpers: an HTTP client that knows twofold's APIs, and independent TOTP codes."""
+from __future__ import annotations
+
+import secrets
+import subprocess
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from urllib.parse import parse_qs, urlparse
+
+import httpx
+
+MFA_OTP = "http://auth0.com/oauth/grant-type/mfa-otp"
+MFA_RECOVERY = "http://auth0.com/oauth/grant-type/mfa-recovery-code"
+PASSWORD_REALM = "http://auth0.com/oauth/grant-type/password-realm"
+ALL_GRANTS = ["password", PASSWORD_REALM, MFA_OTP, MFA_RECOVERY, "refresh_token"]
+PASSWORD = "correct-horse-battery-9"
+
+
+def oathtool_totp(secret_b32: str, at: float | None = None, digits: int = 6) -> str:
+    """A code from Debian's oathtool: an implementation independent of ours."""
+    args = ["oathtool", "--totp", "-b", f"--digits={digits}", secret_b32]
+    if at is not None:
+        args.insert(1, f"--now=@{int(at)}")
+    return subprocess.check_output(args, text=True).strip()
+
+
+def secret_from_uri(uri: str) -> str:
+    return parse_qs(urlparse(uri).query)["secret"][0]
+
+
+def fresh_code(secret_b32: str) -> str:
+    """The code for now, taken early enough in its 30 s step that the server (±1 step) agrees;
+    never sleeps for a step: late in a step it uses the next step's code, which the window accepts."""
+    now = time.time()
+    if now % 30 > 25:
+        return oathtool_totp(secret_b32, now + 30)
+    return oathtool_totp(secret_b32, now)
+
+
+def two_codes(secret_b32: str) -> tuple[str, str]:
+    """Two codes of consecutive steps, both inside the server's ±1 window for at least
+    10 seconds; use them in order (a later step makes earlier ones replays, R2)."""
+    now = time.time()
+    if now % 30 <= 20:
+        return oathtool_totp(secret_b32, now - 30), oathtool_totp(secret_b32, now)
+    return oathtool_totp(secret_b32, now), oathtool_totp(secret_b32, now + 30)
+
+
+class Api:
+    def __init__(self, base_url: str, api_token: str, issuer: str) -> None:
+        self.base_url = base_url
+        self.api_token = api_token
+        self.issuer = issuer
+        self.http = httpx.Client(base_url=base_url, timeout=30)
+
+    # management (SSWS)
+    @property
+    def ssws(self) -> dict:
+        return {"Authorization": f"SSWS {self.api_token}"}
+
+    def create_user(self, login: str | None = None, password: str = PASSWORD) -> dict:
+        login = login or f"user-{secrets.token_hex(5)}@example.com"
+        r = self.http.post("/api/v1/users?activate=true", headers=self.ssws, json={
+            "profile": {"login": login, "email": login, "firstName": "Test", "lastName": "User"},
+            "credentials": {"password": {"value": password}},
+        })
+        assert r.status_code == 200, r.text
+        return {**r.json(), "password": password, "login": login}
+
+    def create_client(self, grant_types: list[str] | None = None, method: str = "client_secret_post") -> dict:
+        r = self.http.post("/oauth2/v1/clients", headers=self.ssws, json={
+            "client_name": "test-" + secrets.token_hex(3), "grant_types": grant_types or ALL_GRANTS,
+            "token_endpoint_auth_method": method,
+        })
+        assert r.status_code == 201, r.text
+        return r.json()
+
+    # Auth0 dialect
+    def token(self, client: dict, **params) -> httpx.Response:
+        body = {"client_id": client["client_id"], **params}
+        if client.get("client_secret"):
+            body["client_secret"] = client["client_secret"]
+        return self.http.post("/oauth/token", data=body)
+
+    def password_login(self, client: dict, user: dict, **extra) -> httpx.Response:
+        return self.token(client, grant_type="password", username=user["login"], password=user["password"], **extra)
+
+    def mfa_token(self, client: dict, user: dict, **extra) -> str:
+        r = self.password_login(client, user, **extra)
+        assert r.status_code == 403 and r.json()["error"] == "mfa_required", r.text
+        return r.json()["mfa_token"]
+
+    def associate(self, bearer: str) -> httpx.Response:
+        return self.http.post("/mfa/associate", headers={"Authorization": f"Bearer {bearer}"},
+                              json={"authenticator_types": ["otp"]})
+
+    def mfa_otp(self, client: dict, mfa_token: str, otp: str) -> httpx.Response:
+        return self.token(client, grant_type=MFA_OTP, mfa_token=mfa_token, otp=otp)
+
+    def enrolled_user(self, client: dict, **login_extra) -> dict:
+        """A user with a confirmed TOTP factor; returns user, secret and recovery code."""
+        user = self.create_user()
+        mt = self.mfa_token(client, user, **login_extra)
+        assoc = self.associate(mt)
+        assert assoc.status_code == 200, assoc.text
+        secret = assoc.json()["secret"]
+        code, next_code = two_codes(secret)
+        r = self.mfa_otp(client, mt, code)
+        assert r.status_code == 200, r.text
+        return {**user, "secret": secret, "recovery_code": assoc.json()["recovery_codes"][0],
+                "confirm_code": code, "next_code": next_code, "tokens": r.json()}
+
+
+def parallel(fn, n: int) -> list:
+    """Run fn(i) n times at once, released together by a barrier."""
+    barrier = threading.Barrier(n)
+
+    def run(i):
+        barrier.wait()
+        return fn(i)
+
+    with ThreadPoolExecutor(max_workers=n) as pool:
+        return list(pool.map(run, range(n)))
