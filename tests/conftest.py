@@ -11,6 +11,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -34,7 +35,20 @@ def _pg(sql: str) -> None:
         finally:
             await conn.close()
 
-    asyncio.run(run())
+    # A fresh thread has no running event loop, so this works from async fixtures too.
+    result: list[BaseException] = []
+
+    def target():
+        try:
+            asyncio.run(run())
+        except BaseException as exc:  # noqa: BLE001
+            result.append(exc)
+
+    t = threading.Thread(target=target)
+    t.start()
+    t.join()
+    if result:
+        raise result[0]
 
 
 def _pg_available() -> str | None:
