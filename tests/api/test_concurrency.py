@@ -1,0 +1,207 @@
+"""Single use under concurrency: one TOTP step, one recovery code, one mfa_token and one
+refresh token each succeed at most once, however many requests race for them, on one server
+process or on two sharing a database (R1, R13, R31, R46, R55, R70)."""
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from ..support import MFA_OTP, MFA_RECOVERY, PASSWORD, parallel, two_codes
+
+N = 20
+
+
+def _post_token(base_url: str, client: dict, **params) -> httpx.Response:
+    """POST /oauth/token on a client of its own: one httpx.Client per thread."""
+    body = {"client_id": client["client_id"], **params}
+    if client.get("client_secret"):
+        body["client_secret"] = client["client_secret"]
+    with httpx.Client(base_url=base_url, timeout=60) as http:
+        return http.post("/oauth/token", data=body)
+
+
+def _statuses(responses: list[httpx.Response]) -> list[int]:
+    return [r.status_code for r in responses]
+
+
+def _assert_exactly_one_success(responses: list[httpx.Response]) -> httpx.Response:
+    """Exactly one 200; every loser is refused as a client error (403, or 429 once the
+    replays have locked the user)."""
+    winners = [r for r in responses if r.status_code == 200]
+    assert len(winners) == 1, (_statuses(responses), [r.text for r in responses if r.status_code != 200][:3])
+    losers = [r for r in responses if r.status_code != 200]
+    assert all(r.status_code in (403, 429) for r in losers), [(r.status_code, r.text) for r in losers]
+    for r in losers:
+        body = r.json()
+        assert body["error"] in ("invalid_grant", "expired_token", "too_many_attempts"), body
+        assert "access_token" not in body and "id_token" not in body and "refresh_token" not in body
+    return winners[0]
+
+
+@pytest.fixture(scope="module")
+def other_server(backend, server, make_server):
+    """A second `twofold serve` process on the same database, data dir and API token."""
+    return make_server(backend, share_with=server)
+
+
+def test_one_totp_code_same_mfa_token_20_parallel(api):
+    """R1, R46: twenty simultaneous mfa-otp requests with one valid code and one mfa_token
+    yield exactly one set of tokens."""
+    client = api.create_client()
+    user = api.enrolled_user(client)
+    mfa_token = api.mfa_token(client, user)
+
+    responses = parallel(lambda i: _post_token(api.base_url, client, grant_type=MFA_OTP,
+                                               mfa_token=mfa_token, otp=user["next_code"]), N)
+
+    winner = _assert_exactly_one_success(responses)
+    assert "access_token" in winner.json()
+
+
+def test_one_totp_code_different_mfa_tokens_20_parallel(api):
+    """R1, R31: the TOTP step is claimed once per user, not once per mfa_token: twenty
+    transactions of one user racing with the same valid code give exactly one success."""
+    client = api.create_client()
+    user = api.enrolled_user(client)
+    tokens = [api.mfa_token(client, user) for _ in range(N)]
+
+    responses = parallel(lambda i: _post_token(api.base_url, client, grant_type=MFA_OTP,
+                                               mfa_token=tokens[i], otp=user["next_code"]), N)
+
+    _assert_exactly_one_success(responses)
+
+
+def test_one_totp_code_across_two_server_processes(api, server, other_server):
+    """R1, R55: two server processes sharing one database still accept the code once; half
+    the requests go to each process."""
+    client = api.create_client()
+    user = api.enrolled_user(client)
+    tokens = [api.mfa_token(client, user) for _ in range(N)]
+    urls = [server.base_url, other_server.base_url]
+
+    responses = parallel(lambda i: _post_token(urls[i % 2], client, grant_type=MFA_OTP,
+                                               mfa_token=tokens[i], otp=user["next_code"]), N)
+
+    _assert_exactly_one_success(responses)
+
+
+def test_one_totp_code_same_mfa_token_across_two_server_processes(api, server, other_server):
+    """R46, R55: one mfa_token raced on two processes is consumed once."""
+    client = api.create_client()
+    user = api.enrolled_user(client)
+    mfa_token = api.mfa_token(client, user)
+    urls = [server.base_url, other_server.base_url]
+
+    responses = parallel(lambda i: _post_token(urls[i % 2], client, grant_type=MFA_OTP,
+                                               mfa_token=mfa_token, otp=user["next_code"]), N)
+
+    _assert_exactly_one_success(responses)
+
+
+def test_one_recovery_code_20_parallel(api):
+    """R13: twenty simultaneous mfa-recovery-code requests, each on its own mfa_token, with
+    the user's one recovery code: exactly one succeeds, and it alone carries the new code."""
+    client = api.create_client()
+    user = api.enrolled_user(client)
+    tokens = [api.mfa_token(client, user) for _ in range(N)]
+
+    responses = parallel(lambda i: _post_token(api.base_url, client, grant_type=MFA_RECOVERY,
+                                               mfa_token=tokens[i], recovery_code=user["recovery_code"]), N)
+
+    winner = _assert_exactly_one_success(responses)
+    new_code = winner.json().get("recovery_code")
+    assert isinstance(new_code, str) and len(new_code) == 24 and new_code != user["recovery_code"]
+    assert all("recovery_code" not in r.json() for r in responses if r is not winner)
+
+
+def test_mfa_token_is_single_use(api):
+    """R46: after a successful mfa-otp its mfa_token is spent: reusing it with the user's next
+    valid code is refused as expired, and that refusal neither spends the code nor counts."""
+    client = api.create_client()
+    user = api.create_user()
+    mfa_token = api.mfa_token(client, user)
+    assoc = api.associate(mfa_token)
+    assert assoc.status_code == 200, assoc.text
+    first, second = two_codes(assoc.json()["secret"])
+
+    r = api.mfa_otp(client, mfa_token, first)
+    assert r.status_code == 200, r.text
+
+    r = api.mfa_otp(client, mfa_token, second)
+    assert r.status_code == 403, r.text
+    assert r.json() == {"error": "expired_token", "error_description": "mfa_token is expired"}
+
+    # The refused reuse did not claim `second`: a fresh transaction still accepts it.
+    r = api.mfa_otp(client, api.mfa_token(client, user), second)
+    assert r.status_code == 200, r.text
+
+
+def test_mfa_token_parallel_recovery_and_otp_consume_once(api):
+    """R46, R70: one mfa_token raced by an OTP and a recovery code (both valid) is consumed
+    by one of them only."""
+    client = api.create_client()
+    user = api.enrolled_user(client)
+    mfa_token = api.mfa_token(client, user)
+
+    def attempt(i):
+        if i % 2:
+            return _post_token(api.base_url, client, grant_type=MFA_RECOVERY, mfa_token=mfa_token,
+                               recovery_code=user["recovery_code"])
+        return _post_token(api.base_url, client, grant_type=MFA_OTP, mfa_token=mfa_token, otp=user["next_code"])
+
+    responses = parallel(attempt, N)
+    _assert_exactly_one_success(responses)
+
+
+def test_refresh_token_rotation_20_parallel(api):
+    """R55, R70: twenty simultaneous refresh_token grants with one refresh token: exactly one
+    rotates it; the reuse revokes the family, so the winner's new token is refused too."""
+    client = api.create_client()
+    user = api.enrolled_user(client, scope="openid offline_access")
+    refresh_token = user["tokens"]["refresh_token"]
+
+    responses = parallel(lambda i: _post_token(api.base_url, client, grant_type="refresh_token",
+                                               refresh_token=refresh_token), N)
+
+    winners = [r for r in responses if r.status_code == 200]
+    assert len(winners) == 1, _statuses(responses)
+    for r in responses:
+        if r.status_code != 200:
+            assert r.status_code == 403, r.text
+            assert r.json() == {"error": "invalid_grant", "error_description": "Unknown or invalid refresh token."}
+    new_token = winners[0].json()["refresh_token"]
+    assert new_token != refresh_token
+
+    r = api.token(client, grant_type="refresh_token", refresh_token=new_token)
+    assert r.status_code == 403, r.text
+    assert r.json() == {"error": "invalid_grant", "error_description": "Unknown or invalid refresh token."}
+
+
+def test_refresh_token_sequential_reuse_revokes_family(api):
+    """R70: the plain (non-concurrent) case: rotate once, reuse the old token, and the new
+    one is revoked with it."""
+    client = api.create_client()
+    user = api.enrolled_user(client, scope="openid offline_access")
+    old = user["tokens"]["refresh_token"]
+    r = api.token(client, grant_type="refresh_token", refresh_token=old)
+    assert r.status_code == 200, r.text
+    new = r.json()["refresh_token"]
+
+    r = api.token(client, grant_type="refresh_token", refresh_token=old)
+    assert r.status_code == 403 and r.json()["error"] == "invalid_grant", r.text
+    r = api.token(client, grant_type="refresh_token", refresh_token=new)
+    assert r.status_code == 403, r.text
+    assert r.json() == {"error": "invalid_grant", "error_description": "Unknown or invalid refresh token."}
+
+
+def test_password_logins_in_parallel_each_open_their_own_transaction(api):
+    """Sanity for the tests above: parallel password logins of one user all succeed with
+    distinct mfa_tokens (R31 counts codes, not password successes)."""
+    client = api.create_client()
+    user = api.enrolled_user(client)
+
+    responses = parallel(lambda i: _post_token(api.base_url, client, grant_type="password",
+                                               username=user["login"], password=PASSWORD), 10)
+    assert _statuses(responses) == [403] * 10
+    assert all(r.json()["error"] == "mfa_required" for r in responses)
+    assert len({r.json()["mfa_token"] for r in responses}) == 10
