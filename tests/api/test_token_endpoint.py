@@ -131,10 +131,13 @@ def test_http_basic_client_authentication(api):
     _error(r, 403, "mfa_required")
 
 
-def test_wrong_basic_secret_gives_401_with_www_authenticate(api):
+@pytest.mark.parametrize("path", ["/oauth/token", "/oauth/revoke", "/mfa/challenge"])
+def test_wrong_basic_secret_gives_401_with_www_authenticate(api, path):
+    """The same client authentication guards /oauth/token, /oauth/revoke and /mfa/challenge."""
     client = api.create_client(method="client_secret_basic")
-    r = api.http.post("/oauth/token", data={"grant_type": "password", "username": "a@example.com", "password": "x" * 9},
-                      headers=_basic(client["client_id"], client["client_secret"] + "x"))
+    r = api.http.post(path, headers=_basic(client["client_id"], client["client_secret"] + "x"),
+                      data={"grant_type": "password", "username": "a@example.com", "password": "x" * 9,
+                            "token": "t" * 43, "mfa_token": "m" * 43})
     _error(r, 401, "access_denied", "Unauthorized")
     # RFC 6749 §5.2: a 401 after HTTP Basic client authentication carries WWW-Authenticate.
     assert r.headers.get("www-authenticate", "").lower().startswith("basic"), dict(r.headers)
@@ -174,6 +177,11 @@ def test_repeated_parameter_is_refused(api):
     r = api.http.post("/oauth/token", headers={"content-type": "application/x-www-form-urlencoded"},
                       content=f"grant_type=password&username=a&password=b&client_id={client['client_id']}"
                               f"&client_secret=wrong&client_secret={client['client_secret']}")
+    _error(r, 400, "invalid_request")
+    # And in a JSON body, where a parser would silently keep the last value.
+    r = api.http.post("/oauth/token", headers={"content-type": "application/json"},
+                      content='{"grant_type":"client_credentials","grant_type":"password",'
+                              f'"client_id":"{client["client_id"]}","client_secret":"{client["client_secret"]}"}}')
     _error(r, 400, "invalid_request")
 
 
@@ -224,12 +232,12 @@ def test_client_credentials(api):
 
 
 def test_public_client_cannot_use_client_credentials(api):
-    # Registration refuses it; a public client listing it anyway cannot exist, so the grant is
-    # simply not allowed for a public client that did not list it.
+    # Registration refuses a public client listing client_credentials (see the Okta tests), so
+    # for a public client the grant is simply not allowed.
     public = api.create_client(method="none")
     r = api.http.post("/oauth/token", data={"grant_type": "client_credentials", "client_id": public["client_id"],
                                             "audience": API_AUDIENCE})
-    assert r.status_code in (401, 403) and no_store(r), r.text
+    _error(r, 403, "unauthorized_client", "Grant type 'client_credentials' not allowed for the client.")
 
 
 def test_password_grant_requires_mfa_by_default(api):

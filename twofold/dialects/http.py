@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 from urllib.parse import parse_qsl, unquote
 
 import orjson
@@ -57,11 +58,20 @@ def _is_json(request: Request) -> bool:
     return request.headers.get("content-type", "").split(";")[0].strip().lower() == "application/json"
 
 
+def _no_duplicate_keys(pairs: list[tuple[str, object]]) -> dict:
+    out: dict = {}
+    for k, v in pairs:
+        if k in out:
+            raise InvalidRequest(f"Parameter {k} was repeated.")  # R52, for JSON bodies too
+        out[k] = v
+    return out
+
+
 async def read_json_object(request: Request) -> dict:
     body = await read_body(request)
     try:
-        data = orjson.loads(body) if body else {}
-    except orjson.JSONDecodeError as exc:
+        data = json.loads(body, object_pairs_hook=_no_duplicate_keys) if body else {}
+    except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
         raise InvalidRequest("The request body is not valid JSON.") from exc
     if not isinstance(data, dict):
         raise InvalidRequest("The request body must be a JSON object.")

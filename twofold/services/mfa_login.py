@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from ..domain.errors import (
-    DomainError, InvalidAuthenticator, MfaTokenExpired, NotEnrolled, UnsupportedChallengeType,
+    DomainError, InvalidAuthenticator, InvalidCredentials, MfaTokenExpired, NotEnrolled, UnsupportedChallengeType,
 )
 from ..store import tokens as token_store
+from ..store import users as user_store
 from . import audit
 from .clients import Client
 from .mfa import factor_views, open_transaction
@@ -19,6 +20,9 @@ async def _finish(rt: Runtime, client: Client, mfa_token: str | None, checker, v
     failure: DomainError | None = None
     async with rt.db.transaction() as conn:
         txn = await open_transaction(conn, rt, mfa_token, client_id=client.client_id)
+        user = await user_store.by_id(conn, txn.user_id)
+        if user is None or user.status != "ACTIVE":
+            raise InvalidCredentials()  # deactivated since the password step
         result: Check = await checker(conn, rt, txn.user_id, value, meta=meta, client_id=client.client_id)
         if result.ok:
             # Consumed only on success (R46); losing this race rolls the whole attempt back.

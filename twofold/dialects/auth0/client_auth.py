@@ -11,8 +11,10 @@ from ..http import basic_credentials, runtime
 
 
 async def authenticate_client(request: Request, params: dict[str, str]) -> tuple[Client, bool]:
-    """Returns (client, whether HTTP Basic was used)."""
+    """Returns (client, whether HTTP Basic was used). The Basic flag is also left on
+    request.state, so a refusal can carry `WWW-Authenticate: Basic` (RFC 6749 §5.2)."""
     basic = basic_credentials(request)
+    request.state.basic_auth_used = basic is not None
     if basic is not None:
         if "client_secret" in params or "client_assertion" in params:
             raise InvalidRequest("Can't supply multiple client credentials.")  # RFC 6749 §2.3

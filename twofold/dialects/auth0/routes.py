@@ -22,13 +22,12 @@ def _too_large() -> Response:
 
 @router.post("/oauth/token")
 async def token(request: Request) -> Response:
-    basic_used = False
     try:
         params = await read_params(request)
         grant_type = params.get("grant_type")
         if not grant_type:
             raise InvalidRequest("Missing required parameter: grant_type")
-        client, basic_used = await authenticate_client(request, params)
+        client, _ = await authenticate_client(request, params)
         grant = GRANTS.get(grant_type)
         if grant is None:
             raise UnsupportedGrantType(grant_type[:200])
@@ -41,15 +40,14 @@ async def token(request: Request) -> Response:
     except BodyTooLarge:
         return _too_large()
     except DomainError as exc:
-        return auth0_error(exc, basic_auth_used=basic_used)
+        return auth0_error(exc, basic_auth_used=getattr(request.state, "basic_auth_used", False))
 
 
 @router.post("/oauth/revoke")
 async def revoke(request: Request) -> Response:
-    basic_used = False
     try:
         params = await read_params(request)
-        client, basic_used = await authenticate_client(request, params)
+        client, _ = await authenticate_client(request, params)
         if "token" not in params:
             raise InvalidRequest("Missing required parameter: token")
         await tokens.revoke(runtime(request), client, params["token"])
@@ -57,7 +55,7 @@ async def revoke(request: Request) -> Response:
     except BodyTooLarge:
         return _too_large()
     except DomainError as exc:
-        return auth0_error(exc, basic_auth_used=basic_used)
+        return auth0_error(exc, basic_auth_used=getattr(request.state, "basic_auth_used", False))
 
 
 @router.post("/mfa/associate")
@@ -75,10 +73,9 @@ async def associate(request: Request) -> Response:
 
 @router.post("/mfa/challenge")
 async def challenge(request: Request) -> Response:
-    basic_used = False
     try:
         params = await read_params(request)
-        client, basic_used = await authenticate_client(request, params)
+        client, _ = await authenticate_client(request, params)
         if "mfa_token" not in params:
             raise InvalidRequest("Missing required parameter: mfa_token")
         answer = await mfa_login.challenge(
@@ -89,7 +86,7 @@ async def challenge(request: Request) -> Response:
     except BodyTooLarge:
         return _too_large()
     except DomainError as exc:
-        return auth0_error(exc, basic_auth_used=basic_used)
+        return auth0_error(exc, basic_auth_used=getattr(request.state, "basic_auth_used", False))
 
 
 def _authenticator(view) -> dict:

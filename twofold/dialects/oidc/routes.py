@@ -75,4 +75,4 @@ async def userinfo(request: Request) -> Response:
         return json_response(await tokens.userinfo(runtime(request), token))
     except DomainError:
         return Response(status_code=401, headers={"WWW-Authenticate": 'Bearer error="invalid_token"',
-                                                  "Cache-Control": "no-store"})
+                                                  "Cache-Control": "no-store", "Pragma": "no-cache"})
