@@ -132,15 +132,15 @@ async def refresh(rt: Runtime, client: Client, token: str | None, scope: str | N
     async with rt.db.transaction() as conn:
         now = rt.now_ms()
         row = await token_store.refresh_token_by_hash(conn, ids.token_hash(token))
-        if row is None or row.client_id != client.client_id:
+        if row is None or row.client_id != client.client_id or row.revoked_at is not None or row.expires_at <= now:
             raise InvalidRefreshToken()
-        if row.used_at is not None and row.revoked_at is None:
+        if not await token_store.use_refresh_token(conn, row.id, now):
+            # Used before, or by a request that won a race just now: either way a second use
+            # of one refresh token, so its whole family is revoked.
             await token_store.revoke_family(conn, row.family_id, now)
             await audit.record(conn, now, "token.refresh", "DENY", meta=meta, user_id=row.user_id,
                                client_id=client.client_id, reason="refresh_token_reuse")
             reused = InvalidRefreshToken()
-        elif not await token_store.use_refresh_token(conn, row.id, now):
-            raise InvalidRefreshToken()
         else:
             user = await user_store.by_id(conn, row.user_id)
             if user is None or user.status != "ACTIVE":
