@@ -2,6 +2,8 @@
 the answer. No policy is decided here."""
 from __future__ import annotations
 
+import functools
+
 from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import Response
@@ -16,77 +18,73 @@ from .grants import GRANTS
 router = APIRouter()
 
 
-def _too_large() -> Response:
-    return json_response({"error": "invalid_request", "error_description": "Request body too large."}, status=413)
+def auth0_endpoint(handler):
+    """Answer every refusal in the Auth0 dialect's own format."""
+
+    @functools.wraps(handler)
+    async def wrapped(request: Request, **kwargs) -> Response:
+        try:
+            return await handler(request=request, **kwargs)
+        except BodyTooLarge:
+            return json_response({"error": "invalid_request", "error_description": "Request body too large."},
+                                 status=413)
+        except DomainError as exc:
+            return auth0_error(exc, basic_auth_used=getattr(request.state, "basic_auth_used", False))
+
+    return wrapped
 
 
 @router.post("/oauth/token")
+@auth0_endpoint
 async def token(request: Request) -> Response:
-    try:
-        params = await read_params(request)
-        grant_type = params.get("grant_type")
-        if not grant_type:
-            raise InvalidRequest("Missing required parameter: grant_type")
-        client, _ = await authenticate_client(request, params)
-        grant = GRANTS.get(grant_type)
-        if grant is None:
-            raise UnsupportedGrantType(grant_type[:200])
-        clients.authorize_grant(client, grant_type)
-        for name in grant.REQUIRED:
-            if name not in params:
-                raise InvalidRequest(f"Missing required parameter: {name}")
-        body = await grant.handle(runtime(request), client, params, meta(request))
-        return json_response(body)
-    except BodyTooLarge:
-        return _too_large()
-    except DomainError as exc:
-        return auth0_error(exc, basic_auth_used=getattr(request.state, "basic_auth_used", False))
+    params = await read_params(request)
+    grant_type = params.get("grant_type")
+    if not grant_type:
+        raise InvalidRequest("Missing required parameter: grant_type")
+    client, _ = await authenticate_client(request, params)
+    grant = GRANTS.get(grant_type)
+    if grant is None:
+        raise UnsupportedGrantType(grant_type[:200])
+    clients.authorize_grant(client, grant_type)
+    for name in grant.REQUIRED:
+        if name not in params:
+            raise InvalidRequest(f"Missing required parameter: {name}")
+    body = await grant.handle(runtime(request), client, params, meta(request))
+    return json_response(body)
 
 
 @router.post("/oauth/revoke")
+@auth0_endpoint
 async def revoke(request: Request) -> Response:
-    try:
-        params = await read_params(request)
-        client, _ = await authenticate_client(request, params)
-        if "token" not in params:
-            raise InvalidRequest("Missing required parameter: token")
-        await tokens.revoke(runtime(request), client, params["token"])
-        return Response(status_code=200, headers={"Cache-Control": "no-store", "Pragma": "no-cache"})
-    except BodyTooLarge:
-        return _too_large()
-    except DomainError as exc:
-        return auth0_error(exc, basic_auth_used=getattr(request.state, "basic_auth_used", False))
+    params = await read_params(request)
+    client, _ = await authenticate_client(request, params)
+    if "token" not in params:
+        raise InvalidRequest("Missing required parameter: token")
+    await tokens.revoke(runtime(request), client, params["token"])
+    return Response(status_code=200, headers={"Cache-Control": "no-store", "Pragma": "no-cache"})
 
 
 @router.post("/mfa/associate")
+@auth0_endpoint
 async def associate(request: Request) -> Response:
-    try:
-        body = await read_json_object(request)
-        enroll.validate_authenticator_types(body.get("authenticator_types"))
-        answer = await enroll.associate_otp(runtime(request), bearer_token(request), meta(request))
-        return json_response(answer)
-    except BodyTooLarge:
-        return _too_large()
-    except DomainError as exc:
-        return auth0_error(exc)
+    body = await read_json_object(request)
+    enroll.validate_authenticator_types(body.get("authenticator_types"))
+    answer = await enroll.associate_otp(runtime(request), bearer_token(request), meta(request))
+    return json_response(answer)
 
 
 @router.post("/mfa/challenge")
+@auth0_endpoint
 async def challenge(request: Request) -> Response:
-    try:
-        params = await read_params(request)
-        client, _ = await authenticate_client(request, params)
-        if "mfa_token" not in params:
-            raise InvalidRequest("Missing required parameter: mfa_token")
-        answer = await mfa_login.challenge(
-            runtime(request), client, params["mfa_token"], params.get("challenge_type"),
-            params.get("authenticator_id"), meta(request),
-        )
-        return json_response(answer)
-    except BodyTooLarge:
-        return _too_large()
-    except DomainError as exc:
-        return auth0_error(exc, basic_auth_used=getattr(request.state, "basic_auth_used", False))
+    params = await read_params(request)
+    client, _ = await authenticate_client(request, params)
+    if "mfa_token" not in params:
+        raise InvalidRequest("Missing required parameter: mfa_token")
+    answer = await mfa_login.challenge(
+        runtime(request), client, params["mfa_token"], params.get("challenge_type"),
+        params.get("authenticator_id"), meta(request),
+    )
+    return json_response(answer)
 
 
 def _authenticator(view) -> dict:
@@ -99,18 +97,14 @@ def _authenticator(view) -> dict:
 
 
 @router.get("/mfa/authenticators")
+@auth0_endpoint
 async def list_authenticators(request: Request) -> Response:
-    try:
-        views = await enroll.list_for(runtime(request), bearer_token(request))
-        return json_response([_authenticator(v) for v in views])
-    except DomainError as exc:
-        return auth0_error(exc)
+    views = await enroll.list_for(runtime(request), bearer_token(request))
+    return json_response([_authenticator(v) for v in views])
 
 
 @router.delete("/mfa/authenticators/{authenticator_id:path}")
+@auth0_endpoint
 async def delete_authenticator(authenticator_id: str, request: Request) -> Response:
-    try:
-        await enroll.remove(runtime(request), bearer_token(request), authenticator_id, meta(request))
-        return Response(status_code=204)
-    except DomainError as exc:
-        return auth0_error(exc)
+    await enroll.remove(runtime(request), bearer_token(request), authenticator_id, meta(request))
+    return Response(status_code=204)
