@@ -34,6 +34,7 @@ class Settings(BaseSettings):
     # Lifetimes (seconds)
     mfa_token_ttl: int = 600
     access_token_ttl: int = 86400
+    okta_access_token_ttl: int = 3600
     mfa_api_token_ttl: int = 600
     id_token_ttl: int = 36000
     refresh_token_ttl: int = 30 * 86400

@@ -18,7 +18,8 @@ MAX_USERNAME, MAX_PASSWORD = 320, 1024
 
 
 async def password_login(rt: Runtime, client: Client, *, username: str, password: str, realm: str | None,
-                         audience: str | None, scope: str | None, meta: RequestMeta | None = None) -> dict:
+                         audience: str | None, scope: str | None, meta: RequestMeta | None = None,
+                         server_id: str | None = None) -> dict:
     s = rt.settings
     if len(username) > MAX_USERNAME or len(password) > MAX_PASSWORD:
         raise InvalidCredentials()
@@ -54,10 +55,12 @@ async def password_login(rt: Runtime, client: Client, *, username: str, password
             views = await factor_views(conn, user.id, statuses=("ACTIVE",))
             if policy.mfa_needed(s.mfa_policy, views):
                 token = await start_transaction(conn, rt, client_id=client.client_id, user_id=user.id,
-                                                audience=audience, scope=scope, amr=["pwd"], auth_time=now)
+                                                audience=audience, scope=scope, amr=["pwd"], auth_time=now,
+                                                server_id=server_id)
                 required = MfaRequired(token, policy.requirements(views))
             else:
-                auth = Authentication(user_id=user.id, audience=audience, scope=scope, amr=["pwd"], auth_time=now)
+                auth = Authentication(user_id=user.id, audience=audience, scope=scope, amr=["pwd"], auth_time=now,
+                                      server_id=server_id)
                 return await issue(conn, rt, client, auth, meta)
     if not ok:
         raise InvalidCredentials()

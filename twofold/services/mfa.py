@@ -21,14 +21,15 @@ async def factor_views(conn: AsyncConnection, user_id: str, statuses: tuple[str,
 
 
 async def start_transaction(conn: AsyncConnection, rt: Runtime, *, client_id: str, user_id: str,
-                            audience: str | None, scope: str | None, amr: list[str], auth_time: int) -> str:
+                            audience: str | None, scope: str | None, amr: list[str], auth_time: int,
+                            server_id: str | None = None) -> str:
     """Opaque, 256-bit, stored hashed, bound to client+user+audience+scope, 10 minutes (R44, R45)."""
     token = ids.opaque_token(32)
     now = rt.now_ms()
     await token_store.insert_mfa_transaction(
         conn, id=ids.opaque_token(16)[:22], token_hash=ids.token_hash(token), client_id=client_id,
         user_id=user_id, audience=audience, scope=scope, amr=",".join(amr), auth_time=auth_time,
-        created_at=now, expires_at=now + rt.settings.mfa_token_ttl * 1000,
+        server_id=server_id, created_at=now, expires_at=now + rt.settings.mfa_token_ttl * 1000,
     )
     return token
 
@@ -37,13 +38,20 @@ def looks_like_mfa_token(token: str | None) -> bool:
     return bool(token) and len(token) <= 128 and "." not in token  # a JWT has dots
 
 
-async def open_transaction(conn: AsyncConnection, rt: Runtime, token: str | None, *, client_id: str | None = None):
+_ANY = object()
+
+
+async def open_transaction(conn: AsyncConnection, rt: Runtime, token: str | None, *, client_id: str | None = None,
+                           server_id=_ANY):
     """The live transaction behind an mfa_token, or MalformedMfaToken / MfaTokenExpired.
-    With client_id, a token issued to another client is refused (R45)."""
+    With client_id (and server_id), a token issued to another client, or by another
+    authorization server, is refused (R45)."""
     if not looks_like_mfa_token(token):
         raise MalformedMfaToken()
     row = await token_store.mfa_transaction_by_hash(conn, ids.token_hash(token))
     if row is None or (client_id is not None and row.client_id != client_id):
+        raise MalformedMfaToken()
+    if server_id is not _ANY and row.server_id != server_id:
         raise MalformedMfaToken()
     if row.consumed_at is not None or row.expires_at <= rt.now_ms():
         raise MfaTokenExpired()

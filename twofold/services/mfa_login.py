@@ -16,10 +16,10 @@ from .verify import Check, check_recovery_code, check_totp
 
 
 async def _finish(rt: Runtime, client: Client, mfa_token: str | None, checker, value: str | None,
-                  amr_factor: list[str], meta: RequestMeta | None) -> tuple[dict, Check]:
+                  amr_factor: list[str], meta: RequestMeta | None, server_id: str | None) -> tuple[dict, Check]:
     failure: DomainError | None = None
     async with rt.db.transaction() as conn:
-        txn = await open_transaction(conn, rt, mfa_token, client_id=client.client_id)
+        txn = await open_transaction(conn, rt, mfa_token, client_id=client.client_id, server_id=server_id)
         user = await user_store.by_id(conn, txn.user_id)
         if user is None or user.status != "ACTIVE":
             raise InvalidCredentials()  # deactivated since the password step
@@ -30,21 +30,21 @@ async def _finish(rt: Runtime, client: Client, mfa_token: str | None, checker, v
                 raise MfaTokenExpired()
             amr = [a for a in txn.amr.split(",") if a] + amr_factor
             auth = Authentication(user_id=txn.user_id, audience=txn.audience, scope=txn.scope,
-                                  amr=amr, auth_time=rt.now_ms())
+                                  amr=amr, auth_time=rt.now_ms(), server_id=txn.server_id)
             return await issue(conn, rt, client, auth, meta), result
         failure = result.error
     raise failure
 
 
 async def complete_with_otp(rt: Runtime, client: Client, mfa_token: str | None, otp: str | None,
-                            meta: RequestMeta | None = None) -> dict:
-    body, _ = await _finish(rt, client, mfa_token, check_totp, otp, ["otp", "mfa"], meta)
+                            meta: RequestMeta | None = None, server_id: str | None = None) -> dict:
+    body, _ = await _finish(rt, client, mfa_token, check_totp, otp, ["otp", "mfa"], meta, server_id)
     return body
 
 
 async def complete_with_recovery_code(rt: Runtime, client: Client, mfa_token: str | None, code: str | None,
-                                      meta: RequestMeta | None = None) -> dict:
-    body, result = await _finish(rt, client, mfa_token, check_recovery_code, code, ["mfa"], meta)
+                                      meta: RequestMeta | None = None, server_id: str | None = None) -> dict:
+    body, result = await _finish(rt, client, mfa_token, check_recovery_code, code, ["mfa"], meta, server_id)
     return {**body, "recovery_code": result.new_recovery_code}
 
 
@@ -52,10 +52,12 @@ CHALLENGE_TYPES = ("otp", "oob")
 
 
 async def challenge(rt: Runtime, client: Client, mfa_token: str | None, challenge_type: str | None,
-                    authenticator_id: str | None, meta: RequestMeta | None = None) -> dict:
-    """Auth0 /mfa/challenge. For OTP nothing is sent: the answer says which code to ask for."""
+                    authenticator_id: str | None, meta: RequestMeta | None = None,
+                    server_id: str | None = None) -> dict:
+    """Auth0 /mfa/challenge (and Okta's /challenge). For OTP nothing is sent: the answer says
+    which code to ask for."""
     async with rt.db.transaction() as conn:
-        txn = await open_transaction(conn, rt, mfa_token, client_id=client.client_id)
+        txn = await open_transaction(conn, rt, mfa_token, client_id=client.client_id, server_id=server_id)
         views = [v for v in await factor_views(conn, txn.user_id, statuses=("ACTIVE",)) if v.primary]
         if not views:
             raise NotEnrolled()

@@ -13,7 +13,7 @@ from ..domain import grants, ids
 from ..domain.errors import InsufficientScope, InvalidRefreshToken, InvalidToken, UserGone
 from ..store import tokens as token_store
 from ..store import users as user_store
-from . import audit
+from . import audit, servers
 from .clients import Client
 from .runtime import RequestMeta, Runtime
 from .users import profile_of
@@ -30,6 +30,7 @@ class Authentication:
     auth_time: int  # ms
     family_id: str | None = None  # set when refreshing
     family_expires_at: int | None = None
+    server_id: str | None = None  # the authorization server that started it (None = Auth0 root)
 
 
 @dataclass
@@ -62,29 +63,42 @@ async def issue(conn: AsyncConnection, rt: Runtime, client: Client, auth: Authen
                 meta: RequestMeta | None = None) -> dict:
     now_ms = rt.now_ms()
     now = now_ms // 1000
+    server = await servers.resolve(conn, rt, auth.server_id)
     user = await user_store.by_id(conn, auth.user_id)
-    scopes = granted_scopes(rt, auth.audience, auth.scope)
-    ttl = rt.settings.mfa_api_token_ttl if auth.audience == rt.settings.mfa_audience else rt.settings.access_token_ttl
-    access = {
-        "iss": rt.settings.resolved_issuer, "sub": auth.user_id, "aud": _aud(rt, auth.audience, scopes),
-        "iat": now, "exp": now + ttl, "jti": ids.opaque_token(16), "scope": " ".join(scopes),
-        "azp": client.client_id, "client_id": client.client_id, "amr": auth.amr,
-        "auth_time": auth.auth_time // 1000,
-    }
-    body: dict = {"access_token": rt.signer.sign(access, typ=ACCESS_TOKEN_TYP)}
+    if server.okta:
+        scopes = grants.split_scope(auth.scope)
+        ttl = rt.settings.okta_access_token_ttl
+        access = {
+            # Okta's access-token claims: sub is the login, uid the user id, scp a list.
+            "ver": 1, "iss": server.issuer, "sub": user.login, "uid": auth.user_id,
+            "aud": auth.audience or server.audience, "iat": now, "exp": now + ttl, "jti": "AT." + ids.opaque_token(16),
+            "cid": client.client_id, "scp": scopes, "amr": auth.amr, "auth_time": auth.auth_time // 1000,
+        }
+    else:
+        scopes = granted_scopes(rt, auth.audience, auth.scope)
+        ttl = rt.settings.mfa_api_token_ttl if auth.audience == rt.settings.mfa_audience else rt.settings.access_token_ttl
+        access = {
+            "iss": server.issuer, "sub": auth.user_id, "aud": _aud(rt, auth.audience, scopes),
+            "iat": now, "exp": now + ttl, "jti": ids.opaque_token(16), "scope": " ".join(scopes),
+            "azp": client.client_id, "client_id": client.client_id, "amr": auth.amr,
+            "auth_time": auth.auth_time // 1000,
+        }
+    body: dict = {"token_type": "Bearer", "expires_in": ttl,
+                  "access_token": rt.signer.sign(access, typ=ACCESS_TOKEN_TYP)}
     if "openid" in scopes:
-        body["id_token"] = rt.signer.sign(_id_claims(rt, client, auth, user, scopes, now))
+        body["id_token"] = rt.signer.sign(_id_claims(rt, server.issuer, client, auth, user, scopes, now))
     if "offline_access" in scopes and grants.REFRESH_TOKEN in client.grant_types:
         body["refresh_token"] = await _new_refresh_token(conn, rt, client, auth, scopes, now_ms)
-    body.update({"scope": " ".join(scopes), "expires_in": ttl, "token_type": "Bearer"})
+    body["scope"] = " ".join(scopes)
     await audit.record(conn, now_ms, "token.issue", "SUCCESS", meta=meta, user_id=auth.user_id,
                        client_id=client.client_id, detail={"amr": auth.amr, "scope": " ".join(scopes)})
     return body
 
 
-def _id_claims(rt: Runtime, client: Client, auth: Authentication, user, scopes: list[str], now: int) -> dict:
+def _id_claims(rt: Runtime, issuer: str, client: Client, auth: Authentication, user, scopes: list[str],
+               now: int) -> dict:
     claims = {
-        "iss": rt.settings.resolved_issuer, "sub": auth.user_id, "aud": client.client_id,
+        "iss": issuer, "sub": auth.user_id, "aud": client.client_id,
         "iat": now, "exp": now + rt.settings.id_token_ttl, "auth_time": auth.auth_time // 1000,
         "amr": auth.amr, "azp": client.client_id,
     }
@@ -115,7 +129,7 @@ async def _new_refresh_token(conn, rt: Runtime, client: Client, auth: Authentica
         conn, id=ids.opaque_token(16)[:22], token_hash=ids.token_hash(value),
         family_id=auth.family_id or ids.opaque_token(16)[:22], client_id=client.client_id,
         user_id=auth.user_id, audience=auth.audience, scope=" ".join(scopes), amr=json.dumps(auth.amr),
-        auth_time=auth.auth_time, created_at=now,
+        auth_time=auth.auth_time, server_id=auth.server_id, created_at=now,
         # ASVS 10.4.8: an absolute lifetime for the whole family, not renewed by rotation.
         expires_at=auth.family_expires_at or now + rt.settings.refresh_token_ttl * 1000,
     )
@@ -123,7 +137,7 @@ async def _new_refresh_token(conn, rt: Runtime, client: Client, auth: Authentica
 
 
 async def refresh(rt: Runtime, client: Client, token: str | None, scope: str | None,
-                  meta: RequestMeta | None = None) -> dict:
+                  meta: RequestMeta | None = None, server_id: str | None = None) -> dict:
     """Rotating refresh tokens (RFC 9700 §2.2.2, ASVS 10.4.5): each is used once; using one
     twice revokes its whole family."""
     if not token or len(token) > 512:
@@ -132,7 +146,8 @@ async def refresh(rt: Runtime, client: Client, token: str | None, scope: str | N
     async with rt.db.transaction() as conn:
         now = rt.now_ms()
         row = await token_store.refresh_token_by_hash(conn, ids.token_hash(token))
-        if row is None or row.client_id != client.client_id or row.revoked_at is not None or row.expires_at <= now:
+        if (row is None or row.client_id != client.client_id or row.server_id != server_id
+                or row.revoked_at is not None or row.expires_at <= now):
             raise InvalidRefreshToken()
         if not await token_store.use_refresh_token(conn, row.id, now):
             # Used before, or by a request that won a race just now: either way a second use
@@ -151,7 +166,7 @@ async def refresh(rt: Runtime, client: Client, token: str | None, scope: str | N
             auth = Authentication(
                 user_id=row.user_id, audience=row.audience, scope=" ".join(narrowed),
                 amr=json.loads(row.amr), auth_time=row.auth_time, family_id=row.family_id,
-                family_expires_at=row.expires_at,
+                family_expires_at=row.expires_at, server_id=row.server_id,
             )
             return await issue(conn, rt, client, auth, meta)
     raise reused

@@ -76,6 +76,9 @@ factors = Table(
     Column("created_at", Ms, nullable=False),
     Column("last_updated_at", Ms, nullable=False),
     Column("activated_at", Ms, nullable=True),
+    # Okta's QR-code link: an unguessable capability, not the secret; valid while pending.
+    Column("activation_token_hash", LargeBinary(32), nullable=True),
+    Column("activation_expires_at", Ms, nullable=True),
     Index("ix_factors_user", "user_id"),
     Index(
         "uq_factors_active_kind", "user_id", "type", "provider", unique=True,
@@ -107,6 +110,7 @@ mfa_transactions = Table(
     Column("scope", Text, nullable=True),
     Column("amr", String(64), nullable=False),
     Column("auth_time", Ms, nullable=False),
+    Column("server_id", String(64), nullable=True),  # authorization server; NULL = the Auth0 root
     Column("created_at", Ms, nullable=False),
     Column("expires_at", Ms, nullable=False),
     Column("consumed_at", Ms, nullable=True),
@@ -124,6 +128,7 @@ refresh_tokens = Table(
     Column("scope", Text, nullable=False),
     Column("amr", String(64), nullable=False),
     Column("auth_time", Ms, nullable=False),
+    Column("server_id", String(64), nullable=True),
     Column("created_at", Ms, nullable=False),
     Column("expires_at", Ms, nullable=False),
     Column("used_at", Ms, nullable=True),
@@ -138,6 +143,17 @@ api_tokens = Table(
     Column("token_hash", LargeBinary(32), nullable=False, unique=True),
     Column("created_at", Ms, nullable=False),
     Column("revoked_at", Ms, nullable=True),
+)
+
+authorization_servers = Table(
+    "authorization_servers", metadata,
+    Column("id", String(64), primary_key=True),  # `default` exists out of the box
+    Column("name", String(200), nullable=False),
+    Column("description", Text, nullable=True),
+    Column("audiences", Text, nullable=False),  # JSON list
+    Column("status", String(16), nullable=False),  # ACTIVE | INACTIVE
+    Column("created_at", Ms, nullable=False),
+    Column("last_updated_at", Ms, nullable=False),
 )
 
 signing_keys = Table(
