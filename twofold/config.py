@@ -38,6 +38,7 @@ class Settings(BaseSettings):
     mfa_api_token_ttl: int = 600
     id_token_ttl: int = 36000
     refresh_token_ttl: int = 30 * 86400
+    factor_activation_ttl: int = 86400  # an unconfirmed factor expires after this
 
     # Password hashing: argon2id at OWASP's recommended minimum (m=19 MiB, t=2, p=1)
     argon2_memory_kib: int = 19456

@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 from .base import Authenticator, FactorView
+from .question import Question
 from .recovery_code import RecoveryCode
 from .totp import Totp
 
-REGISTRY: dict[str, Authenticator] = {a.type: a for a in (Totp(), RecoveryCode())}
+REGISTRY: dict[str, Authenticator] = {a.type: a for a in (Totp(), RecoveryCode(), Question())}
 
 
 def get(type_: str) -> Authenticator:

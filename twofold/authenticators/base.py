@@ -1,6 +1,7 @@
 """The interface every factor type implements: enroll, verify, describe."""
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -19,7 +20,12 @@ class FactorView:
     auth0_id: str  # `<kind>|dev_…`
     auth0_authenticator_type: str  # otp | recovery-code | oob
     auth0_type: str  # the `type` used in mfa_requirements: otp | recovery-code | …
-    primary: bool  # a real second factor (a recovery code alone is not)
+    primary: bool  # a possession factor that satisfies MFA (recovery codes, questions do not)
+    okta_factor_type: str | None  # None: not shown by the Okta dialect
+    auth0_visible: bool
+    user_id: str = ""
+    activation_expires_at: int | None = None
+    profile: dict | None = None
 
 
 @dataclass(frozen=True)
@@ -43,6 +49,8 @@ class Authenticator(Protocol):
     auth0_authenticator_type: str
     auth0_type: str
     primary: bool
+    okta_factor_type: str | None
+    auth0_visible: bool
 
     def describe(self, row: Any) -> FactorView: ...
 
@@ -53,5 +61,7 @@ def view(auth: Authenticator, row: Any) -> FactorView:
         created_at=row.created_at, last_updated_at=row.last_updated_at,
         auth0_id=f"{auth.auth0_kind}|{row.device_id}",
         auth0_authenticator_type=auth.auth0_authenticator_type, auth0_type=auth.auth0_type,
-        primary=auth.primary,
+        primary=auth.primary, okta_factor_type=auth.okta_factor_type, auth0_visible=auth.auth0_visible,
+        user_id=row.user_id, activation_expires_at=row.activation_expires_at,
+        profile=json.loads(row.profile) if row.profile else None,
     )

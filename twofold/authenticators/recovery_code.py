@@ -14,6 +14,8 @@ class RecoveryCode:
     auth0_authenticator_type = "recovery-code"
     auth0_type = "recovery-code"
     primary = False
+    okta_factor_type = None  # Okta's Factors API has no recovery codes
+    auth0_visible = True
 
     def describe(self, row: Any) -> FactorView:
         return view(self, row)

@@ -21,11 +21,13 @@ class Totp:
     auth0_authenticator_type = "otp"
     auth0_type = "otp"
     primary = True
+    okta_factor_type = "token:software:totp"
+    auth0_visible = True
 
     def describe(self, row: Any) -> FactorView:
         return view(self, row)
 
-    def enroll(self, sealer: Sealer, *, user_id: str, provider: str, now: int,
+    def enroll(self, sealer: Sealer, *, user_id: str, provider: str, now: int, expires_at: int,
                algorithm: str = "SHA1", digits: int = 6, period: int = 30) -> Enrollment:
         seed = secrets.token_bytes(SEED_BYTES)
         factor_id = ids.okta_id("ostf")
@@ -33,9 +35,13 @@ class Totp:
             id=factor_id, device_id=ids.device_id(), user_id=user_id, type=self.type, provider=provider,
             status="PENDING_ACTIVATION", secret_sealed=sealer.seal(seed, seal_context(factor_id)),
             algorithm=algorithm, digits=digits, period=period, last_used_step=None,
-            created_at=now, last_updated_at=now,
+            created_at=now, last_updated_at=now, activation_expires_at=expires_at,
         )
         return Enrollment(values=values, shown_secret=otp.b32encode(seed))
+
+    def shared_secret(self, sealer: Sealer, row: Any) -> str:
+        """Only while the factor is pending: Okta shows the activation again in its reads."""
+        return otp.b32encode(sealer.open(row.secret_sealed, seal_context(row.id)))
 
     def verify(self, sealer: Sealer, row: Any, raw_code: str | None, now_s: float, window: int) -> VerifyOutcome:
         """Pure check of one code; the caller claims the step atomically (store.factors.claim_step)."""

@@ -17,7 +17,7 @@ def mfa_needed(policy: str, active: list[FactorView]) -> bool:
 
 def requirements(active: list[FactorView]) -> dict:
     """Auth0's `mfa_requirements`: what to enroll when nothing is active, else what to challenge."""
-    live = [v for v in active if v.status == "ACTIVE"]
+    live = [v for v in active if v.status == "ACTIVE" and v.auth0_visible]
     if not any(v.primary for v in live):
         return {"enroll": [{"type": t} for t in ENROLLABLE_AUTH0_TYPES]}
     types: list[str] = []

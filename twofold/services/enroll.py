@@ -37,7 +37,8 @@ async def associate_otp(rt: Runtime, bearer: str | None, meta: RequestMeta | Non
         if user is None or user.status != "ACTIVE":
             raise NotFound("user")
         now = rt.now_ms()
-        enrollment = totp.enroll(rt.sealer, user_id=user.id, provider=OTP_PROVIDER, now=now)
+        enrollment = totp.enroll(rt.sealer, user_id=user.id, provider=OTP_PROVIDER, now=now,
+                                 expires_at=now + rt.settings.factor_activation_ttl * 1000)
         await factor_store.delete_pending(conn, user.id, "totp", OTP_PROVIDER)
         await factor_store.insert_factor(conn, **enrollment.values)
         body = {
@@ -69,7 +70,7 @@ async def list_for(rt: Runtime, bearer: str | None) -> list[FactorView]:
         principal = await principal_from_bearer(conn, rt, bearer)
         if principal.access is not None:
             require_scope(principal.access, "read:authenticators")
-        return await factor_views(conn, principal.user_id)
+        return [v for v in await factor_views(conn, principal.user_id) if v.auth0_visible]
 
 
 async def remove(rt: Runtime, bearer: str | None, auth0_id: str, meta: RequestMeta | None = None) -> None:
@@ -82,7 +83,7 @@ async def remove(rt: Runtime, bearer: str | None, auth0_id: str, meta: RequestMe
         require_scope(principal.access, "remove:authenticators")
         kind, _, device = auth0_id.partition("|")
         row = await factor_store.by_device_id(conn, principal.user_id, device) if device else None
-        if row is None or authenticators.get(row.type).auth0_kind != kind:
+        if row is None or authenticators.get(row.type).auth0_kind != kind or not authenticators.get(row.type).auth0_visible:
             raise NotFound("authenticator")
         await factor_store.delete_factor(conn, row.id)
         remaining = await factor_views(conn, principal.user_id)

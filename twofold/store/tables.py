@@ -76,9 +76,7 @@ factors = Table(
     Column("created_at", Ms, nullable=False),
     Column("last_updated_at", Ms, nullable=False),
     Column("activated_at", Ms, nullable=True),
-    # Okta's QR-code link: an unguessable capability, not the secret; valid while pending.
-    Column("activation_token_hash", LargeBinary(32), nullable=True),
-    Column("activation_expires_at", Ms, nullable=True),
+    Column("activation_expires_at", Ms, nullable=True),  # a pending factor expires unconfirmed
     Index("ix_factors_user", "user_id"),
     Index(
         "uq_factors_active_kind", "user_id", "type", "provider", unique=True,

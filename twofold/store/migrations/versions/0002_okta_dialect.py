@@ -1,4 +1,4 @@
-"""Okta dialect: factor activation links, authorization servers, tokens bound to a server
+"""Okta dialect: factor activation expiry, authorization servers, tokens bound to a server
 
 Revision ID: 0002
 Revises: 0001
@@ -17,7 +17,6 @@ depends_on = None
 
 def upgrade() -> None:
     with op.batch_alter_table("factors") as batch:
-        batch.add_column(sa.Column("activation_token_hash", sa.LargeBinary(length=32), nullable=True))
         batch.add_column(sa.Column("activation_expires_at", sa.BigInteger(), nullable=True))
     with op.batch_alter_table("mfa_transactions") as batch:
         batch.add_column(sa.Column("server_id", sa.String(length=64), nullable=True))
@@ -49,4 +48,3 @@ def downgrade() -> None:
         batch.drop_column("server_id")
     with op.batch_alter_table("factors") as batch:
         batch.drop_column("activation_expires_at")
-        batch.drop_column("activation_token_hash")
