@@ -52,3 +52,17 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         return json_response({"error": "server_error", "error_description": "Internal error."}, status=500)
 
     return app
+
+
+class _RedactCapabilityLinks(logging.Filter):
+    """Access logs keep paths but not the QR-link capability token in them (R39)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple) and len(record.args) >= 3 and isinstance(record.args[2], str):
+            path = record.args[2]
+            if "/qr/" in path:
+                record.args = (*record.args[:2], path.split("/qr/")[0] + "/qr/[redacted]", *record.args[3:])
+        return True
+
+
+logging.getLogger("uvicorn.access").addFilter(_RedactCapabilityLinks())

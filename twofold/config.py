@@ -47,6 +47,7 @@ class Settings(BaseSettings):
 
     # HTTP
     max_body_bytes: int = 64 * 1024
+    management_rate_limit_per_minute: int = Field(600, ge=1, description="Okta API calls per token, group and minute")
     log_level: str = "info"
 
     @field_validator("issuer")

@@ -13,7 +13,9 @@ import secrets
 from pathlib import Path
 
 from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 VERSION = b"\x01"
 
@@ -27,7 +29,13 @@ class Sealer:
         if active not in keys:
             raise SealingError("active key missing from keyring")
         self._aead = {kid: AESGCM(key) for kid, key in keys.items()}
+        self._keys = dict(keys)
         self.active = active
+
+    def derive_key(self, purpose: str) -> bytes:
+        """A separate key for one purpose (HKDF, RFC 5869), so no key serves two algorithms."""
+        return HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
+                    info=b"twofold:" + purpose.encode()).derive(self._keys[self.active])
 
     @property
     def key_ids(self) -> list[str]:

@@ -69,6 +69,22 @@ class InvalidRecoveryCode(DomainError):
     pass
 
 
+class InvalidAnswer(DomainError):
+    """Wrong answer to a security question."""
+
+
+class UnsupportedFactor(DomainError):
+    """A factor type or provider this server cannot enroll."""
+
+
+class FactorState(DomainError):
+    """The factor is not in a state that allows this (e.g. activating an active factor)."""
+
+
+class InvalidScope(DomainError):
+    pass
+
+
 class TooManyAttempts(DomainError):
     """The user is locked out of this kind of verification for a cooldown."""
 

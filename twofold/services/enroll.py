@@ -74,8 +74,9 @@ async def list_for(rt: Runtime, bearer: str | None) -> list[FactorView]:
 
 
 async def remove(rt: Runtime, bearer: str | None, auth0_id: str, meta: RequestMeta | None = None) -> None:
-    """Needs `remove:authenticators`. Removing the last real factor also removes the recovery
-    code, which means nothing alone; the next association issues a fresh one."""
+    """Needs `remove:authenticators` (R38)."""
+    from .factors import remove_factor
+
     async with rt.db.transaction() as conn:
         principal: Principal = await principal_from_bearer(conn, rt, bearer)
         if principal.access is None:
@@ -85,9 +86,4 @@ async def remove(rt: Runtime, bearer: str | None, auth0_id: str, meta: RequestMe
         row = await factor_store.by_device_id(conn, principal.user_id, device) if device else None
         if row is None or authenticators.get(row.type).auth0_kind != kind or not authenticators.get(row.type).auth0_visible:
             raise NotFound("authenticator")
-        await factor_store.delete_factor(conn, row.id)
-        remaining = await factor_views(conn, principal.user_id)
-        if not any(v.primary and v.status == "ACTIVE" for v in remaining):
-            await factor_store.delete_of_type(conn, principal.user_id, "recovery_code")
-        await audit.record(conn, rt.now_ms(), "factor.delete", "SUCCESS", meta=meta,
-                           user_id=principal.user_id, factor_id=row.id, detail={"type": row.type})
+        await remove_factor(conn, rt, principal.user_id, row, meta)

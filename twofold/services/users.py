@@ -83,6 +83,17 @@ async def create(rt: Runtime, new: NewUser):
         return await user_store.by_id(conn, user_id)
 
 
+async def find(rt: Runtime, id_or_login: str):
+    """A user by id, or by login (Okta paths accept both)."""
+    if not id_or_login or len(id_or_login) > 320:
+        return None
+    async with rt.db.transaction() as conn:
+        row = await user_store.by_id(conn, id_or_login)
+        if row is None:
+            row = await user_store.by_login_any_realm(conn, login_key(id_or_login))
+        return row
+
+
 def profile_of(row) -> dict:
     profile = {
         "firstName": row.first_name, "lastName": row.last_name, "mobilePhone": row.mobile_phone,

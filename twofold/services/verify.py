@@ -10,7 +10,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from .. import authenticators
-from ..domain.errors import DomainError, InvalidOtp, InvalidRecoveryCode, NotEnrolled, TooManyAttempts
+from ..domain.errors import (
+    DomainError, InvalidAnswer, InvalidOtp, InvalidRecoveryCode, NotEnrolled, TooManyAttempts,
+)
 from ..store import factors as factor_store
 from ..store import users as user_store
 from . import audit
@@ -138,3 +140,24 @@ async def check_recovery_code(conn: AsyncConnection, rt: Runtime, user_id: str, 
         return Check(error=InvalidRecoveryCode())
     await _failed(conn, rt, user_id, "recovery-code", "invalid_code", attempt, meta, client_id, row.id)
     return Check(error=InvalidRecoveryCode())
+
+
+async def check_question(conn: AsyncConnection, rt: Runtime, user_id: str, factor_id: str, answer: str | None, *,
+                         meta: RequestMeta | None = None, client_id: str | None = None) -> Check:
+    """Okta `question` verification, under the same per-user counter as codes."""
+    from ..authenticators.question import normalize_answer
+
+    rows = [r for r in await factor_store.for_user(conn, user_id, types=("question",), statuses=("ACTIVE",))
+            if r.id == factor_id]
+    if not rows:
+        return Check(error=NotEnrolled())
+    attempt, locked = await _reserve(conn, rt, user_id, "question", meta, client_id)
+    if locked:
+        return Check(error=locked)
+    stored = rows[0].secret_hash.decode() if rows[0].secret_hash else None
+    ok, _ = await rt.passwords.verify(stored, normalize_answer(answer or "")[:1024])
+    if ok:
+        await _succeeded(conn, rt, user_id, "question", factor_id, meta, client_id)
+        return Check(factor_id=factor_id)
+    await _failed(conn, rt, user_id, "question", "invalid_answer", attempt, meta, client_id, factor_id)
+    return Check(error=InvalidAnswer())

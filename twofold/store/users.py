@@ -28,6 +28,11 @@ async def by_login(conn: AsyncConnection, realm_id: str, login_key: str):
     return (await conn.execute(q)).first()
 
 
+async def by_login_any_realm(conn: AsyncConnection, login_key: str):
+    q = select(users).where(users.c.login_key == login_key).order_by(users.c.created_at)
+    return (await conn.execute(q)).first()
+
+
 async def record_login(conn: AsyncConnection, user_id: str, now: int, new_hash: str | None) -> None:
     values = {"last_login_at": now}
     if new_hash:

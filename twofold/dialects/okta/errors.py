@@ -21,7 +21,31 @@ def okta_error(code: str, status: int, summary: str, causes: list[str] | None = 
     return json_response(body, status=status, headers=headers)
 
 
+PASSCODE_MISMATCH = "Your passcode doesn't match our records. Please try again."
+
+
 def from_domain(exc: e.DomainError) -> Response:
+    if isinstance(exc, e.InvalidOtp) and exc.replayed:
+        # Okta's PASSCODE_REPLAYED: a code is accepted once (R1).
+        return okta_error("E0000082", 403, "Each code can only be used once. Please wait for a new code and try again.")
+    if isinstance(exc, e.InvalidOtp):
+        return okta_error("E0000068", 403, "Invalid Passcode/Answer", [PASSCODE_MISMATCH])
+    if isinstance(exc, e.InvalidAnswer):
+        return okta_error("E0000068", 403, "Invalid Passcode/Answer",
+                          ["Your answer doesn't match our records. Please try again."])
+    if isinstance(exc, e.TooManyAttempts):
+        return okta_error("E0000069", 403, "User Locked",
+                          ["Your account has been locked because of too many sign in attempts."],
+                          headers={"Retry-After": str(exc.retry_after)} if exc.retry_after else None)
+    if isinstance(exc, e.AlreadyEnrolled):
+        return okta_error("E0000001", 400, "Api validation failed: factorEnrollRequest",
+                          ["A factor of this type is already set up."])
+    if isinstance(exc, e.UnsupportedFactor):
+        return okta_error("E0000001", 400, "Api validation failed: factorEnrollRequest", [exc.detail])
+    if isinstance(exc, e.FactorState):
+        return okta_error("E0000001", 400, "Api validation failed: factor", [exc.detail])
+    if isinstance(exc, e.NotEnrolled):
+        return okta_error("E0000001", 400, "Api validation failed: factor", ["The factor is not active."])
     if isinstance(exc, e.InvalidToken):
         return okta_error("E0000011", 401, "Invalid token provided")
     if isinstance(exc, e.ValidationFailed):

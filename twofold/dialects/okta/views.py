@@ -31,3 +31,73 @@ def user_object(row, base_url: str) -> dict:
         },
         "_links": {"self": {"href": f"{base_url}api/v1/users/{row.id}"}},
     }
+
+
+def link(href: str, *allow: str, **extra) -> dict:
+    out = {"href": href, **extra}
+    if allow:
+        out["hints"] = {"allow": list(allow)}
+    return out
+
+
+def factor_object(info, base_url: str, now_ms: int) -> dict:
+    """Okta's UserFactor (reference B.1–B.3)."""
+    v = info.view
+    user_href = f"{base_url}api/v1/users/{v.user_id}"
+    href = f"{user_href}/factors/{v.id}"
+    status = v.status
+    if status == "PENDING_ACTIVATION" and (v.activation_expires_at or 0) <= now_ms:
+        status = "EXPIRED"
+    if v.type == "question":
+        profile = dict(v.profile or {})
+    else:
+        profile = {"credentialId": info.login}
+    obj = {
+        "id": v.id, "factorType": v.okta_factor_type, "provider": v.provider, "vendorName": v.provider,
+        "status": status, "created": iso(v.created_at), "lastUpdated": iso(v.last_updated_at), "profile": profile,
+    }
+    if status == "ACTIVE":
+        obj["_links"] = {
+            "verify": link(f"{href}/verify", "POST"),
+            "self": link(href, "GET", "DELETE"),
+            "user": link(user_href, "GET"),
+        }
+    else:
+        obj["_links"] = {
+            "activate": link(f"{href}/lifecycle/activate", "POST"),
+            "self": link(href, "GET", "DELETE"),
+            "user": link(user_href, "GET"),
+        }
+    if v.type == "question":
+        obj["_links"]["questions"] = link(f"{user_href}/factors/questions", "GET")
+    if info.activation is not None:
+        qrcode = {"href": f"{href}/qr/{info.activation.qr_token}", "type": "image/png"}
+        # Okta puts the QR link beside `activation` (OKTA) or inside it (GOOGLE): give both.
+        obj["_embedded"] = {
+            "activation": {
+                "timeStep": 30, "sharedSecret": info.activation.shared_secret, "encoding": "base32",
+                "keyLength": 6 if v.provider == "OKTA" else 16, "_links": {"qrcode": qrcode},
+            },
+            "_links": {"qrcode": qrcode},
+        }
+    return obj
+
+
+CATALOG = (
+    ("token:software:totp", "OKTA"),
+    ("token:software:totp", "GOOGLE"),
+    ("question", "OKTA"),
+)
+
+
+def catalog(user_id: str, base_url: str, active: set[tuple[str, str]]) -> list[dict]:
+    enroll = link(f"{base_url}api/v1/users/{user_id}/factors", "POST")
+    out = []
+    for factor_type, provider in CATALOG:
+        item = {"factorType": factor_type, "provider": provider, "vendorName": provider,
+                "status": "ACTIVE" if (factor_type, provider) in active else "NOT_SETUP",
+                "_links": {"enroll": enroll}}
+        if factor_type == "question":
+            item["_links"]["questions"] = link(f"{base_url}api/v1/users/{user_id}/factors/questions", "GET")
+        out.append(item)
+    return out

@@ -1,0 +1,49 @@
+"""One wrapper for every management endpoint: SSWS authentication, rate limits, and refusals
+in Okta's error format."""
+from __future__ import annotations
+
+import functools
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from ...domain.errors import DomainError
+from ..http import BodyTooLarge, runtime
+from .auth import require_api_token
+from .errors import from_domain, okta_error
+from .ratelimit import FixedWindowLimiter
+
+
+def _limiter(request: Request) -> FixedWindowLimiter:
+    state = request.app.state
+    if getattr(state, "okta_limiter", None) is None:
+        state.okta_limiter = FixedWindowLimiter(runtime(request).settings.management_rate_limit_per_minute)
+    return state.okta_limiter
+
+
+def okta_endpoint(group: str):
+    """`group` names the rate-limit bucket (Okta limits per endpoint family)."""
+
+    def decorate(handler):
+        @functools.wraps(handler)
+        async def wrapped(request: Request, **kwargs) -> Response:
+            headers: dict[str, str] = {}
+            try:
+                token_id = await require_api_token(request)
+                verdict = _limiter(request).hit(token_id, group)
+                headers = verdict.headers()
+                if not verdict.allowed:
+                    return okta_error("E0000047", 429, "API call exceeded rate limit due to too many requests.",
+                                      headers=headers)
+                response = await handler(request=request, **kwargs)
+            except BodyTooLarge:
+                response = okta_error("E0000003", 413, "The request body was not well-formed.",
+                                      ["Request body too large."])
+            except DomainError as exc:
+                response = from_domain(exc)
+            response.headers.update(headers)
+            return response
+
+        return wrapped
+
+    return decorate

@@ -1,0 +1,110 @@
+"""Okta Factors API: /api/v1/users/{userId}/factors…"""
+from __future__ import annotations
+
+from fastapi import APIRouter
+from starlette.requests import Request
+from starlette.responses import Response
+
+from ...authenticators.question import QUESTIONS
+from ...domain.errors import NotFound, ValidationFailed
+from ...services import factors
+from ..http import json_response, meta, read_json_object, runtime
+from .endpoint import okta_endpoint
+from .errors import from_domain
+from .users_lookup import resolve_user_id
+from .views import catalog, factor_object
+
+router = APIRouter()
+BASE = "/api/v1/users/{user_id}/factors"
+
+
+def _render(request: Request, info) -> dict:
+    rt = runtime(request)
+    return factor_object(info, rt.settings.base_url, rt.now_ms())
+
+
+@router.get(BASE)
+@okta_endpoint("factors")
+async def list_factors(request: Request, user_id: str) -> Response:
+    uid = await resolve_user_id(request, user_id)
+    return json_response([_render(request, i) for i in await factors.list_factors(runtime(request), uid)])
+
+
+@router.post(BASE)
+@okta_endpoint("factors")
+async def enroll_factor(request: Request, user_id: str) -> Response:
+    uid = await resolve_user_id(request, user_id)
+    body = await read_json_object(request)
+    if request.query_params.get("activate", "false").lower() == "true" and body.get("factorType") == "token:software:totp":
+        raise ValidationFailed("factorEnrollRequest", [("activate", "Auto-activation is not supported for this factor.")])
+    profile = body.get("profile")
+    info = await factors.enroll(runtime(request), uid, body.get("factorType"), body.get("provider"),
+                                profile if isinstance(profile, dict) else None, meta(request))
+    return json_response(_render(request, info))
+
+
+@router.get(BASE + "/catalog")
+@okta_endpoint("factors")
+async def factor_catalog(request: Request, user_id: str) -> Response:
+    uid = await resolve_user_id(request, user_id)
+    active = await factors.active_kinds(runtime(request), uid)
+    return json_response(catalog(uid, runtime(request).settings.base_url, active))
+
+
+@router.get(BASE + "/questions")
+@okta_endpoint("factors")
+async def factor_questions(request: Request, user_id: str) -> Response:
+    await resolve_user_id(request, user_id)
+    return json_response([{"question": k, "questionText": v} for k, v in QUESTIONS.items()])
+
+
+@router.get(BASE + "/{factor_id}")
+@okta_endpoint("factors")
+async def get_factor(request: Request, user_id: str, factor_id: str) -> Response:
+    uid = await resolve_user_id(request, user_id)
+    return json_response(_render(request, await factors.get_factor(runtime(request), uid, factor_id)))
+
+
+@router.delete(BASE + "/{factor_id}")
+@okta_endpoint("factors")
+async def delete_factor(request: Request, user_id: str, factor_id: str) -> Response:
+    uid = await resolve_user_id(request, user_id)
+    await factors.delete(runtime(request), uid, factor_id, meta(request))
+    return Response(status_code=204)
+
+
+def _pass_code(body: dict) -> str | None:
+    value = body.get("passCode")
+    return str(value) if isinstance(value, (str, int)) and not isinstance(value, bool) else None
+
+
+@router.post(BASE + "/{factor_id}/lifecycle/activate")
+@okta_endpoint("factors")
+async def activate_factor(request: Request, user_id: str, factor_id: str) -> Response:
+    uid = await resolve_user_id(request, user_id)
+    body = await read_json_object(request)
+    code = _pass_code(body)
+    if not code:
+        raise ValidationFailed("passCode", [("passCode", "passCode: The field cannot be left blank")])
+    return json_response(_render(request, await factors.activate(runtime(request), uid, factor_id, code, meta(request))))
+
+
+@router.post(BASE + "/{factor_id}/verify")
+@okta_endpoint("verify")
+async def verify_factor(request: Request, user_id: str, factor_id: str) -> Response:
+    uid = await resolve_user_id(request, user_id)
+    body = await read_json_object(request)
+    answer = body.get("answer")
+    await factors.verify(runtime(request), uid, factor_id, _pass_code(body),
+                         answer if isinstance(answer, str) else None, meta(request))
+    return json_response({"factorResult": "SUCCESS"})
+
+
+@router.get(BASE + "/{factor_id}/qr/{token}")
+async def factor_qr(request: Request, user_id: str, factor_id: str, token: str) -> Response:
+    """The QR link is a capability (like Okta's): no API token, no secret in the URL."""
+    try:
+        png = await factors.qr_png(runtime(request), user_id, factor_id, token)
+    except NotFound as exc:
+        return from_domain(exc)
+    return Response(png, media_type="image/png", headers={"Cache-Control": "no-store", "Pragma": "no-cache"})

@@ -1,0 +1,230 @@
+"""The Okta Factors API's use cases: enroll, activate, verify, list, remove, reset. The same
+factors, verifier, replay guard and lockout counter serve the Auth0 dialect."""
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import io
+from dataclasses import dataclass
+
+import segno
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from .. import authenticators
+from ..authenticators.base import FactorView
+from ..authenticators.question import MIN_ANSWER, QUESTIONS, normalize_answer
+from ..domain import otp
+from ..domain.errors import (
+    AlreadyEnrolled, DomainError, FactorState, NotFound, UnsupportedFactor, ValidationFailed,
+)
+from ..store import factors as factor_store
+from ..store import users as user_store
+from . import audit
+from .mfa import factor_views
+from .runtime import RequestMeta, Runtime
+from .verify import check_question, check_totp
+
+TOTP_PROVIDERS = ("OKTA", "GOOGLE")
+
+
+@dataclass
+class Activation:
+    """What a pending TOTP factor shows: its secret and a QR-code capability token."""
+
+    shared_secret: str
+    qr_token: str
+    key_uri: str
+
+
+@dataclass
+class FactorInfo:
+    view: FactorView
+    activation: Activation | None = None
+    login: str = ""
+
+
+def _qr_token(rt: Runtime, factor_id: str, created_at: int) -> str:
+    # Derived, not stored: an HMAC over the factor, under a key of its own. It is not the
+    # secret, and it stops working when the factor is no longer pending (R39).
+    mac = hmac.new(rt.sealer.derive_key("qr-link"), f"{factor_id}:{created_at}".encode(), hashlib.sha256)
+    return base64.urlsafe_b64encode(mac.digest()).decode().rstrip("=")
+
+
+def _pending(view: FactorView, now: int) -> bool:
+    return view.status == "PENDING_ACTIVATION" and (view.activation_expires_at or 0) > now
+
+
+async def _info(conn: AsyncConnection, rt: Runtime, row, login: str) -> FactorInfo:
+    view = authenticators.get(row.type).describe(row)
+    activation = None
+    if row.type == "totp" and _pending(view, rt.now_ms()):
+        secret = authenticators.get("totp").shared_secret(rt.sealer, row)
+        activation = Activation(secret, _qr_token(rt, row.id, row.created_at),
+                                otp.key_uri(secret, login, rt.settings.otp_issuer))
+    return FactorInfo(view, activation, login)
+
+
+async def _user(conn: AsyncConnection, user_id: str):
+    user = await user_store.by_id(conn, user_id)
+    if user is None:
+        raise NotFound(f"{user_id} (User)")
+    return user
+
+
+async def _factor_row(conn: AsyncConnection, user_id: str, factor_id: str):
+    rows = [r for r in await factor_store.for_user(conn, user_id) if r.id == factor_id]
+    if not rows or authenticators.get(rows[0].type).okta_factor_type is None:
+        raise NotFound(f"{factor_id} (UserFactor)")
+    return rows[0]
+
+
+async def list_factors(rt: Runtime, user_id: str) -> list[FactorInfo]:
+    async with rt.db.transaction() as conn:
+        user = await _user(conn, user_id)
+        rows = await factor_store.for_user(conn, user_id)
+        return [await _info(conn, rt, r, user.login) for r in rows
+                if authenticators.get(r.type).okta_factor_type is not None]
+
+
+async def get_factor(rt: Runtime, user_id: str, factor_id: str) -> FactorInfo:
+    async with rt.db.transaction() as conn:
+        user = await _user(conn, user_id)
+        return await _info(conn, rt, await _factor_row(conn, user_id, factor_id), user.login)
+
+
+async def active_kinds(rt: Runtime, user_id: str) -> set[tuple[str, str]]:
+    async with rt.db.transaction() as conn:
+        await _user(conn, user_id)
+        return {(v.okta_factor_type, v.provider) for v in await factor_views(conn, user_id, statuses=("ACTIVE",))
+                if v.okta_factor_type}
+
+
+async def enroll(rt: Runtime, user_id: str, factor_type: str | None, provider: str | None, profile: dict | None,
+                 meta: RequestMeta | None = None) -> FactorInfo:
+    provider = (provider or "OKTA").upper()
+    if factor_type == "token:software:totp" and provider in TOTP_PROVIDERS:
+        return await _enroll_totp(rt, user_id, provider, meta)
+    if factor_type == "question" and provider == "OKTA":
+        return await _enroll_question(rt, user_id, profile or {}, meta)
+    raise UnsupportedFactor(f"Factor type {factor_type} with provider {provider} is not supported.")
+
+
+async def _enroll_totp(rt: Runtime, user_id: str, provider: str, meta) -> FactorInfo:
+    totp = authenticators.get("totp")
+    async with rt.db.transaction() as conn:
+        user = await _user(conn, user_id)
+        views = await factor_views(conn, user_id, statuses=("ACTIVE",))
+        if any(v.type == "totp" and v.provider == provider for v in views):
+            raise AlreadyEnrolled()
+        now = rt.now_ms()
+        enrollment = totp.enroll(rt.sealer, user_id=user_id, provider=provider, now=now,
+                                 expires_at=now + rt.settings.factor_activation_ttl * 1000)
+        await factor_store.delete_pending(conn, user_id, "totp", provider)
+        await factor_store.insert_factor(conn, **enrollment.values)
+        await audit.record(conn, now, "factor.enroll", "SUCCESS", meta=meta, user_id=user_id,
+                           factor_id=enrollment.values["id"], detail={"type": "totp", "provider": provider})
+        row = await _factor_row(conn, user_id, enrollment.values["id"])
+        return await _info(conn, rt, row, user.login)
+
+
+async def _enroll_question(rt: Runtime, user_id: str, profile: dict, meta) -> FactorInfo:
+    question, answer = profile.get("question"), profile.get("answer")
+    causes = []
+    if question not in QUESTIONS:
+        causes.append(("question", "question: The security question is not valid."))
+    if not isinstance(answer, str) or len(normalize_answer(answer)) < MIN_ANSWER or len(answer) > 1024:
+        causes.append(("answer", f"answer: The security question answer must be at least {MIN_ANSWER} characters in length"))
+    if causes:
+        raise ValidationFailed("factorEnrollRequest", causes)
+    answer_hash = await rt.passwords.hash(normalize_answer(answer))
+    async with rt.db.transaction() as conn:
+        user = await _user(conn, user_id)
+        if await factor_store.for_user(conn, user_id, types=("question",)):
+            raise AlreadyEnrolled()
+        now = rt.now_ms()
+        enrollment = authenticators.get("question").enroll(user_id=user_id, question=question,
+                                                           answer_hash=answer_hash, now=now)
+        await factor_store.insert_factor(conn, **enrollment.values)
+        await audit.record(conn, now, "factor.enroll", "SUCCESS", meta=meta, user_id=user_id,
+                           factor_id=enrollment.values["id"], detail={"type": "question"})
+        row = await _factor_row(conn, user_id, enrollment.values["id"])
+        return await _info(conn, rt, row, user.login)
+
+
+async def activate(rt: Runtime, user_id: str, factor_id: str, pass_code: str | None,
+                   meta: RequestMeta | None = None) -> FactorInfo:
+    """Confirm a pending TOTP factor with its first code (R37), through the one verifier."""
+    failure: DomainError | None = None
+    async with rt.db.transaction() as conn:
+        user = await _user(conn, user_id)
+        row = await _factor_row(conn, user_id, factor_id)
+        if row.status == "ACTIVE":
+            raise FactorState("The factor is already active.")
+        if row.type != "totp" or not _pending(authenticators.get(row.type).describe(row), rt.now_ms()):
+            raise FactorState("The factor activation has expired. Enroll the factor again.")
+        result = await check_totp(conn, rt, user_id, pass_code, factor_id=factor_id, meta=meta)
+        if result.ok:
+            return await _info(conn, rt, await _factor_row(conn, user_id, factor_id), user.login)
+        failure = result.error
+    raise failure
+
+
+async def verify(rt: Runtime, user_id: str, factor_id: str, pass_code: str | None, answer: str | None,
+                 meta: RequestMeta | None = None) -> None:
+    failure: DomainError | None = None
+    async with rt.db.transaction() as conn:
+        await _user(conn, user_id)
+        row = await _factor_row(conn, user_id, factor_id)
+        if row.status != "ACTIVE":
+            raise FactorState("The factor is not active. Activate it first.")
+        if row.type == "question":
+            result = await check_question(conn, rt, user_id, factor_id, answer, meta=meta)
+        else:
+            result = await check_totp(conn, rt, user_id, pass_code, factor_id=factor_id, meta=meta,
+                                      statuses=("ACTIVE",))
+        if result.ok:
+            return
+        failure = result.error
+    raise failure
+
+
+async def remove_factor(conn: AsyncConnection, rt: Runtime, user_id: str, row, meta: RequestMeta | None) -> None:
+    """Both dialects remove factors here. Removing the last real factor also removes the
+    recovery code, which means nothing alone."""
+    await factor_store.delete_factor(conn, row.id)
+    remaining = await factor_views(conn, user_id)
+    if not any(v.primary and v.status == "ACTIVE" for v in remaining):
+        await factor_store.delete_of_type(conn, user_id, "recovery_code")
+    await audit.record(conn, rt.now_ms(), "factor.delete", "SUCCESS", meta=meta, user_id=user_id,
+                       factor_id=row.id, detail={"type": row.type})
+
+
+async def delete(rt: Runtime, user_id: str, factor_id: str, meta: RequestMeta | None = None) -> None:
+    async with rt.db.transaction() as conn:
+        await _user(conn, user_id)
+        await remove_factor(conn, rt, user_id, await _factor_row(conn, user_id, factor_id), meta)
+
+
+async def reset(rt: Runtime, user_id: str, meta: RequestMeta | None = None) -> None:
+    """Okta's reset_factors: every factor goes, recovery codes included."""
+    async with rt.db.transaction() as conn:
+        await _user(conn, user_id)
+        for row in await factor_store.for_user(conn, user_id):
+            await factor_store.delete_factor(conn, row.id)
+        await audit.record(conn, rt.now_ms(), "user.mfa.factor.reset_all", "SUCCESS", meta=meta, user_id=user_id)
+
+
+async def qr_png(rt: Runtime, user_id: str, factor_id: str, token: str) -> bytes:
+    """The QR code of a pending TOTP factor; NotFound once it is active or expired."""
+    async with rt.db.transaction() as conn:
+        user = await user_store.by_id(conn, user_id)
+        rows = [r for r in await factor_store.for_user(conn, user_id, types=("totp",)) if r.id == factor_id]
+        if user is None or not rows:
+            raise NotFound("qrcode")
+        info = await _info(conn, rt, rows[0], user.login)
+    if info.activation is None or not hmac.compare_digest(info.activation.qr_token.encode(), token.encode()):
+        raise NotFound("qrcode")
+    out = io.BytesIO()
+    segno.make(info.activation.key_uri, error="m").save(out, kind="png", scale=6, border=4)
+    return out.getvalue()
