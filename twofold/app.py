@@ -11,6 +11,7 @@ from starlette.requests import Request
 
 from .config import Settings
 from .dialects import auth0, oidc, okta
+from .dialects.okta import oauth as okta_oauth
 from .dialects.http import json_response
 from .domain.clock import Clock
 from .services.bootstrap import build_runtime
@@ -33,6 +34,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app = FastAPI(title="twofold", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
     app.include_router(auth0.router)
     app.include_router(okta.router)
+    app.include_router(okta_oauth.router)
     app.include_router(oidc.router)
 
     @app.exception_handler(StarletteHTTPException)

@@ -48,8 +48,10 @@ def _invalid_refresh(r) -> None:
 # --- discovery and keys ----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("path", ["/.well-known/openid-configuration", "/.well-known/oauth-authorization-server"])
+@pytest.mark.parametrize("path", ["/.well-known/openid-configuration"])
 def test_discovery_document(api, server, path):
+    """The Auth0-dialect discovery; Okta's org server metadata at /.well-known/oauth-authorization-server
+    is checked in test_okta_direct_auth.py."""
     r = api.http.get(path)
     assert r.status_code == 200 and r.headers["content-type"].startswith("application/json")
     doc = r.json()

@@ -65,3 +65,28 @@ async def password_login(rt: Runtime, client: Client, *, username: str, password
     if not ok:
         raise InvalidCredentials()
     raise required
+
+
+async def otp_login(rt: Runtime, client: Client, *, login_hint: str, otp: str, scope: str | None,
+                    server_id: str | None, meta: RequestMeta | None = None) -> dict:
+    """Okta's `urn:okta:params:oauth:grant-type:otp`: a TOTP code as the primary factor, for
+    clients an administrator allowed it. Same verifier, replay guard and lockout counter."""
+    from ..domain.errors import DomainError
+    from .verify import check_totp
+
+    if len(login_hint) > MAX_USERNAME:
+        raise InvalidCredentials()
+    failure: DomainError | None = None
+    async with rt.db.transaction() as conn:
+        user = await user_store.by_login_any_realm(conn, login_key(login_hint))
+        if user is None or user.status != "ACTIVE":
+            raise InvalidCredentials()
+        result = await check_totp(conn, rt, user.id, otp, meta=meta, client_id=client.client_id, statuses=("ACTIVE",))
+        if result.ok:
+            now = rt.now_ms()
+            await user_store.record_login(conn, user.id, now, None)
+            auth = Authentication(user_id=user.id, audience=None, scope=scope, amr=["otp"], auth_time=now,
+                                  server_id=server_id)
+            return await issue(conn, rt, client, auth, meta)
+        failure = result.error
+    raise failure

@@ -48,11 +48,6 @@ async def openid_configuration(request: Request) -> Response:
     return json_response(discovery_document(runtime(request)), no_store=False)
 
 
-@router.get("/.well-known/oauth-authorization-server")
-async def oauth_metadata(request: Request) -> Response:
-    return json_response(discovery_document(runtime(request)), no_store=False)
-
-
 @router.get("/.well-known/jwks.json")
 async def jwks(request: Request) -> Response:
     return json_response(runtime(request).signer.jwks, no_store=False)

@@ -1,0 +1,183 @@
+"""Okta direct authentication: /oauth2/v1/* (org authorization server) and
+/oauth2/{authorizationServerId}/v1/* (custom servers, `default` out of the box)."""
+from __future__ import annotations
+
+import functools
+
+from fastapi import APIRouter
+from starlette.requests import Request
+from starlette.responses import Response
+
+from ...domain import grants
+from ...domain.errors import DomainError, InvalidClient, InvalidRequest, InvalidScope, NotFound, UnsupportedGrantType
+from ...services import clients, login, mfa_login, servers, tokens
+from ..http import BodyTooLarge, basic_credentials, json_response, meta, read_params, runtime
+from .errors import from_domain
+from .oauth_errors import oauth_error
+
+router = APIRouter()
+
+SERVED = (grants.PASSWORD, grants.MFA_OTP, grants.OKTA_OTP, grants.REFRESH_TOKEN)
+SINGLE_CREDENTIALS = ("Can't supply multiple client credentials. Use one of the following: credentials in the "
+                      "Authorization header, credentials in the post body, or a client_assertion in the post body.")
+
+
+def _server_id(path_id: str | None) -> str:
+    return servers.ORG if path_id is None else path_id
+
+
+async def _client(request: Request, params: dict[str, str]):
+    basic = basic_credentials(request)
+    request.state.basic_auth_used = basic is not None
+    if basic is not None:
+        if "client_secret" in params or "client_assertion" in params:
+            raise InvalidRequest(SINGLE_CREDENTIALS)
+        cid, secret = basic
+    else:
+        cid, secret = params.get("client_id"), params.get("client_secret")
+    if not cid:
+        raise InvalidClient("missing")
+    client = await clients.authenticate(runtime(request), cid, secret)
+    request.state.client = client
+    return client
+
+
+def oauth_endpoint(handler):
+    @functools.wraps(handler)
+    async def wrapped(request: Request, **kwargs) -> Response:
+        try:
+            sid = _server_id(kwargs.get("server_id"))
+            await servers.lookup(runtime(request), sid)  # unknown or inactive → 404
+            return await handler(request=request, **kwargs)
+        except BodyTooLarge:
+            return json_response({"error": "invalid_request", "error_description": "Request body too large."}, status=413)
+        except NotFound as exc:
+            return from_domain(exc)
+        except DomainError as exc:
+            return oauth_error(exc, client=getattr(request.state, "client", None),
+                               basic_auth_used=getattr(request.state, "basic_auth_used", False))
+
+    return wrapped
+
+
+def _need(params: dict[str, str], *names: str) -> None:
+    for name in names:
+        if name not in params:
+            raise InvalidRequest(f"The '{name}' parameter is required.")
+
+
+def _scope(params: dict[str, str]) -> str:
+    if not params.get("scope"):
+        raise InvalidScope("No scopes were requested.")
+    return params["scope"]
+
+
+async def _token(request: Request, server_id: str | None) -> Response:
+    sid = _server_id(server_id)
+    rt = runtime(request)
+    params = await read_params(request)
+    client = await _client(request, params)
+    grant_type = params.get("grant_type")
+    if not grant_type:
+        raise InvalidRequest("The 'grant_type' parameter is required.")
+    if grant_type not in SERVED:
+        raise UnsupportedGrantType(grant_type[:200])
+    clients.authorize_grant(client, grant_type)
+    m = meta(request)
+    if grant_type == grants.PASSWORD:
+        _need(params, "username", "password")
+        body = await login.password_login(rt, client, username=params["username"], password=params["password"],
+                                          realm=None, audience=None, scope=_scope(params), meta=m, server_id=sid)
+    elif grant_type == grants.MFA_OTP:
+        _need(params, "mfa_token", "otp")
+        body = await mfa_login.complete_with_otp(rt, client, params["mfa_token"], params["otp"], m, server_id=sid)
+    elif grant_type == grants.OKTA_OTP:
+        _need(params, "login_hint", "otp")
+        body = await login.otp_login(rt, client, login_hint=params["login_hint"], otp=params["otp"],
+                                     scope=_scope(params), server_id=sid, meta=m)
+    else:
+        _need(params, "refresh_token")
+        body = await tokens.refresh(rt, client, params["refresh_token"], params.get("scope"), m, server_id=sid)
+    return json_response(body)
+
+
+@router.post("/oauth2/v1/token")
+@oauth_endpoint
+async def org_token(request: Request) -> Response:
+    return await _token(request, None)
+
+
+@router.post("/oauth2/{server_id}/v1/token")
+@oauth_endpoint
+async def custom_token(request: Request, server_id: str) -> Response:
+    return await _token(request, server_id)
+
+
+CHALLENGE_TYPES = {grants.MFA_OTP: "otp", grants.MFA_OOB: "oob"}
+
+
+async def _challenge(request: Request, server_id: str | None) -> Response:
+    params = await read_params(request)
+    client = await _client(request, params)
+    _need(params, "mfa_token")
+    supported = params.get("challenge_types_supported", f"{grants.MFA_OTP} {grants.MFA_OOB}").split()
+    unknown = [t for t in supported if t not in CHALLENGE_TYPES]
+    if unknown:
+        from ...domain.errors import UnsupportedChallengeType
+
+        raise UnsupportedChallengeType(unknown[0][:200])
+    answer = await mfa_login.challenge(runtime(request), client, params["mfa_token"],
+                                       " ".join(CHALLENGE_TYPES[t] for t in supported), None, meta(request),
+                                       server_id=_server_id(server_id))
+    uri = {v: k for k, v in CHALLENGE_TYPES.items()}[answer["challenge_type"]]
+    return json_response({"challenge_type": uri})
+
+
+@router.post("/oauth2/v1/challenge")
+@oauth_endpoint
+async def org_challenge(request: Request) -> Response:
+    return await _challenge(request, None)
+
+
+@router.post("/oauth2/{server_id}/v1/challenge")
+@oauth_endpoint
+async def custom_challenge(request: Request, server_id: str) -> Response:
+    return await _challenge(request, server_id)
+
+
+def metadata(server: servers.TokenServer) -> dict:
+    base = server.issuer if server.id != servers.ORG else server.issuer + "/oauth2"
+    return {
+        "issuer": server.issuer,
+        "authorization_endpoint": f"{base}/v1/authorize",
+        "token_endpoint": f"{base}/v1/token",
+        "jwks_uri": f"{base}/v1/keys",
+        "mfa_challenge_endpoint": f"{base}/v1/challenge",
+        "response_types_supported": ["code"],
+        "subject_types_supported": ["public"],
+        "id_token_signing_alg_values_supported": ["RS256"],
+        "grant_types_supported": list(SERVED),
+        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
+        "scopes_supported": ["openid", "profile", "email", "offline_access"],
+        "claims_supported": ["iss", "sub", "aud", "iat", "exp", "auth_time", "amr", "name", "email",
+                             "preferred_username"],
+    }
+
+
+@router.get("/.well-known/oauth-authorization-server")
+async def org_metadata(request: Request) -> Response:
+    return json_response(metadata(servers.org(runtime(request))), no_store=False)
+
+
+@router.get("/oauth2/{server_id}/.well-known/openid-configuration")
+@router.get("/oauth2/{server_id}/.well-known/oauth-authorization-server")
+@oauth_endpoint
+async def custom_metadata(request: Request, server_id: str) -> Response:
+    return json_response(metadata(await servers.lookup(runtime(request), server_id)), no_store=False)
+
+
+@router.get("/oauth2/v1/keys")
+@router.get("/oauth2/{server_id}/v1/keys")
+@oauth_endpoint
+async def keys(request: Request, server_id: str | None = None) -> Response:
+    return json_response(runtime(request).signer.jwks, no_store=False)

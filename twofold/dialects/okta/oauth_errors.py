@@ -1,0 +1,58 @@
+"""Errors of Okta's OAuth endpoints (/oauth2/…/v1/token, /challenge): OAuth bodies with Okta's
+texts (reference B.7)."""
+from __future__ import annotations
+
+from starlette.responses import Response
+
+from ...domain import errors as e
+from ..http import json_response
+
+INVALID_CREDENTIALS = "The credentials provided were invalid."
+EXPIRED = "The `mfa_token` has expired. Use a new `oob_code` or `mfa_token` and try again."
+AUTHENTICATOR = ("The required authenticator can't be used. Check if it's required by policy and the user is "
+                 "enrolled in the authenticator and try again.")
+
+CATALOGUE: dict[type, tuple[int, str, str]] = {
+    e.InvalidRequest: (400, "invalid_request", "{detail}"),
+    e.InvalidScope: (400, "invalid_scope", "{detail}"),
+    e.UnsupportedGrantType: (400, "unsupported_grant_type", "The grant type in the request isn't supported."),
+    e.InvalidCredentials: (400, "invalid_grant", INVALID_CREDENTIALS),
+    e.InvalidOtp: (400, "invalid_grant", INVALID_CREDENTIALS),
+    e.InvalidRecoveryCode: (400, "invalid_grant", INVALID_CREDENTIALS),
+    e.MalformedMfaToken: (400, "access_denied", EXPIRED),
+    e.MfaTokenExpired: (400, "access_denied", EXPIRED),
+    e.NotEnrolled: (403, "access_denied", AUTHENTICATOR),
+    e.InvalidAuthenticator: (403, "access_denied", AUTHENTICATOR),
+    e.UnsupportedChallengeType: (403, "access_denied",
+                                 "`{detail}` isn't supported as a `challenge_type`. Try again with another value."),
+    e.InvalidRefreshToken: (400, "invalid_grant", "The refresh token is invalid or expired."),
+    e.UserGone: (400, "invalid_grant", "The refresh token is invalid or expired."),
+    e.UnknownRealm: (400, "invalid_grant", INVALID_CREDENTIALS),
+}
+
+
+def oauth_error(exc: e.DomainError, *, client=None, basic_auth_used: bool = False) -> Response:
+    if isinstance(exc, e.MfaRequired):
+        return json_response({"error": "mfa_required",
+                              "error_description": "Verify with an additional authenticator to complete the sign-in process.",
+                              "mfa_token": exc.mfa_token}, status=403)
+    if isinstance(exc, e.TooManyAttempts):
+        return json_response({"error": "invalid_grant",
+                              "error_description": "API call exceeded the rate limit due to too many requests."},
+                             status=429, headers={"Retry-After": str(exc.retry_after)} if exc.retry_after else None)
+    if isinstance(exc, e.InvalidClient):
+        text = {"missing": "No client credentials found.",
+                "unknown client": "Invalid value for the `client_id` parameter."}.get(
+            exc.detail, "The client secret supplied for a confidential client is invalid.")
+        headers = {"WWW-Authenticate": 'Basic realm="twofold"'} if basic_auth_used else None
+        return json_response({"error": "invalid_client", "error_description": text}, status=401, headers=headers)
+    if isinstance(exc, e.GrantNotAllowed):
+        configured = ", ".join(client.grant_types) if client is not None else ""
+        return json_response({"error": "unauthorized_client",
+                              "error_description": "The client isn't authorized to use the provided grant type. "
+                                                   f"Configured grant types: [{configured}]."}, status=400)
+    for cls in type(exc).__mro__:
+        if cls in CATALOGUE:
+            status, code, text = CATALOGUE[cls]
+            return json_response({"error": code, "error_description": text.format(detail=exc.detail)}, status=status)
+    return json_response({"error": "invalid_request", "error_description": exc.detail or "Invalid request."}, status=400)
