@@ -47,6 +47,13 @@ def two_codes(secret_b32: str) -> tuple[str, str]:
     return oathtool_totp(secret_b32, now), oathtool_totp(secret_b32, now + 30)
 
 
+def wrong_code(secret_b32: str) -> str:
+    """A six-digit code that is valid for no step near now."""
+    now = time.time()
+    valid = {oathtool_totp(secret_b32, now + 30 * d) for d in range(-3, 4)}
+    return next(c for c in ("000000", "111111", "222222", "333333") if c not in valid)
+
+
 class Api:
     def __init__(self, base_url: str, api_token: str, issuer: str) -> None:
         self.base_url = base_url
