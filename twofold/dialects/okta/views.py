@@ -48,8 +48,8 @@ def factor_object(info, base_url: str, now_ms: int) -> dict:
     status = v.status
     if status == "PENDING_ACTIVATION" and (v.activation_expires_at or 0) <= now_ms:
         status = "EXPIRED"
-    if v.type == "question":
-        profile = dict(v.profile or {})
+    if v.okta_factor_type in ("question", "sms", "call", "email"):
+        profile = dict(v.profile or {})  # question/questionText, phoneNumber, email
     else:
         profile = {"credentialId": info.login}
     obj = {
@@ -70,6 +70,9 @@ def factor_object(info, base_url: str, now_ms: int) -> dict:
         }
     if v.type == "question":
         obj["_links"]["questions"] = link(f"{user_href}/factors/questions", "GET")
+    if v.okta_factor_type in ("sms", "call", "email") and status != "ACTIVE":
+        # Okta sends `resend` as an array of named links (reference B.2).
+        obj["_links"]["resend"] = [link(f"{href}/resend", "POST", name=v.okta_factor_type)]
     if info.activation is not None:
         qrcode = {"href": f"{href}/qr/{info.activation.qr_token}", "type": "image/png"}
         # Okta puts the QR link beside `activation` (OKTA) or inside it (GOOGLE): give both.
