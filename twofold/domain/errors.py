@@ -147,3 +147,13 @@ class ValidationFailed(DomainError):
         super().__init__(what)
         self.what = what
         self.causes = causes
+
+
+class UserStatus(ValidationFailed):
+    """The user's status does not allow a lifecycle operation (e.g. suspending a user who is
+    not active). A validation failure for dialects that know no better."""
+
+    def __init__(self, operation: str, status: str, message: str) -> None:
+        super().__init__("user", [("status", message)])
+        self.operation = operation
+        self.status = status

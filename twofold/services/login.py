@@ -12,7 +12,7 @@ from .clients import Client
 from .mfa import factor_views, start_transaction
 from .runtime import RequestMeta, Runtime
 from .tokens import Authentication, issue
-from .users import login_key
+from .users import login_key, throttle_key
 
 MAX_USERNAME, MAX_PASSWORD = 320, 1024
 
@@ -27,7 +27,7 @@ async def password_login(rt: Runtime, client: Client, *, username: str, password
         realm_row = await user_store.realm_by_name(conn, realm or DEFAULT_REALM)
         if realm_row is None:
             raise UnknownRealm(realm or "")
-        key = f"{realm_row.id}:{login_key(username)}"
+        key = throttle_key(realm_row.id, login_key(username))
         allowed = await throttle.reserve(conn, key, rt.now_ms(), s.password_max_failures, s.password_lockout_seconds * 1000)
         user = await user_store.by_login(conn, realm_row.id, login_key(username)) if allowed else None
         if not allowed:

@@ -2,10 +2,11 @@
 authentication on /oauth2/…"""
 from fastapi import APIRouter
 
-from . import factors, routes
+from . import factors, routes, users
 
 router = APIRouter()
 router.include_router(routes.router)
 router.include_router(factors.router)
+router.include_router(users.router)
 
 __all__ = ["router"]

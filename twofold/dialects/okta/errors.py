@@ -48,6 +48,8 @@ def from_domain(exc: e.DomainError) -> Response:
         return okta_error("E0000001", 400, "Api validation failed: factor", ["The factor is not active."])
     if isinstance(exc, e.InvalidToken):
         return okta_error("E0000011", 401, "Invalid token provided")
+    if isinstance(exc, e.UserStatus) and exc.operation == "activate" and exc.status == "ACTIVE":
+        return okta_error("E0000016", 403, "Activation failed because the user is already active")
     if isinstance(exc, e.ValidationFailed):
         return okta_error("E0000001", 400, f"Api validation failed: {exc.what}", [m for _, m in exc.causes])
     if isinstance(exc, e.Conflict):

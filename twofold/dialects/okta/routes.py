@@ -1,4 +1,4 @@
-"""Okta management routes: POST /api/v1/users and POST /oauth2/v1/clients."""
+"""Okta management routes: POST /oauth2/v1/clients (the Users API is in users.py)."""
 from __future__ import annotations
 
 from fastapi import APIRouter
@@ -6,42 +6,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from ...domain.errors import DomainError, InvalidRequest, ValidationFailed
-from ...services import clients, users
+from ...services import clients
 from ..http import BodyTooLarge, json_response, read_json_object, runtime
 from .auth import require_api_token
-from .errors import from_domain, okta_error
-from .views import user_object
+from .errors import from_domain
 
 router = APIRouter()
-
-
-def _flag(value: str | None, default: bool) -> bool:
-    if value is None:
-        return default
-    return value.lower() not in ("false", "0", "no")
-
-
-@router.post("/api/v1/users")
-async def create_user(request: Request) -> Response:
-    try:
-        await require_api_token(request)
-        body = await read_json_object(request)
-        profile = body.get("profile")
-        if not isinstance(profile, dict):
-            raise ValidationFailed("User", [("profile", "profile: The field cannot be left blank")])
-        creds = body.get("credentials") or {}
-        password = None
-        if isinstance(creds, dict) and isinstance(creds.get("password"), dict):
-            password = creds["password"].get("value")
-        new = users.NewUser(profile=profile, password=password,
-                            activate=_flag(request.query_params.get("activate"), True),
-                            realm=request.query_params.get("realm"))
-        row = await users.create(runtime(request), new)
-        return json_response(user_object(row, runtime(request).settings.base_url))
-    except BodyTooLarge:
-        return okta_error("E0000003", 413, "The request body was not well-formed.", ["Request body too large."])
-    except DomainError as exc:
-        return from_domain(exc)
 
 
 @router.post("/oauth2/v1/clients")
