@@ -203,3 +203,20 @@ def test_rate_limit_exceeded_is_429_E0000047(backend, make_server):
     # The Okta SDKs need these two to back off (reference B.0).
     assert answers[3].headers["x-rate-limit-remaining"] == "0"
     assert answers[3].headers["x-rate-limit-reset"] and answers[3].headers["date"]
+
+
+def test_verify_without_a_code_is_malformed_and_not_counted(api):
+    client = api.create_client()
+    user = api.enrolled_user(client)
+    (factor,) = api.http.get(_factors(api, user["id"]), headers=api.ssws).json()
+    for _ in range(12):  # more than the lockout limit: none of them is a guess
+        _okta_error(api.http.post(factor["_links"]["verify"]["href"], headers=api.ssws, json={}), 400, "E0000001")
+    r = api.http.post(factor["_links"]["verify"]["href"], headers=api.ssws, json={"passCode": user["next_code"]})
+    assert r.json() == {"factorResult": "SUCCESS"}
+
+
+def test_ssws_scheme_with_and_without_space(api):
+    token = api.api_token
+    assert api.http.get("/api/v1/users?limit=1", headers={"Authorization": f"SSWS{token}"}).status_code == 200
+    for header in ("SSWS", "SSWS ", f"Bearer {token}", f"ssws {token}"):
+        _okta_error(api.http.get("/api/v1/users?limit=1", headers={"Authorization": header}), 401, "E0000011")

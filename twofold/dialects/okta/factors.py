@@ -95,8 +95,12 @@ async def verify_factor(request: Request, user_id: str, factor_id: str) -> Respo
     uid = await resolve_user_id(request, user_id)
     body = await read_json_object(request)
     answer = body.get("answer")
-    await factors.verify(runtime(request), uid, factor_id, _pass_code(body),
-                         answer if isinstance(answer, str) else None, meta(request))
+    code = _pass_code(body)
+    answer = answer if isinstance(answer, str) and answer else None
+    if code is None and answer is None:
+        # Nothing to check is a malformed request, not a wrong guess: it is not counted.
+        raise ValidationFailed("passCode", [("passCode", "passCode: The field cannot be left blank")])
+    await factors.verify(runtime(request), uid, factor_id, code, answer, meta(request))
     return json_response({"factorResult": "SUCCESS"})
 
 
