@@ -7,11 +7,10 @@ clock elsewhere. Every test uses fresh users."""
 from __future__ import annotations
 
 import secrets
-import time
 
 import httpx
 
-from ..support import MFA_RECOVERY, PASSWORD, oathtool_totp, parallel, two_codes
+from ..support import MFA_RECOVERY, PASSWORD, parallel, two_codes, wrong_code
 
 MAX_FAILURES = 10
 MFA_LOCKED = {"error": "too_many_attempts",
@@ -23,14 +22,6 @@ INVALID_RECOVERY = {"error": "invalid_grant", "error_description": "Invalid reco
 WRONG_PASSWORD = {"error": "invalid_grant", "error_description": "Wrong email or password."}
 
 
-def wrong_code(secret: str) -> str:
-    """A six-digit code valid for none of the steps the server could accept around now."""
-    now = time.time()
-    valid = {oathtool_totp(secret, now + k * 30) for k in range(-3, 4)}
-    code = "000000"
-    while code in valid:
-        code = f"{secrets.randbelow(10**6):06d}"
-    return code
 
 
 def wrong_recovery_code(real: str) -> str:

@@ -3,7 +3,6 @@ mfa-otp → tokens on the org and the `default` authorization servers; the OTP g
 challenge endpoint; metadata and keys per server."""
 from __future__ import annotations
 
-import httpx
 import jwt
 import pytest
 

@@ -13,7 +13,7 @@ from urllib.parse import quote
 
 import pytest
 
-from ..support import PASSWORD, oathtool_totp
+from ..support import PASSWORD, wrong_code
 
 ISO_MS = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$")
 LINK = re.compile(r'<([^>]+)>;\s*rel="([a-z]+)"')
@@ -78,13 +78,6 @@ def _prefix() -> str:
     return "pf" + secrets.token_hex(4)
 
 
-def _wrong_code(secret: str) -> str:
-    now = time.time()
-    valid = {oathtool_totp(secret, now + k * 30) for k in range(-3, 4)}
-    code = "000000"
-    while code in valid:
-        code = f"{secrets.randbelow(10**6):06d}"
-    return code
 
 
 # --- authentication and rate limits -----------------------------------------------------------
@@ -397,7 +390,7 @@ def test_unlock_clears_the_mfa_lockout(api):
     client = api.create_client()
     user = api.enrolled_user(client)
     mfa_token = api.mfa_token(client, user)
-    bad = _wrong_code(user["secret"])
+    bad = wrong_code(user["secret"])
     for _ in range(MAX_FAILURES):
         r = api.mfa_otp(client, mfa_token, bad)
         assert r.status_code == 403 and r.json()["error"] == "invalid_grant", r.text

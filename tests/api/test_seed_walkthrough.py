@@ -2,7 +2,7 @@
 against a real server on SQLite and PostgreSQL, codes computed by Debian's oathtool."""
 from __future__ import annotations
 
-from ..support import MFA_OTP, MFA_RECOVERY, PASSWORD_REALM, oathtool_totp, secret_from_uri, two_codes
+from ..support import MFA_RECOVERY, PASSWORD_REALM, oathtool_totp, secret_from_uri, two_codes
 
 NO_STORE = ("no-store", "no-cache")
 
