@@ -1,0 +1,93 @@
+"""Results: JSON, a Markdown summary and a PNG chart (throughput and latency per scenario)."""
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+TARGETS = {"1_okta_verify": 1500, "2_auth0_mfa_otp": 800}
+
+
+def summarize(report: dict) -> dict:
+    tf = report["twofold"]["scenarios"]
+    summary: dict = {}
+    peer = report.get("privacyidea")
+    s1 = tf.get("1_okta_verify")
+    if s1 and peer and peer.get("ops_per_s"):
+        summary["ratio_scenario1_vs_privacyidea"] = round(s1["ops_per_s"] / peer["ops_per_s"], 1)
+    if "3_full_login" in tf:
+        cores = report["machine"]["cpus"]
+        bound = cores / (report["argon2id_verify_ms"] / 1000)
+        summary["scenario3_argon2_bound_per_s"] = round(bound, 1)
+        summary["scenario3_share_of_bound"] = round(tf["3_full_login"]["ops_per_s"] / bound, 2)
+    small = report.get("twofold_small", {}).get("scenarios", {}).get("1_okta_verify")
+    if s1 and small and small.get("p50_ms"):
+        summary["scenario5_p50_ratio_large_vs_small"] = round(s1["p50_ms"] / small["p50_ms"], 2)
+    for name, target in TARGETS.items():
+        if name in tf:
+            summary[f"{name}_meets_{target}_per_s"] = tf[name]["ops_per_s"] >= target
+    rc = report["twofold"].get("replay_check")
+    if rc:
+        summary["replayed_codes_refused"] = f"{rc['refused']}/{rc['sampled']}"
+    return summary
+
+
+def _rows(report: dict):
+    for name, r in report["twofold"]["scenarios"].items():
+        yield f"twofold {name} (N={report['twofold']['users']})", r
+    small = report.get("twofold_small")
+    if small:
+        yield f"twofold 5_okta_verify (N={small['users']})", small["scenarios"]["1_okta_verify"]
+    if report.get("privacyidea"):
+        yield "privacyIDEA /validate/check", report["privacyidea"]
+    yield "wrk ceiling (fixed-answer server)", report["generator_ceiling"]
+
+
+def markdown(report: dict) -> str:
+    lines = [f"# twofold benchmark, {report['started']}", "",
+             f"Machine: {report['machine']['cpus']} CPUs, Python {report['machine']['python']}. "
+             f"Server: {report['settings']['workers']} workers; wrk {report['settings']['wrk_threads']} threads, "
+             f"{report['settings']['connections']} connections. argon2id {report['settings']['argon2id']}: "
+             f"{report['argon2id_verify_ms']} ms per verification.", "",
+             "| run | ops/s | p50 ms | p95 ms | p99 ms | errors | server CPU s |", "|---|---|---|---|---|---|---|"]
+    for label, r in _rows(report):
+        cpu = sum(r.get("server_cpu_s", {}).values()) if r.get("server_cpu_s") else ""
+        lines.append(f"| {label} | {r['ops_per_s']} | {r['p50_ms']} | {r['p95_ms']} | {r['p99_ms']} | "
+                     f"{r['errors']} | {round(cpu, 1) if cpu != '' else ''} |")
+    lines += ["", "Summary:", "", "```json", json.dumps(report["summary"], indent=2), "```", ""]
+    return "\n".join(lines)
+
+
+def chart(report: dict, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    rows = [(label, r) for label, r in _rows(report) if "ceiling" not in label]
+    labels = [label.replace("twofold ", "").replace(" /validate/check", "") for label, _ in rows]
+    fig, (a, b) = plt.subplots(1, 2, figsize=(12, 4.5))
+    a.barh(labels, [r["ops_per_s"] for _, r in rows], color="#3b7dd8")
+    a.set_xlabel("successful operations / s")
+    a.invert_yaxis()
+    for key, color in (("p50_ms", "#7fb36b"), ("p95_ms", "#e0a23b"), ("p99_ms", "#d0543b")):
+        b.scatter([r[key] or 0 for _, r in rows], labels, label=key.replace("_ms", ""), color=color)
+    b.set_xscale("log")
+    b.set_xlabel("latency (ms, log)")
+    b.invert_yaxis()
+    b.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def write(report: dict, out: Path, *, smoke: bool = False) -> list[Path]:
+    report["summary"] = summarize(report)
+    out.mkdir(parents=True, exist_ok=True)
+    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+    name = "smoke" if smoke else "latest"
+    paths = [out / f"{stamp}{'-smoke' if smoke else ''}.json", out / f"{name}.md", out / f"{name}.png"]
+    paths[0].write_text(json.dumps(report, indent=2))
+    paths[1].write_text(markdown(report))
+    chart(report, paths[2])
+    return paths

@@ -1,0 +1,342 @@
+"""The benchmark: twofold on PostgreSQL with production settings, load from wrk in a separate
+process, privacyIDEA 3.14 measured in the same run. One command:
+
+    .venv/bin/python -m bench.run                 # N = 10,000 users, all scenarios, with the peer
+    .venv/bin/python -m bench.run --large         # N = 100,000
+    .venv/bin/python -m bench.run --smoke         # CI: ~10 s, 200 users, no peer
+
+Scenarios: 1 Okta factor verify; 2 Auth0 mfa-otp (verify + access and ID tokens); 3 a full
+login (password → mfa_required → mfa-otp); 4 wrong codes (the reject path); 5 verify at
+1,000 users against verify at N. Results: bench/results/<stamp>.json, latest.md, latest.png.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import secrets
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+from twofold.config import Settings
+from twofold.domain import otp
+
+from . import procstats
+from .seed import PASSWORD, seed
+
+ROOT = Path(__file__).resolve().parent.parent
+PG_ADMIN = os.environ.get("BENCH_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres")
+MFA_OTP = "http://auth0.com/oauth/grant-type/mfa-otp"
+
+
+async def _pg(sql: str) -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(PG_ADMIN)
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Twofold:
+    def __init__(self, workdir: Path, db_url: str, workers: int, env: dict) -> None:
+        self.port = _free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.log = open(workdir / f"twofold-{self.port}.log", "wb")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "twofold", "serve", "--port", str(self.port), "--workers", str(workers)],
+            env={**os.environ, **env, "TWOFOLD_DATABASE_URL": db_url, "TWOFOLD_ISSUER": self.base + "/",
+                 "TWOFOLD_LOG_LEVEL": "warning"},
+            stdout=self.log, stderr=subprocess.STDOUT)
+        for _ in range(600):
+            try:
+                if httpx.get(self.base + "/.well-known/jwks.json", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        else:
+            raise RuntimeError("twofold did not start")
+        time.sleep(0.5)  # let every worker finish starting
+
+    @property
+    def workers(self) -> list[int]:
+        return [p for p in procstats.tree(self.proc.pid) if p != self.proc.pid]
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(timeout=20)
+        self.log.close()
+
+
+def run_wrk(base: str, lines: list[str], headers: dict[str, str], *, connections: int, threads: int,
+            max_seconds: int, workdir: Path, spare: str = "/.well-known/jwks.json", ok_status: int = 200) -> dict:
+    listing = workdir / f"list-{secrets.token_hex(4)}.tsv"
+    listing.write_text("\n".join(lines) + "\n")
+    env = {**os.environ, "BENCH_LIST": str(listing), "BENCH_THREADS": str(threads), "BENCH_SPARE": spare,
+           "BENCH_OK_STATUS": str(ok_status),
+           "BENCH_HEADERS": "\n".join(f"{k}: {v}" for k, v in headers.items())}
+    out = subprocess.run(
+        ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{max_seconds}s", "--latency",
+         "-s", str(ROOT / "bench" / "wrk" / "replay.lua"), base],
+        env=env, capture_output=True, text=True, timeout=max_seconds + 60)
+    listing.unlink()
+    line = next((ln for ln in out.stdout.splitlines() if ln.startswith("BENCH_JSON ")), None)
+    if line is None:
+        raise RuntimeError(f"wrk printed no result:\n{out.stdout}\n{out.stderr}")
+    r = json.loads(line[len("BENCH_JSON "):])
+    seconds = r["duration_us"] / 1e6
+    return {"ok": r["ok"], "errors": r["non200"] + r["socket_errors"], "seconds": round(seconds, 2),
+            "ops_per_s": round(r["ok"] / seconds, 1),
+            "p50_ms": r["p50_us"] / 1000, "p95_ms": r["p95_us"] / 1000, "p99_ms": r["p99_us"] / 1000}
+
+
+def measured(server_pids, fn):
+    """Run fn(); add the server processes' CPU seconds and peak memory."""
+    before = procstats.snapshot(server_pids)
+    result = fn()
+    after = procstats.snapshot(server_pids)
+    result["server_cpu_s"] = {str(p): round(after[p] - before[p], 2) for p in server_pids}
+    result["server_peak_rss_mib"] = {str(p): round(procstats.peak_rss_mib(p), 1) for p in server_pids}
+    return result
+
+
+def code_at(user, step: int) -> str:
+    return otp.hotp(user.seed, step)
+
+
+def verify_lines(users, steps) -> list[str]:
+    """Okta verify with each user's code, step by step (a later step only after the earlier)."""
+    return [f"POST\t/api/v1/users/{u.user_id}/factors/{u.factor_id}/verify\t" + json.dumps({"passCode": code_at(u, s)})
+            for s in steps for u in users]
+
+
+def wrong_lines(users, rounds: int) -> list[str]:
+    out = []
+    for _ in range(rounds):
+        for u in users:
+            valid = {code_at(u, otp.time_step(time.time()) + d) for d in range(-2, 3)}
+            wrong = next(c for c in ("000000", "111111", "222222") if c not in valid)
+            out.append(f"POST\t/api/v1/users/{u.user_id}/factors/{u.factor_id}/verify\t" + json.dumps({"passCode": wrong}))
+    return out
+
+
+def mfa_otp_lines(seeded, users, steps) -> list[str]:
+    out = []
+    for k, s in enumerate(steps):
+        for u in users:
+            mt = seeded.mfa_tokens[u.user_id][k]
+            out.append(f"POST\t/oauth/token\tgrant_type={MFA_OTP}&client_id={seeded.client_id}"
+                       f"&client_secret={seeded.client_secret}&mfa_token={mt}&otp={code_at(u, s)}")
+    return out
+
+
+async def full_logins(base: str, seeded, users, connections: int, step: int) -> dict:
+    """Scenario 3 needs the mfa_token of each answer, so a small async driver plays it; argon2
+    bounds it far below the driver's own speed."""
+    latencies, ok, errors = [], 0, 0
+    queue = list(users)
+
+    async def worker(client: httpx.AsyncClient):
+        nonlocal ok, errors
+        while queue:
+            u = queue.pop()
+            t0 = time.perf_counter()
+            r = await client.post("/oauth/token", data={
+                "grant_type": "password", "username": u.login, "password": PASSWORD, "scope": "openid",
+                "client_id": seeded.client_id, "client_secret": seeded.client_secret})
+            if r.status_code != 403:
+                errors += 1
+                continue
+            r = await client.post("/oauth/token", data={
+                "grant_type": MFA_OTP, "mfa_token": r.json()["mfa_token"], "otp": code_at(u, step),
+                "client_id": seeded.client_id, "client_secret": seeded.client_secret})
+            latencies.append(time.perf_counter() - t0)
+            if r.status_code == 200:
+                ok += 1
+            else:
+                errors += 1
+
+    t0 = time.perf_counter()
+    async with httpx.AsyncClient(base_url=base, timeout=60,
+                                 limits=httpx.Limits(max_connections=connections)) as client:
+        await asyncio.gather(*(worker(client) for _ in range(connections)))
+    seconds = time.perf_counter() - t0
+    latencies.sort()
+
+    def pct(p):
+        return round(latencies[min(len(latencies) - 1, int(p * len(latencies)))] * 1000, 2) if latencies else None
+
+    return {"ok": ok, "errors": errors, "seconds": round(seconds, 2), "ops_per_s": round(ok / seconds, 1),
+            "p50_ms": pct(0.50), "p95_ms": pct(0.95), "p99_ms": pct(0.99)}
+
+
+def replay_check(base: str, token: str, users, step: int, sample: int = 100) -> dict:
+    """Security under load: codes that succeeded must now be refused."""
+    refused = 0
+    with httpx.Client(base_url=base, headers={"Authorization": f"SSWS {token}"}) as c:
+        for u in users[:sample]:
+            r = c.post(f"/api/v1/users/{u.user_id}/factors/{u.factor_id}/verify", json={"passCode": code_at(u, step)})
+            refused += r.status_code == 403
+    return {"sampled": min(sample, len(users)), "refused": refused}
+
+
+def argon2_seconds() -> float:
+    from twofold.crypto.passwords import Passwords
+
+    s = Settings()
+    pw = Passwords(s.argon2_memory_kib, s.argon2_time_cost, s.argon2_parallelism)
+    h = pw.hash_sync("x" * 16)
+    t0 = time.perf_counter()
+    for _ in range(10):
+        pw._verify(h, "x" * 16)
+    return (time.perf_counter() - t0) / 10
+
+
+def generator_ceiling(workdir: Path, connections: int, threads: int, seconds: int) -> dict:
+    port = _free_port()
+    proc = subprocess.Popen([sys.executable, str(ROOT / "bench" / "trivial_server.py"), str(port)])
+    time.sleep(0.5)
+    try:
+        lines = ["GET\t/\t"] * 400_000
+        return run_wrk(f"http://127.0.0.1:{port}", lines, {}, connections=connections, threads=threads,
+                       max_seconds=seconds, workdir=workdir, spare="/")
+    finally:
+        proc.terminate()
+
+
+async def _database(tag: str) -> str:
+    name = f"twofold_bench_{tag}_{secrets.token_hex(3)}"
+    await _pg(f'CREATE DATABASE "{name}"')
+    return name
+
+
+def twofold_scenarios(args, workdir: Path, n_users: int, tag: str, scenarios: set[int]) -> dict:
+    """Seed a fresh database with n_users, start twofold, run the scenarios."""
+    db = asyncio.run(_database(tag))
+    url = PG_ADMIN.rsplit("/", 1)[0] + "/" + db
+    token = "00" + secrets.token_urlsafe(30)
+    data = workdir / f"data-{tag}"
+    env = {"TWOFOLD_DATA_DIR": str(data), "TWOFOLD_BOOTSTRAP_API_TOKEN": token,
+           # The reject path runs with the lockout raised, as the issue asks.
+           "TWOFOLD_MFA_MAX_FAILURES": "100", "TWOFOLD_MANAGEMENT_RATE_LIMIT_PER_MINUTE": "100000000"}
+    settings = Settings(data_dir=data, database_url=url, bootstrap_api_token=token, issuer="http://bench/")
+    t0 = time.perf_counter()
+    side = min(n_users, 10_000)
+    sizes = {"verify": n_users}
+    if 2 in scenarios:
+        sizes["mfaotp"] = side
+    if 3 in scenarios:
+        sizes["login"] = args.logins
+    if 4 in scenarios:
+        sizes["wrong"] = side
+    seeded = asyncio.run(seed(settings, sizes, mfa_token_groups=("mfaotp",)))
+    seed_s = round(time.perf_counter() - t0, 1)
+    g = seeded.groups
+    server = Twofold(workdir, url, args.workers, env)
+    out: dict = {"users": n_users, "seed_seconds": seed_s, "scenarios": {}}
+    try:
+        pids = server.workers
+        wrk = dict(connections=args.connections, threads=args.threads, workdir=workdir)
+        ssws = {"Authorization": f"SSWS {token}", "Content-Type": "application/json"}
+        step = otp.time_step(time.time())
+        if 1 in scenarios:
+            out["scenarios"]["1_okta_verify"] = measured(pids, lambda: run_wrk(
+                server.base, verify_lines(g["verify"], [step, step + 1]), ssws, max_seconds=args.duration, **wrk))
+            if out["scenarios"]["1_okta_verify"]["ok"] >= 200:  # the first codes were surely used
+                out["replay_check"] = replay_check(server.base, token, g["verify"], step)
+        if 2 in scenarios:
+            form = {"Content-Type": "application/x-www-form-urlencoded"}
+            out["scenarios"]["2_auth0_mfa_otp"] = measured(pids, lambda: run_wrk(
+                server.base, mfa_otp_lines(seeded, g["mfaotp"], [step, step + 1]), form, max_seconds=args.duration, **wrk))
+        if 3 in scenarios:
+            logins = g["login"]
+            out["scenarios"]["3_full_login"] = measured(pids, lambda: asyncio.run(
+                full_logins(server.base, seeded, logins, args.connections, step)))
+        if 4 in scenarios:
+            out["scenarios"]["4_wrong_codes"] = measured(pids, lambda: run_wrk(
+                server.base, wrong_lines(g["wrong"], 3), ssws, max_seconds=args.duration, ok_status=403, **wrk))
+        out["worker_pids"] = pids
+    finally:
+        server.stop()
+        asyncio.run(_pg(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)'))
+    return out
+
+
+def peer_scenario(args, workdir: Path) -> dict:
+    from . import peer_privacyidea
+
+    peer_dir = ROOT / "bench" / ".peer"
+    peer_privacyidea.ensure_installed(peer_dir)
+    peer = peer_privacyidea.start(peer_dir, PG_ADMIN, args.workers, args.peer_tokens)
+    try:
+        step = otp.time_step(time.time())
+        lines = [f"POST\t/validate/check\tserial={serial}&pass={otp.hotp(bytes.fromhex(seed_hex), s)}"
+                 for s in (step, step + 1) for serial, seed_hex in peer.tokens]
+        form = {"Content-Type": "application/x-www-form-urlencoded"}
+        return measured(peer.pids, lambda: run_wrk(peer.base_url, lines, form, connections=args.connections,
+                                                   threads=args.threads, max_seconds=args.duration,
+                                                   workdir=workdir, spare="/"))
+    finally:
+        peer.stop()
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="bench.run", description=__doc__.split("\n\n")[0])
+    p.add_argument("--users", type=int, default=10_000)
+    p.add_argument("--large", action="store_true", help="N = 100,000")
+    p.add_argument("--smoke", action="store_true", help="CI: ~10 s, 200 users, no peer")
+    p.add_argument("--no-peer", action="store_true")
+    p.add_argument("--workers", type=int, default=os.cpu_count() or 2)
+    p.add_argument("--connections", type=int, default=32)
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--duration", type=int, default=20, help="upper bound per scenario (s)")
+    p.add_argument("--logins", type=int, default=400, help="full logins in scenario 3")
+    p.add_argument("--peer-tokens", type=int, default=1000)
+    p.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
+    args = p.parse_args(argv)
+    if shutil.which("wrk") is None:
+        print("bench: wrk is missing (Debian package `wrk`)", file=sys.stderr)
+        return 2
+    if args.smoke:
+        args.users, args.no_peer, args.duration, args.logins = 200, True, 3, 20
+    n = 100_000 if args.large else args.users
+    report: dict = {"machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]},
+                    "settings": {"workers": args.workers, "connections": args.connections, "wrk_threads": args.threads,
+                                 "argon2id": "m=19456 KiB, t=2, p=1 (OWASP)"},
+                    "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+    with tempfile.TemporaryDirectory(prefix="twofold-bench-") as tmp:
+        workdir = Path(tmp)
+        report["generator_ceiling"] = generator_ceiling(workdir, args.connections, args.threads,
+                                                        2 if args.smoke else 5)
+        report["argon2id_verify_ms"] = round(argon2_seconds() * 1000, 1)
+        report["twofold"] = twofold_scenarios(args, workdir, n, "main", {1, 2, 3, 4})
+        small = 1_000 if not args.smoke else 50
+        report["twofold_small"] = twofold_scenarios(args, workdir, small, "small", {1})
+        if not args.no_peer:
+            report["privacyidea"] = peer_scenario(args, workdir)
+    from .report import write
+
+    paths = write(report, args.out, smoke=args.smoke)
+    print(json.dumps({"summary": report.get("summary"), "files": [str(x) for x in paths]}, indent=2))
+    rc = report["twofold"].get("replay_check")
+    return 0 if rc is None or rc["refused"] == rc["sampled"] else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

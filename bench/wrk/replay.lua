@@ -1,0 +1,72 @@
+-- Replays a precomputed request list (BENCH_LIST: lines "METHOD<TAB>PATH<TAB>BODY"); thread k
+-- takes every n-th line. When a thread's list is spent it stops; requests sent after that go
+-- to BENCH_SPARE (a cheap GET) and are reported as `spare`, not as operations. An operation
+-- succeeds when its status is BENCH_OK_STATUS (200; 403 for the reject path).
+local threads = {}
+local counter = 0
+
+function setup(thread)
+  thread:set("tid", counter)
+  counter = counter + 1
+  table.insert(threads, thread)
+end
+
+local function header_table()
+  local out = {}
+  local raw = os.getenv("BENCH_HEADERS") or ""
+  for line in raw:gmatch("[^\n]+") do
+    local k, v = line:match("^([^:]+):%s*(.*)$")
+    if k then out[k] = v end
+  end
+  return out
+end
+
+function init(args)
+  requests, sent, ok, bad, spare = {}, 0, 0, 0, 0
+  local n = tonumber(os.getenv("BENCH_THREADS"))
+  local headers = header_table()
+  local i = 0
+  for line in io.lines(os.getenv("BENCH_LIST")) do
+    if i % n == tid then
+      local method, path, body = line:match("^(%S+)\t(%S+)\t(.*)$")
+      if body == "" then body = nil end
+      table.insert(requests, wrk.format(method, path, headers, body))
+    end
+    i = i + 1
+  end
+  spare_req = wrk.format("GET", os.getenv("BENCH_SPARE") or "/.well-known/jwks.json")
+  ok_status = tonumber(os.getenv("BENCH_OK_STATUS") or "200")
+end
+
+function request()
+  sent = sent + 1
+  if sent > #requests then
+    return spare_req
+  end
+  return requests[sent]
+end
+
+function response(status, headers, body)
+  if ok + bad >= #requests then
+    spare = spare + 1
+    wrk.thread:stop()
+    return
+  end
+  if status == ok_status then ok = ok + 1 else bad = bad + 1 end
+  if ok + bad >= #requests then wrk.thread:stop() end
+end
+
+function done(summary, latency, requests)
+  local tok, tbad, tspare = 0, 0, 0
+  for _, t in ipairs(threads) do
+    tok = tok + t:get("ok")
+    tbad = tbad + t:get("bad")
+    tspare = tspare + t:get("spare")
+  end
+  io.write(string.format(
+    'BENCH_JSON {"ok":%d,"non200":%d,"spare":%d,"requests":%d,"duration_us":%d,' ..
+    '"socket_errors":%d,"p50_us":%d,"p95_us":%d,"p99_us":%d,"max_us":%d}\n',
+    tok, tbad, tspare, summary.requests, summary.duration,
+    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout,
+    latency:percentile(50), latency:percentile(95), latency:percentile(99), latency.max))
+end
