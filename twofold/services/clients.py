@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hmac
 import json
+import time
 from dataclasses import dataclass
 
 from ..domain import grants, ids
@@ -81,8 +82,7 @@ async def authenticate(rt: Runtime, client_id: str | None, client_secret: str | 
     their id. Unknown client and wrong secret give the same answer."""
     if not client_id or len(client_id) > 64:
         raise InvalidClient("unknown client")
-    async with rt.db.transaction() as conn:
-        row = await client_store.by_id(conn, client_id)
+    row = await _client_row(rt, client_id)
     if row is None or row.status != "ACTIVE":
         raise InvalidClient("unknown client")
     if row.token_endpoint_auth_method != "none":
@@ -91,6 +91,26 @@ async def authenticate(rt: Runtime, client_id: str | None, client_secret: str | 
         ):
             raise InvalidClient("bad client secret")
     return _client(row)
+
+
+# Hot path: client rows are remembered for a few seconds per process (the secret is still
+# checked on every request); a disabled client keeps working for at most this long.
+CACHE_SECONDS = 5.0
+_rows: dict[str, tuple[object, float]] = {}
+
+
+async def _client_row(rt: Runtime, client_id: str):
+    hit = _rows.get(client_id)
+    now = time.monotonic()
+    if hit is not None and hit[1] > now:
+        return hit[0]
+    async with rt.db.transaction() as conn:
+        row = await client_store.by_id(conn, client_id)
+    if row is not None:
+        if len(_rows) > 10_000:
+            _rows.clear()
+        _rows[client_id] = (row, now + CACHE_SECONDS)
+    return row
 
 
 def authorize_grant(client: Client, grant_type: str) -> None:

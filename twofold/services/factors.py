@@ -20,7 +20,7 @@ from ..domain.errors import (
 )
 from ..store import factors as factor_store
 from ..store import users as user_store
-from . import audit
+from . import audit, users
 from .mfa import factor_views
 from .runtime import RequestMeta, Runtime
 from .verify import check_question, check_totp
@@ -65,11 +65,9 @@ async def _info(conn: AsyncConnection, rt: Runtime, row, login: str) -> FactorIn
     return FactorInfo(view, activation, login)
 
 
-async def _user(conn: AsyncConnection, user_id: str):
-    user = await user_store.by_id(conn, user_id)
-    if user is None:
-        raise NotFound(f"{user_id} (User)")
-    return user
+async def _user(conn: AsyncConnection, user_ref: str):
+    """The user named in the path: an id or a login (one lookup, inside the caller's transaction)."""
+    return await users.resolve_or_404(conn, user_ref)
 
 
 async def _factor_row(conn: AsyncConnection, user_id: str, factor_id: str):
@@ -82,6 +80,7 @@ async def _factor_row(conn: AsyncConnection, user_id: str, factor_id: str):
 async def list_factors(rt: Runtime, user_id: str) -> list[FactorInfo]:
     async with rt.db.transaction() as conn:
         user = await _user(conn, user_id)
+        user_id = user.id
         rows = await factor_store.for_user(conn, user_id)
         return [await _info(conn, rt, r, user.login) for r in rows
                 if authenticators.get(r.type).okta_factor_type is not None]
@@ -90,12 +89,13 @@ async def list_factors(rt: Runtime, user_id: str) -> list[FactorInfo]:
 async def get_factor(rt: Runtime, user_id: str, factor_id: str) -> FactorInfo:
     async with rt.db.transaction() as conn:
         user = await _user(conn, user_id)
+        user_id = user.id
         return await _info(conn, rt, await _factor_row(conn, user_id, factor_id), user.login)
 
 
 async def active_kinds(rt: Runtime, user_id: str) -> set[tuple[str, str]]:
     async with rt.db.transaction() as conn:
-        await _user(conn, user_id)
+        user_id = (await _user(conn, user_id)).id
         return {(v.okta_factor_type, v.provider) for v in await factor_views(conn, user_id, statuses=("ACTIVE",))
                 if v.okta_factor_type}
 
@@ -114,6 +114,7 @@ async def _enroll_totp(rt: Runtime, user_id: str, provider: str, meta) -> Factor
     totp = authenticators.get("totp")
     async with rt.db.transaction() as conn:
         user = await _user(conn, user_id)
+        user_id = user.id
         views = await factor_views(conn, user_id, statuses=("ACTIVE",))
         if any(v.type == "totp" and v.provider == provider for v in views):
             raise AlreadyEnrolled()
@@ -140,6 +141,7 @@ async def _enroll_question(rt: Runtime, user_id: str, profile: dict, meta) -> Fa
     answer_hash = await rt.passwords.hash(normalize_answer(answer))
     async with rt.db.transaction() as conn:
         user = await _user(conn, user_id)
+        user_id = user.id
         if await factor_store.for_user(conn, user_id, types=("question",)):
             raise AlreadyEnrolled()
         now = rt.now_ms()
@@ -158,6 +160,7 @@ async def activate(rt: Runtime, user_id: str, factor_id: str, pass_code: str | N
     failure: DomainError | None = None
     async with rt.db.transaction() as conn:
         user = await _user(conn, user_id)
+        user_id = user.id
         row = await _factor_row(conn, user_id, factor_id)
         if row.status == "ACTIVE":
             raise FactorState("The factor is already active.")
@@ -174,7 +177,7 @@ async def verify(rt: Runtime, user_id: str, factor_id: str, pass_code: str | Non
                  meta: RequestMeta | None = None) -> None:
     failure: DomainError | None = None
     async with rt.db.transaction() as conn:
-        await _user(conn, user_id)
+        user_id = (await _user(conn, user_id)).id
         row = await _factor_row(conn, user_id, factor_id)
         if row.status != "ACTIVE":
             raise FactorState("The factor is not active. Activate it first.")
@@ -182,7 +185,7 @@ async def verify(rt: Runtime, user_id: str, factor_id: str, pass_code: str | Non
             result = await check_question(conn, rt, user_id, factor_id, answer, meta=meta)
         else:
             result = await check_totp(conn, rt, user_id, pass_code, factor_id=factor_id, meta=meta,
-                                      statuses=("ACTIVE",))
+                                      statuses=("ACTIVE",), rows=[row])
         if result.ok:
             return
         failure = result.error
@@ -202,14 +205,14 @@ async def remove_factor(conn: AsyncConnection, rt: Runtime, user_id: str, row, m
 
 async def delete(rt: Runtime, user_id: str, factor_id: str, meta: RequestMeta | None = None) -> None:
     async with rt.db.transaction() as conn:
-        await _user(conn, user_id)
+        user_id = (await _user(conn, user_id)).id
         await remove_factor(conn, rt, user_id, await _factor_row(conn, user_id, factor_id), meta)
 
 
 async def reset(rt: Runtime, user_id: str, meta: RequestMeta | None = None) -> None:
     """Okta's reset_factors: every factor goes, recovery codes included."""
     async with rt.db.transaction() as conn:
-        await _user(conn, user_id)
+        user_id = (await _user(conn, user_id)).id
         for row in await factor_store.for_user(conn, user_id):
             await factor_store.delete_factor(conn, row.id)
         await audit.record(conn, rt.now_ms(), "user.mfa.factor.reset_all", "SUCCESS", meta=meta, user_id=user_id)

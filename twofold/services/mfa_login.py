@@ -31,7 +31,7 @@ async def _finish(rt: Runtime, client: Client, mfa_token: str | None, checker, v
             amr = [a for a in txn.amr.split(",") if a] + amr_factor
             auth = Authentication(user_id=txn.user_id, audience=txn.audience, scope=txn.scope,
                                   amr=amr, auth_time=rt.now_ms(), server_id=txn.server_id)
-            return await issue(conn, rt, client, auth, meta), result
+            return await issue(conn, rt, client, auth, meta, user=user), result
         failure = result.error
     raise failure
 

@@ -60,11 +60,12 @@ def _aud(rt: Runtime, audience: str | None, scopes: list[str]) -> str | list[str
 
 
 async def issue(conn: AsyncConnection, rt: Runtime, client: Client, auth: Authentication,
-                meta: RequestMeta | None = None) -> dict:
+                meta: RequestMeta | None = None, user=None) -> dict:
     now_ms = rt.now_ms()
     now = now_ms // 1000
     server = await servers.resolve(conn, rt, auth.server_id)
-    user = await user_store.by_id(conn, auth.user_id)
+    if user is None or user.id != auth.user_id:
+        user = await user_store.by_id(conn, auth.user_id)
     if server.okta:
         scopes = grants.split_scope(auth.scope)
         ttl = rt.settings.okta_access_token_ttl

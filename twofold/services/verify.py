@@ -67,14 +67,17 @@ async def _succeeded(conn, rt: Runtime, user_id: str, kind: str, factor_id: str,
 async def check_totp(conn: AsyncConnection, rt: Runtime, user_id: str, code: str | None, *,
                      factor_id: str | None = None, meta: RequestMeta | None = None,
                      client_id: str | None = None,
-                     statuses: tuple[str, ...] = ("ACTIVE", "PENDING_ACTIVATION")) -> Check:
+                     statuses: tuple[str, ...] = ("ACTIVE", "PENDING_ACTIVATION"), rows=None) -> Check:
     """Verify a TOTP code against the user's TOTP factors (or one of them). A pending factor
     is confirmed by its first valid code; the step is claimed atomically (R1, R2, R37)."""
     totp = authenticators.get("totp")
     now_ms = rt.now_ms()
+    if rows is None:  # the caller may have read the factor already
+        rows = await factor_store.for_user(conn, user_id, types=("totp",), statuses=statuses)
     rows = [
-        r for r in await factor_store.for_user(conn, user_id, types=("totp",), statuses=statuses)
-        if r.status == "ACTIVE" or (r.activation_expires_at or 0) > now_ms  # expired enrollments never confirm
+        r for r in rows
+        if r.type == "totp" and r.status in statuses
+        and (r.status == "ACTIVE" or (r.activation_expires_at or 0) > now_ms)  # expired enrollments never confirm
     ]
     if factor_id is not None:
         rows = [r for r in rows if r.id == factor_id]

@@ -26,14 +26,14 @@ def _render(request: Request, info) -> dict:
 @router.get(BASE)
 @okta_endpoint("factors")
 async def list_factors(request: Request, user_id: str) -> Response:
-    uid = await resolve_user_id(request, user_id)
+    uid = user_id  # an id or a login: the service resolves it in its own transaction
     return json_response([_render(request, i) for i in await factors.list_factors(runtime(request), uid)])
 
 
 @router.post(BASE)
 @okta_endpoint("factors")
 async def enroll_factor(request: Request, user_id: str) -> Response:
-    uid = await resolve_user_id(request, user_id)
+    uid = user_id  # an id or a login: the service resolves it in its own transaction
     body = await read_json_object(request)
     if request.query_params.get("activate", "false").lower() == "true" and body.get("factorType") == "token:software:totp":
         raise ValidationFailed("factorEnrollRequest", [("activate", "Auto-activation is not supported for this factor.")])
@@ -46,7 +46,7 @@ async def enroll_factor(request: Request, user_id: str) -> Response:
 @router.get(BASE + "/catalog")
 @okta_endpoint("factors")
 async def factor_catalog(request: Request, user_id: str) -> Response:
-    uid = await resolve_user_id(request, user_id)
+    uid = user_id  # an id or a login: the service resolves it in its own transaction
     active = await factors.active_kinds(runtime(request), uid)
     return json_response(catalog(uid, runtime(request).settings.base_url, active))
 
@@ -54,21 +54,21 @@ async def factor_catalog(request: Request, user_id: str) -> Response:
 @router.get(BASE + "/questions")
 @okta_endpoint("factors")
 async def factor_questions(request: Request, user_id: str) -> Response:
-    await resolve_user_id(request, user_id)
+    await resolve_user_id(request, user_id)  # 404 for an unknown user
     return json_response([{"question": k, "questionText": v} for k, v in QUESTIONS.items()])
 
 
 @router.get(BASE + "/{factor_id}")
 @okta_endpoint("factors")
 async def get_factor(request: Request, user_id: str, factor_id: str) -> Response:
-    uid = await resolve_user_id(request, user_id)
+    uid = user_id  # an id or a login: the service resolves it in its own transaction
     return json_response(_render(request, await factors.get_factor(runtime(request), uid, factor_id)))
 
 
 @router.delete(BASE + "/{factor_id}")
 @okta_endpoint("factors")
 async def delete_factor(request: Request, user_id: str, factor_id: str) -> Response:
-    uid = await resolve_user_id(request, user_id)
+    uid = user_id  # an id or a login: the service resolves it in its own transaction
     await factors.delete(runtime(request), uid, factor_id, meta(request))
     return Response(status_code=204)
 
@@ -81,7 +81,7 @@ def _pass_code(body: dict) -> str | None:
 @router.post(BASE + "/{factor_id}/lifecycle/activate")
 @okta_endpoint("factors")
 async def activate_factor(request: Request, user_id: str, factor_id: str) -> Response:
-    uid = await resolve_user_id(request, user_id)
+    uid = user_id  # an id or a login: the service resolves it in its own transaction
     body = await read_json_object(request)
     code = _pass_code(body)
     if not code:
@@ -92,7 +92,7 @@ async def activate_factor(request: Request, user_id: str, factor_id: str) -> Res
 @router.post(BASE + "/{factor_id}/verify")
 @okta_endpoint("verify")
 async def verify_factor(request: Request, user_id: str, factor_id: str) -> Response:
-    uid = await resolve_user_id(request, user_id)
+    uid = user_id  # an id or a login: the service resolves it in its own transaction
     body = await read_json_object(request)
     answer = body.get("answer")
     code = _pass_code(body)
