@@ -1,7 +1,7 @@
 """Queries on factors. Single use is enforced here with compare-and-set updates."""
 from __future__ import annotations
 
-from sqlalchemy import delete, insert, or_, select, update
+from sqlalchemy import bindparam, delete, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from .tables import factors
@@ -13,12 +13,8 @@ async def insert_factor(conn: AsyncConnection, **values) -> None:
 
 async def for_user(conn: AsyncConnection, user_id: str, *, types: tuple[str, ...] | None = None,
                    statuses: tuple[str, ...] | None = None):
-    q = select(factors).where(factors.c.user_id == user_id)
-    if types:
-        q = q.where(factors.c.type.in_(types))
-    if statuses:
-        q = q.where(factors.c.status.in_(statuses))
-    return (await conn.execute(q.order_by(factors.c.created_at, factors.c.id))).all()
+    rows = (await conn.execute(_FOR_USER, {"user_id": user_id})).all()  # a user has a handful
+    return [r for r in rows if (not types or r.type in types) and (not statuses or r.status in statuses)]
 
 
 async def by_device_id(conn: AsyncConnection, user_id: str, device_id: str):
@@ -43,19 +39,22 @@ async def delete_of_type(conn: AsyncConnection, user_id: str, type_: str) -> Non
     await conn.execute(delete(factors).where(factors.c.user_id == user_id, factors.c.type == type_))
 
 
+_CLAIM = (
+    update(factors)
+    .where(
+        factors.c.id == bindparam("factor_id"),
+        or_(factors.c.last_used_step.is_(None), factors.c.last_used_step < bindparam("step")),
+    )
+    .values(last_used_step=bindparam("step"), status="ACTIVE", last_updated_at=bindparam("now"))
+)
+_FOR_USER = select(factors).where(factors.c.user_id == bindparam("user_id")).order_by(factors.c.created_at, factors.c.id)
+
+
 async def claim_step(conn: AsyncConnection, factor_id: str, step: int, now: int) -> bool:
     """RFC 6238 §5.2 / R1, R2: accept a step only if it is later than the last accepted one.
     One conditional UPDATE, so of N parallel identical submissions exactly one wins. A pending
     factor becomes ACTIVE by the same statement (its first code confirms it, R37)."""
-    stmt = (
-        update(factors)
-        .where(
-            factors.c.id == factor_id,
-            or_(factors.c.last_used_step.is_(None), factors.c.last_used_step < step),
-        )
-        .values(last_used_step=step, status="ACTIVE", last_updated_at=now)
-    )
-    return (await conn.execute(stmt)).rowcount == 1
+    return (await conn.execute(_CLAIM, {"factor_id": factor_id, "step": step, "now": now})).rowcount == 1
 
 
 async def mark_activated(conn: AsyncConnection, factor_id: str, now: int) -> None:

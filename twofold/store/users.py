@@ -2,7 +2,7 @@
 updates and compare-and-set status transitions."""
 from __future__ import annotations
 
-from sqlalchemy import and_, case, delete, func, insert, or_, select, update
+from sqlalchemy import bindparam, and_, case, delete, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from .tables import realms, users
@@ -21,7 +21,7 @@ async def insert_user(conn: AsyncConnection, **values) -> None:
 
 
 async def by_id(conn: AsyncConnection, user_id: str):
-    return (await conn.execute(select(users).where(users.c.id == user_id))).first()
+    return (await conn.execute(_BY_ID, {"user_id": user_id})).first()
 
 
 async def by_login(conn: AsyncConnection, realm_id: str, login_key: str):
@@ -41,6 +41,29 @@ async def record_login(conn: AsyncConnection, user_id: str, now: int, new_hash: 
     await conn.execute(update(users).where(users.c.id == user_id).values(**values))
 
 
+def _reserve_statement():
+    max_failures, now, cutoff = bindparam("max_failures"), bindparam("now"), bindparam("cutoff")
+    expired = users.c.mfa_last_attempt_at <= cutoff
+    return (
+        update(users)
+        .where(users.c.id == bindparam("user_id"), or_(users.c.mfa_failures < max_failures, expired))
+        .values(
+            mfa_failures=case((and_(users.c.mfa_failures >= max_failures, expired), 1),
+                              else_=users.c.mfa_failures + 1),
+            mfa_last_attempt_at=now,
+        )
+        .returning(users.c.mfa_failures)
+    )
+
+
+# Hot-path statements are built once: they memoise their cache key, so executing one costs no
+# expression building or compilation.
+_RESERVE = _reserve_statement()
+_RESET = update(users).where(users.c.id == bindparam("user_id")).values(mfa_failures=0)
+_BY_ID = select(users).where(users.c.id == bindparam("user_id"))
+_BY_ID_LOCKED = _BY_ID.with_for_update()
+
+
 async def reserve_mfa_attempt(
     conn: AsyncConnection, user_id: str, now: int, max_failures: int, cooldown_ms: int
 ) -> int | None:
@@ -50,23 +73,8 @@ async def reserve_mfa_attempt(
     and the last counted attempt is younger than the cooldown. After the cooldown the count
     starts again at 1. On PostgreSQL the row lock taken here also serialises every
     verification of this user until the transaction ends."""
-    expired = users.c.mfa_last_attempt_at <= now - cooldown_ms
-    stmt = (
-        update(users)
-        .where(
-            users.c.id == user_id,
-            or_(users.c.mfa_failures < max_failures, expired),
-        )
-        .values(
-            mfa_failures=case(
-                (and_(users.c.mfa_failures >= max_failures, expired), 1),
-                else_=users.c.mfa_failures + 1,
-            ),
-            mfa_last_attempt_at=now,
-        )
-        .returning(users.c.mfa_failures)
-    )
-    row = (await conn.execute(stmt)).first()
+    params = {"user_id": user_id, "now": now, "cutoff": now - cooldown_ms, "max_failures": max_failures}
+    row = (await conn.execute(_RESERVE, params)).first()
     return None if row is None else row[0]
 
 
@@ -76,7 +84,7 @@ async def mfa_locked_until(conn: AsyncConnection, user_id: str, cooldown_ms: int
 
 
 async def reset_mfa_failures(conn: AsyncConnection, user_id: str) -> None:
-    await conn.execute(update(users).where(users.c.id == user_id).values(mfa_failures=0))
+    await conn.execute(_RESET, {"user_id": user_id})
 
 
 # --- the Users API: look-ups, search, updates and status transitions --------------------------
@@ -84,10 +92,7 @@ async def reset_mfa_failures(conn: AsyncConnection, user_id: str) -> None:
 async def lookup(conn: AsyncConnection, user_id: str, login_key: str, *, lock: bool = False):
     """A user by id, else by login in any realm (the oldest first). `lock` takes the row lock on
     PostgreSQL (SELECT … FOR UPDATE); SQLite's BEGIN IMMEDIATE already serialises writers."""
-    q = select(users).where(users.c.id == user_id)
-    if lock:
-        q = q.with_for_update()
-    row = (await conn.execute(q)).first()
+    row = (await conn.execute(_BY_ID_LOCKED if lock else _BY_ID, {"user_id": user_id})).first()
     if row is not None:
         return row
     q = select(users).where(users.c.login_key == login_key).order_by(users.c.created_at, users.c.id).limit(1)
