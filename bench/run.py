@@ -85,11 +85,12 @@ class Twofold:
 
 
 def run_wrk(base: str, lines: list[str], headers: dict[str, str], *, connections: int, threads: int,
-            max_seconds: int, workdir: Path, spare: str = "/.well-known/jwks.json", ok_status: int = 200) -> dict:
+            max_seconds: int, workdir: Path, spare: str = "/.well-known/jwks.json", ok_status: int = 200,
+            ok_body: str = "") -> dict:
     listing = workdir / f"list-{secrets.token_hex(4)}.tsv"
     listing.write_text("\n".join(lines) + "\n")
     env = {**os.environ, "BENCH_LIST": str(listing), "BENCH_THREADS": str(threads), "BENCH_SPARE": spare,
-           "BENCH_OK_STATUS": str(ok_status),
+           "BENCH_OK_STATUS": str(ok_status), "BENCH_OK_BODY": ok_body,
            "BENCH_HEADERS": "\n".join(f"{k}: {v}" for k, v in headers.items())}
     out = subprocess.run(
         ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{max_seconds}s", "--latency",
@@ -164,7 +165,7 @@ async def full_logins(base: str, seeded, users, connections: int, step: int) -> 
                 errors += 1
                 continue
             r = await client.post("/oauth/token", data={
-                "grant_type": MFA_OTP, "mfa_token": r.json()["mfa_token"], "otp": code_at(u, step),
+                "grant_type": MFA_OTP, "mfa_token": r.json()["mfa_token"], "otp": otp.totp(u.seed, time.time()),
                 "client_id": seeded.client_id, "client_secret": seeded.client_secret})
             latencies.append(time.perf_counter() - t0)
             if r.status_code == 200:
@@ -187,13 +188,15 @@ async def full_logins(base: str, seeded, users, connections: int, step: int) -> 
 
 
 def replay_check(base: str, token: str, users, step: int, sample: int = 100) -> dict:
-    """Security under load: codes that succeeded must now be refused."""
-    refused = 0
+    """Security under load: codes that succeeded must now be refused (any answer but 200)."""
+    answers: dict[str, int] = {}
     with httpx.Client(base_url=base, headers={"Authorization": f"SSWS {token}"}) as c:
         for u in users[:sample]:
             r = c.post(f"/api/v1/users/{u.user_id}/factors/{u.factor_id}/verify", json={"passCode": code_at(u, step)})
-            refused += r.status_code == 403
-    return {"sampled": min(sample, len(users)), "refused": refused}
+            key = f"{r.status_code} {r.json().get('errorCode', '') if r.status_code != 200 else ''}".strip()
+            answers[key] = answers.get(key, 0) + 1
+    return {"sampled": min(sample, len(users)), "refused": min(sample, len(users)) - answers.get("200", 0),
+            "answers": answers}
 
 
 def argon2_seconds() -> float:
@@ -261,10 +264,12 @@ def twofold_scenarios(args, workdir: Path, n_users: int, tag: str, scenarios: se
             if out["scenarios"]["1_okta_verify"]["ok"] >= 200:  # the first codes were surely used
                 out["replay_check"] = replay_check(server.base, token, g["verify"], step)
         if 2 in scenarios:
+            step = otp.time_step(time.time())
             form = {"Content-Type": "application/x-www-form-urlencoded"}
             out["scenarios"]["2_auth0_mfa_otp"] = measured(pids, lambda: run_wrk(
                 server.base, mfa_otp_lines(seeded, g["mfaotp"], [step, step + 1]), form, max_seconds=args.duration, **wrk))
         if 3 in scenarios:
+            step = otp.time_step(time.time())
             logins = g["login"]
             out["scenarios"]["3_full_login"] = measured(pids, lambda: asyncio.run(
                 full_logins(server.base, seeded, logins, args.connections, step)))
@@ -289,9 +294,11 @@ def peer_scenario(args, workdir: Path) -> dict:
         lines = [f"POST\t/validate/check\tserial={serial}&pass={otp.hotp(bytes.fromhex(seed_hex), s)}"
                  for s in (step, step + 1) for serial, seed_hex in peer.tokens]
         form = {"Content-Type": "application/x-www-form-urlencoded"}
-        return measured(peer.pids, lambda: run_wrk(peer.base_url, lines, form, connections=args.connections,
-                                                   threads=args.threads, max_seconds=args.duration,
-                                                   workdir=workdir, spare="/"))
+        result = measured(peer.pids, lambda: run_wrk(peer.base_url, lines, form, connections=args.connections,
+                                                     threads=args.threads, max_seconds=args.duration,
+                                                     workdir=workdir, spare="/", ok_body="ACCEPT"))
+        result["tokens"] = len(peer.tokens)
+        return result
     finally:
         peer.stop()
 

@@ -1,7 +1,8 @@
 -- Replays a precomputed request list (BENCH_LIST: lines "METHOD<TAB>PATH<TAB>BODY"); thread k
 -- takes every n-th line. When a thread's list is spent it stops; requests sent after that go
 -- to BENCH_SPARE (a cheap GET) and are reported as `spare`, not as operations. An operation
--- succeeds when its status is BENCH_OK_STATUS (200; 403 for the reject path).
+-- succeeds when its status is BENCH_OK_STATUS (200; 403 for the reject path) and, if
+-- BENCH_OK_BODY is set, its body contains that text (privacyIDEA answers 200 to a REJECT).
 local threads = {}
 local counter = 0
 
@@ -36,6 +37,8 @@ function init(args)
   end
   spare_req = wrk.format("GET", os.getenv("BENCH_SPARE") or "/.well-known/jwks.json")
   ok_status = tonumber(os.getenv("BENCH_OK_STATUS") or "200")
+  ok_body = os.getenv("BENCH_OK_BODY")
+  if ok_body == "" then ok_body = nil end
 end
 
 function request()
@@ -52,7 +55,11 @@ function response(status, headers, body)
     wrk.thread:stop()
     return
   end
-  if status == ok_status then ok = ok + 1 else bad = bad + 1 end
+  if status == ok_status and (ok_body == nil or (body and body:find(ok_body, 1, true))) then
+    ok = ok + 1
+  else
+    bad = bad + 1
+  end
   if ok + bad >= #requests then wrk.thread:stop() end
 end
 
