@@ -220,3 +220,20 @@ def test_ssws_scheme_with_and_without_space(api):
     assert api.http.get("/api/v1/users?limit=1", headers={"Authorization": f"SSWS{token}"}).status_code == 200
     for header in ("SSWS", f"Bearer {token}", f"ssws {token}"):
         _okta_error(api.http.get("/api/v1/users?limit=1", headers={"Authorization": header}), 401, "E0000011")
+
+
+def test_parallel_question_enrollments_make_one_factor(api):
+    import httpx
+
+    from ..support import parallel
+
+    user = api.create_user()
+    body = {"factorType": "question", "provider": "OKTA", "profile": {"question": "first_award", "answer": "spelling bee"}}
+
+    def enroll(_):
+        with httpx.Client(base_url=api.base_url, headers=api.ssws, timeout=30) as c:
+            return c.post(_factors(api, user["id"]), json=body).status_code
+
+    codes = parallel(enroll, 6)
+    assert codes.count(200) == 1 and all(c == 400 for c in codes if c != 200), codes
+    assert [f["factorType"] for f in api.http.get(_factors(api, user["id"]), headers=api.ssws).json()] == ["question"]

@@ -9,6 +9,7 @@ import io
 from dataclasses import dataclass
 
 import segno
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from .. import authenticators
@@ -147,7 +148,11 @@ async def _enroll_question(rt: Runtime, user_id: str, profile: dict, meta) -> Fa
         now = rt.now_ms()
         enrollment = authenticators.get("question").enroll(user_id=user_id, question=question,
                                                            answer_hash=answer_hash, now=now)
-        await factor_store.insert_factor(conn, **enrollment.values)
+        try:  # the unique index on active factors settles a race between two enrollments
+            async with conn.begin_nested():
+                await factor_store.insert_factor(conn, **enrollment.values)
+        except IntegrityError as exc:
+            raise AlreadyEnrolled() from exc
         await audit.record(conn, now, "factor.enroll", "SUCCESS", meta=meta, user_id=user_id,
                            factor_id=enrollment.values["id"], detail={"type": "question"})
         row = await _factor_row(conn, user_id, enrollment.values["id"])
