@@ -38,12 +38,12 @@ def node_sdk() -> str:
     return node
 
 
-def run_walkthrough(node: str, server, home: Path) -> tuple[int, dict, str]:
+def run_walkthrough(node: str, server, home: Path, script: Path = SCRIPT, timeout: int = 60) -> tuple[int, dict, str]:
     # Hermetic: no OKTA_* settings from this machine; the SDK reads ~/.okta/okta.yaml and
     # ./okta.yaml, so HOME and the working directory are an empty temporary directory.
     env = {k: v for k, v in os.environ.items() if not k.startswith("OKTA_")}
     env.update({"HOME": str(home), "ORG_URL": server.base_url, "API_TOKEN": server.api_token})
-    proc = subprocess.run([node, str(SCRIPT)], env=env, cwd=home, capture_output=True, text=True, timeout=60)
+    proc = subprocess.run([node, str(script)], env=env, cwd=home, capture_output=True, text=True, timeout=timeout)
     lines = [line for line in proc.stdout.splitlines() if line.strip()]
     assert lines, f"no output (exit {proc.returncode}); stderr:\n{proc.stderr}"
     return proc.returncode, json.loads(lines[-1]), proc.stderr

@@ -20,9 +20,6 @@ docs/compatibility.md ("Direct authentication through the SDKs")."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-from pathlib import Path
 from urllib.parse import parse_qs
 
 import jwt
@@ -33,7 +30,7 @@ from okta.models import CreateUserRequest, UserFactorTokenSoftwareTOTP
 from ..support import MFA_OTP, PASSWORD, two_codes
 # The hermetic SDK set-up and helpers of the Factors walkthroughs; okta_env and node_sdk are
 # fixtures (node_sdk fails, never skips, when node or tests/node/node_modules is missing).
-from .test_okta_node_sdk import NODE_DIR, _pinned_version, node_sdk  # noqa: F401
+from .test_okta_node_sdk import NODE_DIR, _pinned_version, node_sdk, run_walkthrough  # noqa: F401
 from .test_okta_python_sdk import _capture_requests, _login, _ok, _profile, make_client, okta_env, raw  # noqa: F401
 
 NODE_SCRIPT = NODE_DIR / "direct_auth_walkthrough.mjs"
@@ -164,19 +161,8 @@ async def test_python_sdk_form_request_on_the_wire(okta_env):
     assert {k: v[0] for k, v in parse_qs(sent["body"].decode(), strict_parsing=True).items()} == params
 
 
-def run_node_walkthrough(node: str, server, home: Path) -> tuple[int, dict, str]:
-    # Hermetic like tests/api/test_okta_node_sdk.py: no OKTA_* settings, HOME and the working
-    # directory an empty temporary directory (the SDK reads ~/.okta/okta.yaml and ./okta.yaml).
-    env = {k: v for k, v in os.environ.items() if not k.startswith("OKTA_")}
-    env.update({"HOME": str(home), "ORG_URL": server.base_url, "API_TOKEN": server.api_token})
-    proc = subprocess.run([node, str(NODE_SCRIPT)], env=env, cwd=home, capture_output=True, text=True, timeout=90)
-    lines = [line for line in proc.stdout.splitlines() if line.strip()]
-    assert lines, f"no output (exit {proc.returncode}); stderr:\n{proc.stderr}"
-    return proc.returncode, json.loads(lines[-1]), proc.stderr
-
-
 def test_direct_auth_through_node_sdk(server, node_sdk, tmp_path):
-    code, seen, stderr = run_node_walkthrough(node_sdk, server, tmp_path)
+    code, seen, stderr = run_walkthrough(node_sdk, server, tmp_path, NODE_SCRIPT, timeout=90)
     assert code == 0 and seen["ok"] is True, f"{json.dumps(seen, indent=1)}\nstderr:\n{stderr}"
     assert seen["sdkVersion"] == _pinned_version()
     base = server.base_url

@@ -18,9 +18,10 @@
 // a JSON line with "ok": false, the step and the error, and exits 1. Codes come from Debian's
 // oathtool, an implementation independent of the server's (tests/api/test_okta_sdk_direct_auth.py
 // runs it and checks the output).
-import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import okta from '@okta/okta-sdk-nodejs';
+
+import { twoCodes } from './codes.mjs';
 
 const require = createRequire(import.meta.url);
 const SDK_VERSION = require('@okta/okta-sdk-nodejs/package.json').version;
@@ -33,20 +34,6 @@ const SCOPE = 'openid profile';
 const PASSWORD = 'correct-horse-battery-9';
 const out = { ok: false, sdkVersion: SDK_VERSION, node: process.version, servers: {}, sent: [] };
 let step = 'start';
-
-function totp(secret, epochSeconds) {
-  return execFileSync('oathtool', ['--totp', '-b', `--now=@${Math.floor(epochSeconds)}`, secret],
-    { encoding: 'utf8' }).trim();
-}
-
-// Two codes of consecutive 30 s steps, both inside the server's ±1 step window for at least
-// 10 s (as in factors_walkthrough.mjs and tests/support.py two_codes): the first activates the
-// factor, the second, a later step, is the mfa-otp grant's otp.
-function twoCodes(secret) {
-  const now = Date.now() / 1000;
-  if (now % 30 <= 20) return [totp(secret, now - 30), totp(secret, now)];
-  return [totp(secret, now), totp(secret, now + 30)];
-}
 
 // The JWT payload, not verified (the Python test verifies signatures).
 function claims(token) {

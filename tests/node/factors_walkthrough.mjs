@@ -6,9 +6,10 @@
 // Prints one JSON line with what it observed and exits 0; on an unexpected failure it prints
 // a JSON line with "ok": false, the step and the error, and exits 1. Codes come from Debian's
 // oathtool, an implementation independent of the server's.
-import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import okta from '@okta/okta-sdk-nodejs';
+
+import { twoCodes } from './codes.mjs';
 
 const require = createRequire(import.meta.url);
 const SDK_VERSION = require('@okta/okta-sdk-nodejs/package.json').version;
@@ -17,19 +18,6 @@ const ORG_URL = process.env.ORG_URL;
 const API_TOKEN = process.env.API_TOKEN;
 const out = { ok: false, sdkVersion: SDK_VERSION, node: process.version };
 let step = 'start';
-
-function totp(secret, epochSeconds) {
-  return execFileSync('oathtool', ['--totp', '-b', `--now=@${Math.floor(epochSeconds)}`, secret],
-    { encoding: 'utf8' }).trim();
-}
-
-// Two codes of consecutive 30 s steps, both inside the server's ±1 step window for at least
-// 10 s. The server refuses any step at or before the last accepted one, so use them in order.
-function twoCodes(secret) {
-  const now = Date.now() / 1000;
-  if (now % 30 <= 20) return [totp(secret, now - 30), totp(secret, now)];
-  return [totp(secret, now), totp(secret, now + 30)];
-}
 
 function apiError(err) {
   if (!(err instanceof okta.OktaApiError)) throw err;
