@@ -237,3 +237,11 @@ def test_parallel_question_enrollments_make_one_factor(api):
     codes = parallel(enroll, 6)
     assert codes.count(200) == 1 and all(c == 400 for c in codes if c != 200), codes
     assert [f["factorType"] for f in api.http.get(_factors(api, user["id"]), headers=api.ssws).json()] == ["question"]
+
+
+def test_totp_is_never_auto_activated(api):
+    user = api.create_user()
+    r = api.http.post(_factors(api, user["id"]) + "?activate=true", headers=api.ssws,
+                      json={"factorType": TOTP, "provider": "GOOGLE"})
+    _okta_error(r, 400, "E0000001")
+    assert api.http.get(_factors(api, user["id"]), headers=api.ssws).json() == []

@@ -21,7 +21,7 @@
 import { createRequire } from 'node:module';
 import okta from '@okta/okta-sdk-nodejs';
 
-import { twoCodes } from './codes.mjs';
+import { report, twoCodes } from './common.mjs';
 
 const require = createRequire(import.meta.url);
 const SDK_VERSION = require('@okta/okta-sdk-nodejs/package.json').version;
@@ -161,12 +161,4 @@ async function main() {
   out.ok = true;
 }
 
-try {
-  await main();
-  process.stdout.write(JSON.stringify(out) + '\n');
-} catch (err) {
-  out.step = step;
-  out.error = { name: err?.name, message: String(err?.message ?? err), status: err?.status, errorCode: err?.errorCode };
-  process.stdout.write(JSON.stringify(out) + '\n');
-  process.exitCode = 1;
-}
+await report(main, out, () => step);

@@ -131,3 +131,18 @@ def bearer_token(request: Request) -> str | None:
     if scheme.lower() != "bearer" or not value.strip():
         return None
     return value.strip()
+
+
+def client_credentials(request: Request, params: dict[str, str], *, multiple: str) -> tuple[str | None, str | None]:
+    """The client's id and secret from HTTP Basic or the body, never both (RFC 6749 §2.3; each
+    dialect words the refusal, `multiple`). Leaves request.state.basic_auth_used, so a refusal
+    can carry `WWW-Authenticate: Basic` (RFC 6749 §5.2)."""
+    basic = basic_credentials(request)
+    request.state.basic_auth_used = basic is not None
+    if basic is None:
+        return params.get("client_id"), params.get("client_secret")
+    if "client_secret" in params or "client_assertion" in params:
+        raise InvalidRequest(multiple)
+    if "client_id" in params and params["client_id"] != basic[0]:
+        raise InvalidRequest("client_id does not match the HTTP Basic credentials.")
+    return basic

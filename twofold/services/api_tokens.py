@@ -1,18 +1,16 @@
 """Admin API tokens (Okta's SSWS scheme), stored hashed."""
 from __future__ import annotations
 
-import time
-
 from ..domain import ids
 from ..domain.errors import InvalidToken
 from ..store import tokens as token_store
+from .cache import TtlCache
 from .runtime import Runtime
 
 
 # Hot path: a valid token is remembered for a few seconds per process, so a management call
 # costs no extra transaction. A revoked token therefore keeps working for at most this long.
-CACHE_SECONDS = 5.0
-_valid: dict[bytes, tuple[str, float]] = {}
+_valid: TtlCache[str] = TtlCache(5.0)
 
 
 async def authenticate(rt: Runtime, token: str | None) -> str:
@@ -21,16 +19,13 @@ async def authenticate(rt: Runtime, token: str | None) -> str:
         raise InvalidToken("missing api token")
     digest = ids.token_hash(token)
     hit = _valid.get(digest)
-    now = time.monotonic()
-    if hit is not None and hit[1] > now:
-        return hit[0]
+    if hit is not None:
+        return hit
     async with rt.db.transaction() as conn:
         row = await token_store.api_token_by_hash(conn, digest)
     if row is None:
         raise InvalidToken("invalid api token")
-    if len(_valid) > 10_000:
-        _valid.clear()
-    _valid[digest] = (row.id, now + CACHE_SECONDS)
+    _valid.put(digest, row.id)
     return row.id
 
 

@@ -3,12 +3,12 @@ from __future__ import annotations
 
 import hmac
 import json
-import time
 from dataclasses import dataclass
 
 from ..domain import grants, ids
 from ..domain.errors import GrantNotAllowed, InvalidClient, ValidationFailed
 from ..store import clients as client_store
+from .cache import TtlCache
 from .runtime import Runtime
 
 AUTH_METHODS = ("client_secret_post", "client_secret_basic", "none")
@@ -95,21 +95,16 @@ async def authenticate(rt: Runtime, client_id: str | None, client_secret: str | 
 
 # Hot path: client rows are remembered for a few seconds per process (the secret is still
 # checked on every request); a disabled client keeps working for at most this long.
-CACHE_SECONDS = 5.0
-_rows: dict[str, tuple[object, float]] = {}
+_rows: TtlCache = TtlCache(5.0)
 
 
 async def _client_row(rt: Runtime, client_id: str):
-    hit = _rows.get(client_id)
-    now = time.monotonic()
-    if hit is not None and hit[1] > now:
-        return hit[0]
-    async with rt.db.transaction() as conn:
-        row = await client_store.by_id(conn, client_id)
-    if row is not None:
-        if len(_rows) > 10_000:
-            _rows.clear()
-        _rows[client_id] = (row, now + CACHE_SECONDS)
+    row = _rows.get(client_id)
+    if row is None:
+        async with rt.db.transaction() as conn:
+            row = await client_store.by_id(conn, client_id)
+        if row is not None:
+            _rows.put(client_id, row)
     return row
 
 

@@ -102,9 +102,11 @@ async def active_kinds(rt: Runtime, user_id: str) -> set[tuple[str, str]]:
 
 
 async def enroll(rt: Runtime, user_id: str, factor_type: str | None, provider: str | None, profile: dict | None,
-                 meta: RequestMeta | None = None) -> FactorInfo:
+                 meta: RequestMeta | None = None, *, activate: bool = False) -> FactorInfo:
     provider = (provider or "OKTA").upper()
     if factor_type == "token:software:totp" and provider in TOTP_PROVIDERS:
+        if activate:  # Okta: a TOTP factor is confirmed by its first code, never auto-activated
+            raise ValidationFailed("factorEnrollRequest", [("activate", "Auto-activation is not supported for this factor.")])
         return await _enroll_totp(rt, user_id, provider, meta)
     if factor_type == "question" and provider == "OKTA":
         return await _enroll_question(rt, user_id, profile or {}, meta)

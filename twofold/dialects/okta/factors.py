@@ -35,11 +35,10 @@ async def list_factors(request: Request, user_id: str) -> Response:
 async def enroll_factor(request: Request, user_id: str) -> Response:
     uid = user_id  # an id or a login: the service resolves it in its own transaction
     body = await read_json_object(request)
-    if request.query_params.get("activate", "false").lower() == "true" and body.get("factorType") == "token:software:totp":
-        raise ValidationFailed("factorEnrollRequest", [("activate", "Auto-activation is not supported for this factor.")])
     profile = body.get("profile")
     info = await factors.enroll(runtime(request), uid, body.get("factorType"), body.get("provider"),
-                                profile if isinstance(profile, dict) else None, meta(request))
+                                profile if isinstance(profile, dict) else None, meta(request),
+                                activate=request.query_params.get("activate", "false").lower() == "true")
     return json_response(_render(request, info))
 
 

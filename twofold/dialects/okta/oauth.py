@@ -11,7 +11,7 @@ from starlette.responses import Response
 from ...domain import grants
 from ...domain.errors import DomainError, InvalidClient, InvalidRequest, InvalidScope, NotFound, UnsupportedGrantType
 from ...services import clients, login, mfa_login, servers, tokens
-from ..http import BodyTooLarge, basic_credentials, json_response, meta, read_params, runtime
+from ..http import BodyTooLarge, client_credentials, json_response, meta, read_params, runtime
 from .errors import from_domain
 from .oauth_errors import oauth_error
 
@@ -27,14 +27,7 @@ def _server_id(path_id: str | None) -> str:
 
 
 async def _client(request: Request, params: dict[str, str]):
-    basic = basic_credentials(request)
-    request.state.basic_auth_used = basic is not None
-    if basic is not None:
-        if "client_secret" in params or "client_assertion" in params:
-            raise InvalidRequest(SINGLE_CREDENTIALS)
-        cid, secret = basic
-    else:
-        cid, secret = params.get("client_id"), params.get("client_secret")
+    cid, secret = client_credentials(request, params, multiple=SINGLE_CREDENTIALS)
     if not cid:
         raise InvalidClient("missing")
     client = await clients.authenticate(runtime(request), cid, secret)
