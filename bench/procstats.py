@@ -44,3 +44,20 @@ def peak_rss_mib(pid: int) -> float:
 
 def snapshot(pids: list[int]) -> dict[int, float]:
     return {p: cpu_seconds(p) for p in pids}
+
+
+def postgres_cpu_seconds() -> float:
+    """CPU of every PostgreSQL process, including backends that have exited (counted in
+    their parent's cutime/cstime)."""
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue
+        name = text[text.find("(") + 1:text.rfind(")")]
+        if not name.startswith("postgres"):
+            continue
+        fields = text.rsplit(")", 1)[1].split()
+        total += sum(int(f) for f in fields[11:15]) / TICKS  # utime stime cutime cstime
+    return total

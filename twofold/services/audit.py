@@ -6,7 +6,24 @@ import json
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..store import audit as audit_store
+from ..store.db import Database
 from .runtime import RequestMeta
+
+
+def _event(at: int, event_type: str, outcome: str, meta: RequestMeta | None, user_id: str | None,
+           client_id: str | None, factor_id: str | None, reason: str | None, detail: dict | None) -> dict:
+    return dict(
+        at=at,
+        event_type=event_type,
+        outcome=outcome,
+        reason=reason,
+        user_id=user_id,
+        client_id=client_id,
+        factor_id=factor_id,
+        ip=(meta.ip if meta else None),
+        user_agent=((meta.user_agent or "")[:300] if meta else None) or None,
+        detail=json.dumps(detail) if detail else None,
+    )
 
 
 async def record(
@@ -22,16 +39,24 @@ async def record(
     reason: str | None = None,
     detail: dict | None = None,
 ) -> None:
+    """An event inside the caller's transaction."""
     await audit_store.insert_event(
-        conn,
-        at=at,
-        event_type=event_type,
-        outcome=outcome,
-        reason=reason,
-        user_id=user_id,
-        client_id=client_id,
-        factor_id=factor_id,
-        ip=(meta.ip if meta else None),
-        user_agent=((meta.user_agent or "")[:300] if meta else None) or None,
-        detail=json.dumps(detail) if detail else None,
-    )
+        conn, **_event(at, event_type, outcome, meta, user_id, client_id, factor_id, reason, detail))
+
+
+async def record_now(
+    db: Database,
+    at: int,
+    event_type: str,
+    outcome: str,
+    *,
+    meta: RequestMeta | None = None,
+    user_id: str | None = None,
+    client_id: str | None = None,
+    factor_id: str | None = None,
+    reason: str | None = None,
+    detail: dict | None = None,
+) -> None:
+    """An event as one committed statement of its own (the hot paths have no open transaction)."""
+    await audit_store.insert_event_now(
+        db, **_event(at, event_type, outcome, meta, user_id, client_id, factor_id, reason, detail))

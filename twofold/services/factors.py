@@ -24,7 +24,7 @@ from ..store import users as user_store
 from . import audit, users
 from .mfa import factor_views
 from .runtime import RequestMeta, Runtime
-from .verify import check_question, check_totp
+from .verify import check_question, check_totp, settle_totp
 
 TOTP_PROVIDERS = ("OKTA", "GOOGLE")
 
@@ -182,21 +182,32 @@ async def activate(rt: Runtime, user_id: str, factor_id: str, pass_code: str | N
 
 async def verify(rt: Runtime, user_id: str, factor_id: str, pass_code: str | None, answer: str | None,
                  meta: RequestMeta | None = None) -> None:
+    # The hot path (a login storm): one read of the factor, then one atomic settle.
+    async with rt.db.held():
+        found = await factor_store.by_id_now(rt.db, factor_id)
+        row = found[0] if found else None
+        if row is not None and row.user_id == user_id and row.type == "totp" and row.status == "ACTIVE":
+            result = await settle_totp(rt, user_id, [row], pass_code, meta=meta)
+            if not result.ok:
+                raise result.error
+            return
     failure: DomainError | None = None
     async with rt.db.transaction() as conn:
-        user_id = (await _user(conn, user_id)).id
-        row = await _factor_row(conn, user_id, factor_id)
+        # A login in the path, another kind of factor, or no such factor.
+        uid = (await _user(conn, user_id)).id
+        row = await _factor_row(conn, uid, factor_id)
         if row.status != "ACTIVE":
             raise FactorState("The factor is not active. Activate it first.")
         if row.type == "question":
-            result = await check_question(conn, rt, user_id, factor_id, answer, meta=meta)
-        else:
-            result = await check_totp(conn, rt, user_id, pass_code, factor_id=factor_id, meta=meta,
-                                      statuses=("ACTIVE",), rows=[row])
-        if result.ok:
-            return
-        failure = result.error
-    raise failure
+            result = await check_question(conn, rt, uid, factor_id, answer, meta=meta)
+            if result.ok:
+                return
+            failure = result.error
+    if failure is not None:
+        raise failure
+    result = await settle_totp(rt, uid, [row], pass_code, meta=meta)
+    if not result.ok:
+        raise result.error
 
 
 async def remove_factor(conn: AsyncConnection, rt: Runtime, user_id: str, row, meta: RequestMeta | None) -> None:

@@ -49,6 +49,21 @@ async def open_transaction(conn: AsyncConnection, rt: Runtime, token: str | None
     if not looks_like_mfa_token(token):
         raise MalformedMfaToken()
     row = await token_store.mfa_transaction_by_hash(conn, ids.token_hash(token))
+    return _live(rt, row, client_id, server_id)
+
+
+async def live_transaction_context(rt: Runtime, token: str | None, *, client_id: str, server_id: str | None):
+    """open_transaction outside a transaction, with the user and their factors in the same
+    read: (transaction, user, factors). The hot path; spending it is part of the settle."""
+    if not looks_like_mfa_token(token):
+        raise MalformedMfaToken()
+    found = await token_store.mfa_transaction_context_now(rt.db, ids.token_hash(token))
+    if found is None:
+        raise MalformedMfaToken()
+    return _live(rt, found[0], client_id, server_id), found[1], found[2]
+
+
+def _live(rt: Runtime, row, client_id: str | None, server_id):
     if row is None or (client_id is not None and row.client_id != client_id):
         raise MalformedMfaToken()
     if server_id is not _ANY and row.server_id != server_id:

@@ -9,10 +9,10 @@ from ..store import tokens as token_store
 from ..store import users as user_store
 from . import audit
 from .clients import Client
-from .mfa import factor_views, open_transaction
+from .mfa import factor_views, live_transaction_context, open_transaction
 from .runtime import RequestMeta, Runtime
-from .tokens import Authentication, issue
-from .verify import Check, check_recovery_code, check_totp
+from .tokens import Authentication, issue, mint_planned, plan_issue
+from .verify import Check, check_recovery_code, check_totp, settle_totp
 
 
 async def _finish(rt: Runtime, client: Client, mfa_token: str | None, checker, value: str | None,
@@ -38,8 +38,35 @@ async def _finish(rt: Runtime, client: Client, mfa_token: str | None, checker, v
 
 async def complete_with_otp(rt: Runtime, client: Client, mfa_token: str | None, otp: str | None,
                             meta: RequestMeta | None = None, server_id: str | None = None) -> dict:
+    """The hot path of a login storm: one read and one atomic settle (count the attempt,
+    claim the step, spend the transaction, audit the verification and the issue), then the
+    signed tokens. A user whose TOTP enrollment is still pending takes the transactional path,
+    where the first code also activates it."""
+    async with rt.db.held():
+        txn, user, rows = await live_transaction_context(rt, mfa_token, client_id=client.client_id,
+                                                         server_id=server_id)
+        if not any(r.type == "totp" and r.status == "PENDING_ACTIVATION" for r in rows):
+            if user.status != "ACTIVE":
+                raise InvalidCredentials()  # deactivated since the password step
+            auth = Authentication(user_id=txn.user_id, audience=txn.audience, scope=txn.scope,
+                                  amr=[a for a in txn.amr.split(",") if a] + ["otp", "mfa"],
+                                  auth_time=rt.now_ms(), server_id=txn.server_id)
+            plan = plan_issue(rt, client, auth)
+            result = await settle_totp(
+                rt, txn.user_id, rows, otp, meta=meta, client_id=client.client_id, txn_id=txn.id,
+                success_event="token.issue" if plan else None, success_detail=plan.audit_detail if plan else None)
+            if not result.ok:
+                raise result.error
+            if plan is not None:
+                return mint_planned(rt, client, auth, user, plan)
+            return await _issue(rt, client, auth, user, meta)
     body, _ = await _finish(rt, client, mfa_token, check_totp, otp, ["otp", "mfa"], meta, server_id)
     return body
+
+
+async def _issue(rt: Runtime, client: Client, auth: Authentication, user, meta: RequestMeta | None) -> dict:
+    async with rt.db.transaction() as conn:
+        return await issue(conn, rt, client, auth, meta, user=user)
 
 
 async def complete_with_recovery_code(rt: Runtime, client: Client, mfa_token: str | None, code: str | None,

@@ -39,6 +39,13 @@ def org(rt: Runtime) -> TokenServer:
     return TokenServer(ORG, issuer, issuer, okta=True)
 
 
+def builtin(rt: Runtime, server_id: str | None) -> TokenServer | None:
+    """The root or the org server (no database read); None for a custom server."""
+    if server_id is None:
+        return root(rt)
+    return org(rt) if server_id == ORG else None
+
+
 async def resolve(conn: AsyncConnection, rt: Runtime, server_id: str | None) -> TokenServer:
     if server_id is None:
         return root(rt)

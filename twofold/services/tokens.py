@@ -59,13 +59,9 @@ def _aud(rt: Runtime, audience: str | None, scopes: list[str]) -> str | list[str
     return audience
 
 
-async def issue(conn: AsyncConnection, rt: Runtime, client: Client, auth: Authentication,
-                meta: RequestMeta | None = None, user=None) -> dict:
-    now_ms = rt.now_ms()
-    now = now_ms // 1000
-    server = await servers.resolve(conn, rt, auth.server_id)
-    if user is None or user.id != auth.user_id:
-        user = await user_store.by_id(conn, auth.user_id)
+def _mint(rt: Runtime, client: Client, auth: Authentication, server: servers.TokenServer, user,
+          now: int) -> tuple[dict, list[str]]:
+    """The signed tokens of an answer (no refresh token yet) and the granted scopes."""
     if server.okta:
         scopes = grants.split_scope(auth.scope)
         ttl = rt.settings.okta_access_token_ttl
@@ -88,11 +84,52 @@ async def issue(conn: AsyncConnection, rt: Runtime, client: Client, auth: Authen
                   "access_token": rt.signer.sign(access, typ=ACCESS_TOKEN_TYP)}
     if "openid" in scopes:
         body["id_token"] = rt.signer.sign(_id_claims(rt, server.issuer, client, auth, user, scopes, now))
-    if "offline_access" in scopes and grants.REFRESH_TOKEN in client.grant_types:
+    return body, scopes
+
+
+def _wants_refresh(client: Client, scopes: list[str]) -> bool:
+    return "offline_access" in scopes and grants.REFRESH_TOKEN in client.grant_types
+
+
+async def issue(conn: AsyncConnection, rt: Runtime, client: Client, auth: Authentication,
+                meta: RequestMeta | None = None, user=None) -> dict:
+    now_ms = rt.now_ms()
+    server = await servers.resolve(conn, rt, auth.server_id)
+    if user is None or user.id != auth.user_id:
+        user = await user_store.by_id(conn, auth.user_id)
+    body, scopes = _mint(rt, client, auth, server, user, now_ms // 1000)
+    if _wants_refresh(client, scopes):
         body["refresh_token"] = await _new_refresh_token(conn, rt, client, auth, scopes, now_ms)
     body["scope"] = " ".join(scopes)
     await audit.record(conn, now_ms, "token.issue", "SUCCESS", meta=meta, user_id=auth.user_id,
                        client_id=client.client_id, detail={"amr": auth.amr, "scope": " ".join(scopes)})
+    return body
+
+
+@dataclass(frozen=True)
+class IssuePlan:
+    """What a hot-path answer will carry, known before the code is settled: its token.issue
+    audit row is then written in the settle's own commit."""
+
+    server: servers.TokenServer
+    scopes: list[str]
+    audit_detail: str
+
+
+def plan_issue(rt: Runtime, client: Client, auth: Authentication) -> IssuePlan | None:
+    """None when issuing needs its own transaction (a custom server's row, a refresh token)."""
+    server = servers.builtin(rt, auth.server_id)
+    if server is None:
+        return None
+    scopes = grants.split_scope(auth.scope) if server.okta else granted_scopes(rt, auth.audience, auth.scope)
+    if _wants_refresh(client, scopes):
+        return None
+    return IssuePlan(server, scopes, json.dumps({"amr": auth.amr, "scope": " ".join(scopes)}))
+
+
+def mint_planned(rt: Runtime, client: Client, auth: Authentication, user, plan: IssuePlan) -> dict:
+    body, scopes = _mint(rt, client, auth, plan.server, user, rt.now_ms() // 1000)
+    body["scope"] = " ".join(scopes)
     return body
 
 

@@ -1,7 +1,12 @@
-"""Verifying a second factor: one function for every path that accepts a code (R30), so
-one lockout counter and one replay guard cover the Auth0 grants and, later, Okta's
-/factors/{id}/verify. Each call is a few statements inside the caller's transaction:
-reserve an attempt, read the factors, one compare-and-set, one audit row."""
+"""Verifying a second factor: every path that accepts a code comes here (R30), so one lockout
+counter and one replay guard cover the Auth0 grants and Okta's /factors/{id}/verify.
+
+Two shapes over the same columns and rules:
+- `settle_totp` is the hot path (a code for an ACTIVE factor): the factor was read outside a
+  transaction, the code is judged in Python, and `store.settle` counts the attempt, claims the
+  step, resets the counter and audits in one atomic step;
+- `check_totp` and the others run inside the caller's transaction, for the paths that also
+  change other state (a pending factor's first code activates it and its recovery code)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -11,10 +16,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from .. import authenticators
 from ..domain.errors import (
-    DomainError, InvalidAnswer, InvalidOtp, InvalidRecoveryCode, NotEnrolled, TooManyAttempts,
+    DomainError, InvalidAnswer, InvalidOtp, InvalidRecoveryCode, MfaTokenExpired, NotEnrolled, TooManyAttempts,
 )
 from ..store import factors as factor_store
 from ..store import users as user_store
+from ..store.settle import OtpAttempt, settle_otp
 from . import audit
 from .runtime import RequestMeta, Runtime
 
@@ -44,7 +50,7 @@ async def _reserve(conn: AsyncConnection, rt: Runtime, user_id: str, kind: str,
         until = await user_store.mfa_locked_until(conn, user_id, cooldown)
         await audit.record(conn, now, "mfa.verify", "DENY", meta=meta, user_id=user_id,
                            client_id=client_id, reason="locked_out", detail={"kind": kind})
-        return 0, TooManyAttempts(retry_after=max(1, (until - now + 999) // 1000), kind="mfa")
+        return 0, TooManyAttempts(retry_after=_retry_after(until, now), kind="mfa")
     return attempt, None
 
 
@@ -62,6 +68,51 @@ async def _succeeded(conn, rt: Runtime, user_id: str, kind: str, factor_id: str,
     await user_store.reset_mfa_failures(conn, user_id)  # R32
     await audit.record(conn, rt.now_ms(), "mfa.verify", "SUCCESS", meta=meta, user_id=user_id,
                        client_id=client_id, factor_id=factor_id, detail={"kind": kind})
+
+
+def _retry_after(until_ms: int, now_ms: int) -> int:
+    return max(1, (until_ms - now_ms + 999) // 1000)
+
+
+async def settle_totp(rt: Runtime, user_id: str, rows, code: str | None, *, meta: RequestMeta | None = None,
+                      client_id: str | None = None, txn_id: str | None = None,
+                      success_event: str | None = None, success_detail: str | None = None) -> Check:
+    """A code against the user's ACTIVE TOTP factors (rows read by the caller); with `txn_id`
+    a success also spends that MFA transaction, and writes `success_event`, in the same
+    atomic step (R46)."""
+    totp = authenticators.get("totp")
+    rows = [r for r in rows if r.type == "totp" and r.status == "ACTIVE"]
+    if not rows:
+        return Check(error=NotEnrolled())
+    now_s = rt.clock.now()
+    chosen, step, replayed = rows[0], None, False
+    for row in rows:
+        outcome = totp.verify(rt.sealer, row, code, now_s, rt.settings.totp_window)
+        if outcome.ok:
+            chosen, step = row, outcome.step
+            break
+        if outcome.replayed:
+            chosen, replayed = row, True
+    s = rt.settings
+    now_ms = rt.now_ms()
+    settled = await settle_otp(rt.db, OtpAttempt(
+        user_id=user_id, factor_id=chosen.id, step=step, replayed=replayed, txn_id=txn_id, now=now_ms,
+        max_failures=s.mfa_max_failures, cooldown_ms=s.mfa_lockout_seconds * 1000, kind="otp",
+        client_id=client_id, ip=meta.ip if meta else None,
+        user_agent=((meta.user_agent or "")[:300] or None) if meta else None,
+        success_event=success_event, success_detail=success_detail))
+    match settled.outcome:
+        case "ok":
+            return Check(factor_id=chosen.id)
+        case "txn_spent":
+            return Check(factor_id=chosen.id, error=MfaTokenExpired())
+        case "locked":
+            return Check(error=TooManyAttempts(retry_after=_retry_after(settled.retry_at, now_ms), kind="mfa"))
+        case "replayed":
+            return Check(error=InvalidOtp(replayed=True))  # R10: refused, counted and logged as such
+        case "invalid":
+            return Check(error=InvalidOtp())
+    return Check(error=NotEnrolled())  # the user went away meanwhile
 
 
 async def check_totp(conn: AsyncConnection, rt: Runtime, user_id: str, code: str | None, *,

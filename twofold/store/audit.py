@@ -17,6 +17,10 @@ async def insert_event(conn: AsyncConnection, **values) -> None:
     await conn.execute(_INSERT, {"id": new_row_id(), **{c: values.get(c) for c in _COLUMNS}})
 
 
+async def insert_event_now(db, **values) -> None:
+    await db.run(_INSERT, {"id": new_row_id(), **{c: values.get(c) for c in _COLUMNS}})
+
+
 async def events_for_user(conn: AsyncConnection, user_id: str):
     q = select(audit_events).where(audit_events.c.user_id == user_id).order_by(audit_events.c.at)
     return (await conn.execute(q)).all()

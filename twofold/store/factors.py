@@ -17,6 +17,14 @@ async def for_user(conn: AsyncConnection, user_id: str, *, types: tuple[str, ...
     return [r for r in rows if (not types or r.type in types) and (not statuses or r.status in statuses)]
 
 
+_BY_ID = select(factors).where(factors.c.id == bindparam("factor_id"))
+
+
+async def by_id_now(db, factor_id: str) -> list:
+    """The factor, read outside any transaction (the hot path judges it, then settles)."""
+    return await db.run(_BY_ID, {"factor_id": factor_id})
+
+
 async def by_device_id(conn: AsyncConnection, user_id: str, device_id: str):
     q = select(factors).where(factors.c.user_id == user_id, factors.c.device_id == device_id)
     return (await conn.execute(q)).first()
@@ -55,6 +63,24 @@ async def claim_step(conn: AsyncConnection, factor_id: str, step: int, now: int)
     One conditional UPDATE, so of N parallel identical submissions exactly one wins. A pending
     factor becomes ACTIVE by the same statement (its first code confirms it, R37)."""
     return (await conn.execute(_CLAIM, {"factor_id": factor_id, "step": step, "now": now})).rowcount == 1
+
+
+_CLAIM_ACTIVE = (
+    update(factors)
+    .where(
+        factors.c.id == bindparam("factor_id"), factors.c.user_id == bindparam("owner_id"),
+        factors.c.status == "ACTIVE",
+        or_(factors.c.last_used_step.is_(None), factors.c.last_used_step < bindparam("step")),
+    )
+    .values(last_used_step=bindparam("step"), last_updated_at=bindparam("now"))
+)
+
+
+async def claim_active_step(conn: AsyncConnection, user_id: str, factor_id: str, step: int, now: int) -> bool:
+    """claim_step for a factor that must still be the user's and ACTIVE (the hot path read it
+    outside this transaction)."""
+    params = {"factor_id": factor_id, "owner_id": user_id, "step": step, "now": now}
+    return (await conn.execute(_CLAIM_ACTIVE, params)).rowcount == 1
 
 
 async def mark_activated(conn: AsyncConnection, factor_id: str, now: int) -> None:

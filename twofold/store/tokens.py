@@ -2,19 +2,42 @@
 a conditional UPDATE so a token is used at most once under concurrency (R46, R55, R70)."""
 from __future__ import annotations
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import LABEL_STYLE_TABLENAME_PLUS_COL, bindparam, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from .tables import api_tokens, mfa_transactions, refresh_tokens
+from .tables import api_tokens, factors, mfa_transactions, refresh_tokens, users
 
 
 async def insert_mfa_transaction(conn: AsyncConnection, **values) -> None:
     await conn.execute(insert(mfa_transactions).values(**values))
 
 
+_TXN_BY_HASH = select(mfa_transactions).where(mfa_transactions.c.token_hash == bindparam("token_hash"))
+
+
 async def mfa_transaction_by_hash(conn: AsyncConnection, token_hash: bytes):
-    q = select(mfa_transactions).where(mfa_transactions.c.token_hash == token_hash)
-    return (await conn.execute(q)).first()
+    return (await conn.execute(_TXN_BY_HASH, {"token_hash": token_hash})).first()
+
+
+# The mfa-otp grant's whole read in one statement: the transaction, its user, their factors.
+_TXN_CONTEXT = (
+    select(mfa_transactions, users, factors)
+    .select_from(mfa_transactions.join(users, users.c.id == mfa_transactions.c.user_id)
+                 .outerjoin(factors, factors.c.user_id == mfa_transactions.c.user_id))
+    .where(mfa_transactions.c.token_hash == bindparam("token_hash"))
+    .order_by(factors.c.created_at, factors.c.id)
+    .set_label_style(LABEL_STYLE_TABLENAME_PLUS_COL)
+)
+
+
+async def mfa_transaction_context_now(db, token_hash: bytes):
+    """(transaction, user, factors) behind an mfa_token, read outside a transaction (the hot
+    path: spending it is part of the settle), or None."""
+    rows = await db.run(_TXN_CONTEXT, {"token_hash": token_hash})
+    if not rows:
+        return None
+    factor_rows = [r.table("factors") for r in rows if r.factors_id is not None]
+    return rows[0].table("mfa_transactions"), rows[0].table("users"), factor_rows
 
 
 async def consume_mfa_transaction(conn: AsyncConnection, txn_id: str, now: int) -> bool:

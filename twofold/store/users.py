@@ -83,6 +83,12 @@ async def mfa_locked_until(conn: AsyncConnection, user_id: str, cooldown_ms: int
     return (row[0] or 0) + cooldown_ms if row else 0
 
 
+async def mfa_last_attempt(conn: AsyncConnection, user_id: str) -> int | None | bool:
+    """The last counted attempt's time; False when the user does not exist."""
+    row = (await conn.execute(select(users.c.mfa_last_attempt_at).where(users.c.id == user_id))).first()
+    return False if row is None else row[0]
+
+
 async def reset_mfa_failures(conn: AsyncConnection, user_id: str) -> None:
     await conn.execute(_RESET, {"user_id": user_id})
 

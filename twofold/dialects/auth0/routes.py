@@ -11,6 +11,7 @@ from starlette.responses import Response
 from ...domain.errors import DomainError, InvalidRequest, UnsupportedGrantType
 from ...services import clients, enroll, mfa_login, tokens
 from ..http import BodyTooLarge, bearer_token, json_response, meta, read_json_object, read_params, runtime
+from .. import hot
 from .client_auth import authenticate_client
 from .errors import auth0_error
 from .grants import GRANTS
@@ -34,7 +35,7 @@ def auth0_endpoint(handler):
     return wrapped
 
 
-@router.post("/oauth/token")
+@hot.post("/oauth/token")
 @auth0_endpoint
 async def token(request: Request) -> Response:
     params = await read_params(request)

@@ -9,6 +9,7 @@ from ...authenticators.question import QUESTIONS
 from ...domain.errors import NotFound, ValidationFailed
 from ...services import factors
 from ..http import json_response, meta, read_json_object, runtime
+from .. import hot
 from .endpoint import okta_endpoint
 from .errors import from_domain
 from .users_lookup import resolve_user_id
@@ -88,7 +89,7 @@ async def activate_factor(request: Request, user_id: str, factor_id: str) -> Res
     return json_response(_render(request, await factors.activate(runtime(request), uid, factor_id, code, meta(request))))
 
 
-@router.post(BASE + "/{factor_id}/verify")
+@hot.post(BASE + "/{factor_id}/verify")
 @okta_endpoint("verify")
 async def verify_factor(request: Request, user_id: str, factor_id: str) -> Response:
     uid = user_id  # an id or a login: the service resolves it in its own transaction

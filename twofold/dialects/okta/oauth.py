@@ -11,6 +11,7 @@ from starlette.responses import Response
 from ...domain import grants
 from ...domain.errors import DomainError, InvalidClient, InvalidRequest, InvalidScope, NotFound, UnsupportedGrantType
 from ...services import clients, login, mfa_login, servers, tokens
+from .. import hot
 from ..http import BodyTooLarge, client_credentials, json_response, meta, read_params, runtime
 from .errors import from_domain
 from .oauth_errors import oauth_error
@@ -94,13 +95,13 @@ async def _token(request: Request, server_id: str | None) -> Response:
     return json_response(body)
 
 
-@router.post("/oauth2/v1/token")
+@hot.post("/oauth2/v1/token")
 @oauth_endpoint
 async def org_token(request: Request) -> Response:
     return await _token(request, None)
 
 
-@router.post("/oauth2/{server_id}/v1/token")
+@hot.post("/oauth2/{server_id}/v1/token")
 @oauth_endpoint
 async def custom_token(request: Request, server_id: str) -> Response:
     return await _token(request, server_id)
