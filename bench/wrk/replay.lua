@@ -2,7 +2,9 @@
 -- sending, so the runner then derives throughput from concurrency and mean latency.
 -- Replays a precomputed request list (BENCH_LIST: lines "METHOD<TAB>PATH<TAB>BODY"); thread k
 -- takes every n-th line. When a thread's list is spent it stops; requests sent after that go
--- to BENCH_SPARE (a cheap GET) and are reported as `spare`, not as operations. An operation
+-- to BENCH_SPARE (a cheap GET answered 404) and are reported as `spare`, not as operations:
+-- their answers, which can arrive before other connections' last listed ones, are told apart
+-- by that status (BENCH_SPARE_STATUS). An operation
 -- succeeds when its status is BENCH_OK_STATUS (200; 403 for the reject path) and, if
 -- BENCH_OK_BODY is set, its body contains that text (privacyIDEA answers 200 to a REJECT).
 local threads = {}
@@ -37,7 +39,7 @@ function init(args)
     end
     i = i + 1
   end
-  spare_req = wrk.format("GET", os.getenv("BENCH_SPARE") or "/.well-known/jwks.json")
+  spare_req = wrk.format("GET", os.getenv("BENCH_SPARE") or "/__bench_spare__")
   if tid == 0 then
     -- wrk calls request() once in the first thread's state to inspect the script, and never
     -- sends that request: give it a spare one, so no listed request is lost.
@@ -47,6 +49,7 @@ function init(args)
     probe = 0
   end
   ok_status = tonumber(os.getenv("BENCH_OK_STATUS") or "200")
+  spare_status = tonumber(os.getenv("BENCH_SPARE_STATUS") or "404")
   ok_body = os.getenv("BENCH_OK_BODY")
   if ok_body == "" then ok_body = nil end
 end
@@ -60,6 +63,10 @@ function request()
 end
 
 function response(status, headers, body)
+  if status == spare_status and ok_status ~= spare_status then
+    spare = spare + 1
+    return
+  end
   if ok + bad >= #requests - probe then
     spare = spare + 1
     wrk.thread:stop()

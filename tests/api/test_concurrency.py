@@ -8,7 +8,7 @@ import time
 import httpx
 import pytest
 
-from ..support import MFA_OTP, MFA_RECOVERY, PASSWORD, parallel, two_codes
+from ..support import MFA_OTP, MFA_RECOVERY, PASSWORD, oathtool_totp, parallel, two_codes
 
 N = 20
 
@@ -96,6 +96,78 @@ def test_one_totp_code_same_mfa_token_across_two_server_processes(api, server, o
 
     responses = parallel(lambda i: _post_token(urls[i % 2], client, grant_type=MFA_OTP,
                                                mfa_token=mfa_token, otp=user["next_code"]), N)
+
+    _assert_exactly_one_success(responses)
+
+
+def _okta_totp_factor(api, user: dict) -> str:
+    r = api.http.get(f"/api/v1/users/{user['id']}/factors", headers=api.ssws)
+    assert r.status_code == 200, r.text
+    return next(f["id"] for f in r.json() if f["factorType"] == "token:software:totp")
+
+
+def _okta_verify(base_url: str, api, user_id: str, factor_id: str, code: str) -> httpx.Response:
+    with httpx.Client(base_url=base_url, timeout=60) as http:
+        return http.post(f"/api/v1/users/{user_id}/factors/{factor_id}/verify", headers=api.ssws,
+                         json={"passCode": code})
+
+
+def test_okta_verify_one_code_20_parallel_across_two_processes(api, server, other_server):
+    """R1, R2, R55: twenty Okta verifications of one code, half on each process, settle in the
+    database: one SUCCESS; the others are replays (E0000082) or, once the replays reach the
+    limit, a lockout (E0000069)."""
+    client = api.create_client()
+    user = api.enrolled_user(client)
+    factor_id = _okta_totp_factor(api, user)
+    urls = [server.base_url, other_server.base_url]
+
+    responses = parallel(lambda i: _okta_verify(urls[i % 2], api, user["id"], factor_id, user["next_code"]), N)
+
+    winners = [r for r in responses if r.status_code == 200]
+    assert len(winners) == 1 and winners[0].json() == {"factorResult": "SUCCESS"}, _statuses(responses)
+    codes = {r.json()["errorCode"] for r in responses if r.status_code != 200}
+    assert codes <= {"E0000082", "E0000069"}, codes
+    assert all(r.status_code == 403 for r in responses if r.status_code != 200)
+
+
+def test_one_code_raced_through_both_dialects(api, server, other_server):
+    """R1, R30: one code sent at once to Okta's verify and to Auth0's mfa-otp grant, on two
+    processes, is accepted once in all."""
+    client = api.create_client()
+    user = api.enrolled_user(client)
+    factor_id = _okta_totp_factor(api, user)
+    tokens = [api.mfa_token(client, user) for _ in range(N // 2)]
+    urls = [server.base_url, other_server.base_url]
+
+    def attempt(i):
+        if i % 2:
+            return _okta_verify(urls[i // 2 % 2], api, user["id"], factor_id, user["next_code"])
+        return _post_token(urls[i // 2 % 2], client, grant_type=MFA_OTP, mfa_token=tokens[i // 2],
+                           otp=user["next_code"])
+
+    responses = parallel(attempt, N)
+    assert sum(r.status_code == 200 for r in responses) == 1, _statuses(responses)
+
+
+def test_two_valid_codes_race_for_one_mfa_token(api):
+    """R46: the codes of two later steps, both unused, raced on one mfa_token: one set of
+    tokens, whichever code wins (the loser's transaction is already spent)."""
+    client = api.create_client()
+    user = api.create_user()
+    mfa_token = api.mfa_token(client, user)
+    assoc = api.associate(mfa_token)
+    assert assoc.status_code == 200, assoc.text
+    secret = assoc.json()["secret"]
+    base = time.time()
+    if base % 30 > 28:
+        base += 2  # the confirming code must not age out in flight
+    confirm, code_a, code_b = (oathtool_totp(secret, base + 30 * d) for d in (-1, 0, 1))
+    assert api.mfa_otp(client, mfa_token, confirm).status_code == 200
+    mfa_token = api.mfa_token(client, user)
+    codes = [code_a, code_b]
+
+    responses = parallel(lambda i: _post_token(api.base_url, client, grant_type=MFA_OTP, mfa_token=mfa_token,
+                                               otp=codes[i % 2]), N)
 
     _assert_exactly_one_success(responses)
 
