@@ -6,12 +6,13 @@ import weakref
 
 from ..domain import policy
 from ..domain.errors import InvalidCredentials, MfaRequired, TooManyAttempts, UnknownRealm
+from ..store import factors as factor_store
 from ..store import throttle
 from ..store import users as user_store
 from . import audit
 from .bootstrap import DEFAULT_REALM
 from .clients import Client
-from .mfa import factor_views, start_transaction
+from .mfa import start_transaction, views_of
 from .runtime import RequestMeta, Runtime
 from .tokens import Authentication, issue
 from .users import login_key, throttle_key
@@ -23,11 +24,11 @@ MAX_USERNAME, MAX_PASSWORD = 320, 1024
 _realms: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
-async def _realm(rt: Runtime, conn, name: str):
+async def _realm(rt: Runtime, name: str):
     known = _realms.setdefault(rt.db, {})
     row = known.get(name)
     if row is None:
-        row = await user_store.realm_by_name(conn, name)
+        row = await user_store.realm_by_name_now(rt.db, name)
         if row is not None:
             known[name] = row
     return row
@@ -36,51 +37,49 @@ async def _realm(rt: Runtime, conn, name: str):
 async def password_login(rt: Runtime, client: Client, *, username: str, password: str, realm: str | None,
                          audience: str | None, scope: str | None, meta: RequestMeta | None = None,
                          server_id: str | None = None) -> dict:
+    """A sign-in storm's first step. Before the hash: count the attempt (one upsert, atomic
+    alone) and read the user; after it: one transaction for a success's writes. No database
+    connection is held while argon2id runs."""
     s = rt.settings
     if len(username) > MAX_USERNAME or len(password) > MAX_PASSWORD:
         raise InvalidCredentials()
-    async with rt.db.transaction() as conn:
-        realm_row = await _realm(rt, conn, realm or DEFAULT_REALM)
-        if realm_row is None:
-            raise UnknownRealm(realm or "")
-        key = throttle_key(realm_row.id, login_key(username))
-        allowed = await throttle.reserve(conn, key, rt.now_ms(), s.password_max_failures, s.password_lockout_seconds * 1000)
-        user = await user_store.by_login(conn, realm_row.id, login_key(username)) if allowed else None
-        if not allowed:
-            await audit.record(conn, rt.now_ms(), "user.authentication.password", "DENY", meta=meta,
+    realm_row = await _realm(rt, realm or DEFAULT_REALM)
+    if realm_row is None:
+        raise UnknownRealm(realm or "")
+    key = throttle_key(realm_row.id, login_key(username))
+    if not await throttle.reserve_now(rt.db, key, rt.now_ms(), s.password_max_failures,
+                                      s.password_lockout_seconds * 1000):
+        await audit.record_now(rt.db, rt.now_ms(), "user.authentication.password", "DENY", meta=meta,
                                client_id=client.client_id, reason="locked_out")
-    if not allowed:
         # R34: while locked, the password is not even checked, so the answer tells nothing.
         raise TooManyAttempts(kind="password", retry_after=s.password_lockout_seconds)
+    user = await user_store.by_login_now(rt.db, realm_row.id, login_key(username))
 
     matches, needs_rehash = await rt.passwords.verify(user.password_hash if user else None, password)
     new_hash = await rt.passwords.hash(password) if matches and needs_rehash else None
-    ok = matches and user is not None and user.status == "ACTIVE"
-
-    async with rt.db.transaction() as conn:
-        now = rt.now_ms()
-        if not ok:
-            await audit.record(conn, now, "user.authentication.password", "FAILURE", meta=meta,
+    if not (matches and user is not None and user.status == "ACTIVE"):
+        await audit.record_now(rt.db, rt.now_ms(), "user.authentication.password", "FAILURE", meta=meta,
                                user_id=user.id if user else None, client_id=client.client_id,
                                reason="invalid_credentials")
-        else:
-            await throttle.clear(conn, key)
-            await user_store.record_login(conn, user.id, now, new_hash)
-            await audit.record(conn, now, "user.authentication.password", "SUCCESS", meta=meta,
-                               user_id=user.id, client_id=client.client_id)
-            views = await factor_views(conn, user.id, statuses=("ACTIVE",))
-            if policy.mfa_needed(s.mfa_policy, views):
-                token = await start_transaction(conn, rt, client_id=client.client_id, user_id=user.id,
-                                                audience=audience, scope=scope, amr=["pwd"], auth_time=now,
-                                                server_id=server_id)
-                required = MfaRequired(token, policy.requirements(views))
-            else:
-                auth = Authentication(user_id=user.id, audience=audience, scope=scope, amr=["pwd"], auth_time=now,
-                                      server_id=server_id)
-                return await issue(conn, rt, client, auth, meta)
-    if not ok:
         raise InvalidCredentials()
-    raise required
+
+    async with rt.db.atomic():
+        now = rt.now_ms()
+        await throttle.reset_now(rt.db, key)
+        await user_store.record_login_now(rt.db, user.id, now, new_hash)
+        await audit.record_now(rt.db, now, "user.authentication.password", "SUCCESS", meta=meta,
+                               user_id=user.id, client_id=client.client_id)
+        views = [v for v in views_of(await factor_store.for_user_now(rt.db, user.id)) if v.status == "ACTIVE"]
+        token = None
+        if policy.mfa_needed(s.mfa_policy, views):
+            token = await start_transaction(rt, client_id=client.client_id, user_id=user.id, audience=audience,
+                                            scope=scope, amr=["pwd"], auth_time=now, server_id=server_id)
+    if token is not None:  # raised after the commit: the transaction must exist
+        raise MfaRequired(token, policy.requirements(views))
+    auth = Authentication(user_id=user.id, audience=audience, scope=scope, amr=["pwd"], auth_time=now,
+                          server_id=server_id)
+    async with rt.db.transaction() as conn:
+        return await issue(conn, rt, client, auth, meta)
 
 
 async def otp_login(rt: Runtime, client: Client, *, login_hint: str, otp: str, scope: str | None,

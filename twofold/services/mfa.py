@@ -16,20 +16,24 @@ from .tokens import AccessClaims, read_access_token
 
 
 async def factor_views(conn: AsyncConnection, user_id: str, statuses: tuple[str, ...] | None = None) -> list[FactorView]:
-    rows = await factor_store.for_user(conn, user_id, statuses=statuses)
+    return views_of(await factor_store.for_user(conn, user_id, statuses=statuses))
+
+
+def views_of(rows) -> list[FactorView]:
     return [authenticators.get(r.type).describe(r) for r in rows if r.type in authenticators.REGISTRY]
 
 
-async def start_transaction(conn: AsyncConnection, rt: Runtime, *, client_id: str, user_id: str,
+async def start_transaction(rt: Runtime, *, client_id: str, user_id: str,
                             audience: str | None, scope: str | None, amr: list[str], auth_time: int,
                             server_id: str | None = None) -> str:
-    """Opaque, 256-bit, stored hashed, bound to client+user+audience+scope, 10 minutes (R44, R45)."""
+    """Opaque, 256-bit, stored hashed, bound to client+user+audience+scope, 10 minutes (R44, R45).
+    Written through Database.run: inside the sign-in's Database.atomic block."""
     token = ids.opaque_token(32)
     now = rt.now_ms()
-    await token_store.insert_mfa_transaction(
-        conn, id=ids.opaque_token(16)[:22], token_hash=ids.token_hash(token), client_id=client_id,
+    await token_store.insert_mfa_transaction_now(
+        rt.db, id=ids.opaque_token(16)[:22], token_hash=ids.token_hash(token), client_id=client_id,
         user_id=user_id, audience=audience, scope=scope, amr=",".join(amr), auth_time=auth_time,
-        server_id=server_id, created_at=now, expires_at=now + rt.settings.mfa_token_ttl * 1000,
+        server_id=server_id, created_at=now, expires_at=now + rt.settings.mfa_token_ttl * 1000, consumed_at=None,
     )
     return token
 

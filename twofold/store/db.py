@@ -95,6 +95,10 @@ class Database:
         the profiles showed); on SQLite through the engine, which is in-process anyway."""
         params = params or {}
         if self.sqlite:
+            held = _HELD.get()
+            if held is not None:  # inside atomic()
+                result = await held.execute(stmt, params)
+                return [Record(r._mapping) for r in result.all()] if result.returns_rows else []
             async with self.transaction() as conn:
                 result = await conn.execute(stmt, params)
                 return [Record(r._mapping) for r in result.all()] if result.returns_rows else []
@@ -123,6 +127,23 @@ class Database:
                 yield
             finally:
                 _HELD.reset(token)
+
+    @asynccontextmanager
+    async def atomic(self) -> AsyncIterator[None]:
+        """One transaction for the `run` calls inside the block (committed on exit, rolled back
+        on error): a hot path's few writes that belong together, without SQLAlchemy's
+        per-statement cost on PostgreSQL."""
+        if self.sqlite:
+            async with self.transaction() as conn:
+                token = _HELD.set(conn)
+                try:
+                    yield
+                finally:
+                    _HELD.reset(token)
+            return
+        async with self.held():
+            async with _HELD.get().transaction():
+                yield
 
     def _compile(self, stmt) -> tuple[str, list[str], dict]:
         hit = self._compiled.get(id(stmt))

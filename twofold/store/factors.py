@@ -25,6 +25,11 @@ async def by_id_now(db, factor_id: str) -> list:
     return await db.run(_BY_ID, {"factor_id": factor_id})
 
 
+async def for_user_now(db, user_id: str) -> list:
+    """for_user through Database.run (a hot path's read, or inside Database.atomic)."""
+    return await db.run(_FOR_USER, {"user_id": user_id})
+
+
 async def by_device_id(conn: AsyncConnection, user_id: str, device_id: str):
     q = select(factors).where(factors.c.user_id == user_id, factors.c.device_id == device_id)
     return (await conn.execute(q)).first()

@@ -8,8 +8,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from .tables import api_tokens, factors, mfa_transactions, refresh_tokens, users
 
 
-async def insert_mfa_transaction(conn: AsyncConnection, **values) -> None:
-    await conn.execute(insert(mfa_transactions).values(**values))
+_INSERT_TXN = insert(mfa_transactions)
+
+
+async def insert_mfa_transaction_now(db, **values) -> None:
+    """Through Database.run (inside Database.atomic on the sign-in path); every column given."""
+    await db.run(_INSERT_TXN, values)
 
 
 _TXN_BY_HASH = select(mfa_transactions).where(mfa_transactions.c.token_hash == bindparam("token_hash"))

@@ -8,8 +8,16 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from .tables import realms, users
 
 
+_REALM_BY_NAME = select(realms).where(realms.c.name == bindparam("name"))
+
+
 async def realm_by_name(conn: AsyncConnection, name: str):
-    return (await conn.execute(select(realms).where(realms.c.name == name))).first()
+    return (await conn.execute(_REALM_BY_NAME, {"name": name})).first()
+
+
+async def realm_by_name_now(db, name: str):
+    rows = await db.run(_REALM_BY_NAME, {"name": name})
+    return rows[0] if rows else None
 
 
 async def insert_realm(conn: AsyncConnection, **values) -> None:
@@ -24,9 +32,17 @@ async def by_id(conn: AsyncConnection, user_id: str):
     return (await conn.execute(_BY_ID, {"user_id": user_id})).first()
 
 
+_BY_LOGIN = select(users).where(users.c.realm_id == bindparam("realm"), users.c.login_key == bindparam("key"))
+
+
 async def by_login(conn: AsyncConnection, realm_id: str, login_key: str):
-    q = select(users).where(users.c.realm_id == realm_id, users.c.login_key == login_key)
-    return (await conn.execute(q)).first()
+    return (await conn.execute(_BY_LOGIN, {"realm": realm_id, "key": login_key})).first()
+
+
+async def by_login_now(db, realm_id: str, login_key: str):
+    """Outside a transaction (the sign-in path reads before it hashes)."""
+    rows = await db.run(_BY_LOGIN, {"realm": realm_id, "key": login_key})
+    return rows[0] if rows else None
 
 
 async def by_login_any_realm(conn: AsyncConnection, login_key: str):
@@ -34,11 +50,22 @@ async def by_login_any_realm(conn: AsyncConnection, login_key: str):
     return (await conn.execute(q)).first()
 
 
+_RECORD_LOGIN = update(users).where(users.c.id == bindparam("uid")).values(last_login_at=bindparam("at"))
+_RECORD_LOGIN_REHASHED = _RECORD_LOGIN.values(password_hash=bindparam("new_hash"))
+
+
 async def record_login(conn: AsyncConnection, user_id: str, now: int, new_hash: str | None) -> None:
-    values = {"last_login_at": now}
+    stmt = _RECORD_LOGIN_REHASHED if new_hash else _RECORD_LOGIN
+    await conn.execute(stmt, {"uid": user_id, "at": now, "new_hash": new_hash})
+
+
+async def record_login_now(db, user_id: str, now: int, new_hash: str | None) -> None:
+    """record_login through Database.run (inside Database.atomic on the sign-in path)."""
+    stmt = _RECORD_LOGIN_REHASHED if new_hash else _RECORD_LOGIN
+    params = {"uid": user_id, "at": now}
     if new_hash:
-        values["password_hash"] = new_hash
-    await conn.execute(update(users).where(users.c.id == user_id).values(**values))
+        params["new_hash"] = new_hash
+    await db.run(stmt, params)
 
 
 def _reserve_statement():

@@ -28,13 +28,15 @@ CREATE OR REPLACE FUNCTION twofold_settle_otp(
 RETURNS TABLE (outcome text, attempt integer, retry_at bigint)
 LANGUAGE plpgsql VOLATILE AS $fn$
 DECLARE
-    v_failures integer;
+    v_stored integer;  -- the counter as read
+    v_failures integer;  -- the failures that still count (0 once the cooldown has passed)
     v_last bigint;
     v_attempt integer;
 BEGIN
     -- The row lock serialises every attempt of this user until the commit.
-    SELECT mfa_failures, mfa_last_attempt_at INTO v_failures, v_last
+    SELECT mfa_failures, mfa_last_attempt_at INTO v_stored, v_last
     FROM users WHERE id = p_user_id FOR UPDATE;
+    v_failures := v_stored;
     IF NOT FOUND THEN
         RETURN QUERY SELECT 'gone'::text, 0, 0::bigint;
         RETURN;
@@ -57,7 +59,7 @@ BEGIN
         WHERE id = p_factor_id AND user_id = p_user_id AND status = 'ACTIVE'
           AND (last_used_step IS NULL OR last_used_step < p_step);
         IF FOUND THEN
-            IF v_failures <> 0 THEN
+            IF v_stored <> 0 THEN
                 UPDATE users SET mfa_failures = 0, mfa_last_attempt_at = p_now WHERE id = p_user_id;
             END IF;
             INSERT INTO audit_events (id, at, event_type, outcome, reason, user_id, client_id, factor_id,
@@ -102,9 +104,10 @@ $fn$;
 """
 
 
-# Rows updated on every verification (the counter, the last used step, the MFA transaction)
-# keep free space on their page, so PostgreSQL updates them in place (HOT: no new index entries).
-HOT_TABLES = ("users", "factors", "mfa_transactions")
+# Rows updated on every sign-in and verification (the counters, the last used step, the MFA
+# transaction) keep free space on their page, so PostgreSQL updates them in place (HOT: no new
+# index entries).
+HOT_TABLES = ("users", "factors", "mfa_transactions", "password_throttle")
 
 
 def upgrade() -> None:
