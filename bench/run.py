@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import secrets
@@ -37,10 +38,10 @@ MFA_OTP = "http://auth0.com/oauth/grant-type/mfa-otp"
 PROBE_USERS = 1_000  # scenario 5: the same verifications against N users and against 1,000
 
 
-async def _pg(sql: str) -> None:
+async def _pg(sql: str, url: str = PG_ADMIN) -> None:
     import asyncpg
 
-    conn = await asyncpg.connect(PG_ADMIN)
+    conn = await asyncpg.connect(url)
     try:
         await conn.execute(sql)
     finally:
@@ -108,6 +109,7 @@ def run_wrk(base: str, lines: list[str], headers: dict[str, str], *, connections
     # mean latency) gives the rate while it was busy.
     rate = connections / (r["mean_us"] / 1e6) if exhausted and r["mean_us"] else r["ok"] / seconds
     return {"ok": r["ok"], "errors": r["non200"] + r["socket_errors"], "seconds": round(seconds, 2),
+            "error_statuses": r["bad_statuses"].split(), "socket_errors": r["socket_errors"], "spare": r["spare"],
             "ops_per_s": round(rate, 1), "list_exhausted": exhausted,
             "p50_ms": r["p50_us"] / 1000, "p95_ms": r["p95_us"] / 1000, "p99_ms": r["p99_us"] / 1000}
 
@@ -153,12 +155,15 @@ def mfa_otp_lines(seeded, users, steps) -> list[str]:
     return out
 
 
-async def _http_post_form(reader, writer, host: str, path: str, body: bytes) -> tuple[int, bytes]:
+FORM = b"Content-Type: application/x-www-form-urlencoded\r\n"
+
+
+async def _http_post_form(reader, writer, host: str, path: str, body: bytes, headers: bytes = FORM) -> tuple[int, bytes]:
     """One HTTP/1.1 keep-alive POST on an open connection. Scenario 3's client shares the cores
     with the server, so it is kept to a few bytes of parsing: httpx cost 8-15 ms of CPU per
     login here (a third to half of an argon2id verification), this about 1 ms."""
-    writer.write(b"POST %s HTTP/1.1\r\nHost: %s\r\nContent-Type: application/x-www-form-urlencoded\r\n"
-                 b"Content-Length: %d\r\n\r\n%s" % (path.encode(), host.encode(), len(body), body))
+    writer.write(b"POST %s HTTP/1.1\r\nHost: %s\r\n%sContent-Length: %d\r\n\r\n%s"
+                 % (path.encode(), host.encode(), headers, len(body), body))
     head = await reader.readuntil(b"\r\n\r\n")
     status = int(head[9:12])
     length = None
@@ -169,6 +174,43 @@ async def _http_post_form(reader, writer, host: str, path: str, body: bytes) -> 
     if length is None:
         raise RuntimeError("scenario 3 client: answer without Content-Length")
     return status, await reader.readexactly(length)
+
+
+async def exact_replay(base: str, lines: list[str], headers: dict[str, str], connections: int) -> dict:
+    """A request list replayed by this process's own client, each request's latency timed and
+    nothing else sent (wrk pads the end of a short list with spare requests, which would weigh
+    in its percentiles). For scenario 5's short lists."""
+    from urllib.parse import urlsplit
+
+    netloc = urlsplit(base).netloc
+    host, _, port = netloc.rpartition(":")
+    extra = "".join(f"{k}: {v}\r\n" for k, v in headers.items()).encode()
+    queue = [ln.split("\t", 2) for ln in reversed(lines)]
+    latencies, ok, errors = [], 0, 0
+
+    async def worker():
+        nonlocal ok, errors
+        reader, writer = await asyncio.open_connection(host, int(port))
+        try:
+            while queue:
+                _, path, body = queue.pop()
+                t0 = time.perf_counter()
+                status, _ = await _http_post_form(reader, writer, netloc, path, body.encode(), extra)
+                latencies.append(time.perf_counter() - t0)
+                ok, errors = (ok + 1, errors) if status == 200 else (ok, errors + 1)
+        finally:
+            writer.close()
+
+    t0 = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(connections)))
+    seconds = time.perf_counter() - t0
+    latencies.sort()
+
+    def pct(p):
+        return round(latencies[min(len(latencies) - 1, int(p / 100 * len(latencies)))] * 1000, 3)
+
+    return {"ok": ok, "errors": errors, "seconds": round(seconds, 2), "ops_per_s": round(ok / seconds, 1),
+            "p50_ms": pct(50), "p95_ms": pct(95), "p99_ms": pct(99)}
 
 
 async def full_logins(base: str, seeded, users, connections: int, step: int) -> dict:
@@ -245,6 +287,27 @@ def argon2_seconds() -> float:
     return (time.perf_counter() - t0) / 10
 
 
+def argon2_parallel_per_s(threads: int, per_thread: int = 15) -> float:
+    """argon2id verifications per second with one thread per core (argon2-cffi releases the
+    GIL): the machine's real ceiling for a password-bound load, below cores ÷ one hash's time
+    because parallel hashes share the memory bus and caches."""
+    import threading
+
+    from twofold.crypto.passwords import Passwords
+
+    s = Settings()
+    pw = Passwords(s.argon2_memory_kib, s.argon2_time_cost, s.argon2_parallelism)
+    h = pw.hash_sync("x" * 16)
+    workers = [threading.Thread(target=lambda: [pw._verify(h, "x" * 16) for _ in range(per_thread)])
+               for _ in range(threads)]
+    t0 = time.perf_counter()
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    return threads * per_thread / (time.perf_counter() - t0)
+
+
 def generator_ceiling(workdir: Path, connections: int, threads: int, seconds: int) -> dict:
     port = _free_port()
     proc = subprocess.Popen([sys.executable, str(ROOT / "bench" / "trivial_server.py"), str(port)])
@@ -263,19 +326,82 @@ async def _database(tag: str) -> str:
     return name
 
 
-def twofold_scenarios(args, workdir: Path, n_users: int, tag: str, scenarios: set[int]) -> dict:
-    """Seed a fresh database with n_users, start twofold, run the scenarios."""
-    db = asyncio.run(_database(tag))
-    url = PG_ADMIN.rsplit("/", 1)[0] + "/" + db
-    token = "00" + secrets.token_urlsafe(30)
-    data = workdir / f"data-{tag}"
-    env = {"TWOFOLD_DATA_DIR": str(data), "TWOFOLD_BOOTSTRAP_API_TOKEN": token,
-           # The reject path runs with the lockout raised, as the issue asks.
-           "TWOFOLD_MFA_MAX_FAILURES": "100", "TWOFOLD_MANAGEMENT_RATE_LIMIT_PER_MINUTE": "100000000"}
-    settings = Settings(data_dir=data, database_url=url, bootstrap_api_token=token, issuer="http://bench/")
-    t0 = time.perf_counter()
+class Deployment:
+    """A fresh database seeded with `sizes` (group → users), and `twofold serve` on it."""
+
+    def __init__(self, args, workdir: Path, tag: str, sizes: dict[str, int]) -> None:
+        self.db = asyncio.run(_database(tag))
+        self.url = PG_ADMIN.rsplit("/", 1)[0] + "/" + self.db
+        self.token = "00" + secrets.token_urlsafe(30)
+        data = workdir / f"data-{tag}"
+        env = {"TWOFOLD_DATA_DIR": str(data), "TWOFOLD_BOOTSTRAP_API_TOKEN": self.token,
+               # The reject path runs with the lockout raised, as the issue asks.
+               "TWOFOLD_MFA_MAX_FAILURES": "100", "TWOFOLD_MANAGEMENT_RATE_LIMIT_PER_MINUTE": "100000000"}
+        settings = Settings(data_dir=data, database_url=self.url, bootstrap_api_token=self.token,
+                            issuer="http://bench/")
+        t0 = time.perf_counter()
+        self.seeded = asyncio.run(seed(settings, sizes, mfa_token_groups=("mfaotp",)))
+        # As after any bulk load: statistics and hint bits now, not by autovacuum during a scenario.
+        asyncio.run(_pg("VACUUM (ANALYZE)", self.url))
+        self.seed_seconds = round(time.perf_counter() - t0, 1)
+        self.groups = self.seeded.groups
+        self.server = Twofold(workdir, self.url, args.workers, env)
+        self.pids = self.server.workers
+        self.wrk = dict(connections=args.connections, threads=args.threads, workdir=workdir)
+        self.ssws = {"Authorization": f"SSWS {self.token}", "Content-Type": "application/json"}
+
+    def warm_up(self) -> None:
+        """Not measured: the same concurrency against factors that do not exist (404), so each
+        worker's database connections exist before the first measured request."""
+        warm = [f"POST\t/api/v1/users/00uwarmup/factors/ostfwarmup{i:010d}/verify\t" + '{"passCode": "000000"}'
+                for i in range(4000)]
+        run_wrk(self.server.base, warm, self.ssws, max_seconds=2, ok_status=404, **self.wrk)
+
+    def verify(self, users, steps, seconds: int) -> dict:
+        return measured(self.pids, lambda: run_wrk(self.server.base, verify_lines(users, steps), self.ssws,
+                                                   max_seconds=seconds, **self.wrk))
+
+    def verify_exact(self, users, steps, connections: int) -> dict:
+        return measured(self.pids, lambda: asyncio.run(exact_replay(
+            self.server.base, verify_lines(users, steps), self.ssws, connections)))
+
+    def stop(self) -> None:
+        self.server.stop()
+        asyncio.run(_pg(f'DROP DATABASE IF EXISTS "{self.db}" WITH (FORCE)'))
+
+
+SIZE_CONNECTIONS = 8  # scenario 5 measures the cost of one verification, not a saturated server
+
+
+def size_scenario(big: Deployment, small: Deployment) -> dict:
+    """Scenario 5: the same 1,000 verifications, against N users and against 1,000 users in
+    turn (one step's codes per run, two steps), so both sizes meet the same machine state;
+    timed per request by `exact_replay`, with server and PostgreSQL CPU per verification."""
+    runs: dict[str, list[dict]] = {"large": [], "small": []}
+    step = otp.time_step(time.time())
+    for s in (step, step + 1):
+        for name, d in (("large", big), ("small", small)):
+            runs[name].append(d.verify_exact(d.groups["probe"], [s], SIZE_CONNECTIONS))
+    return {name: _pooled(r) for name, r in runs.items()}
+
+
+def _pooled(runs: list[dict]) -> dict:
+    mean = lambda key: round(sum(r[key] for r in runs) / len(runs), 3)  # noqa: E731
+    cpu = {}
+    for r in runs:
+        for pid, v in r["server_cpu_s"].items():
+            cpu[pid] = round(cpu.get(pid, 0) + v, 2)
+    return {"runs": runs, "ok": sum(r["ok"] for r in runs), "errors": sum(r["errors"] for r in runs),
+            "ops_per_s": mean("ops_per_s"), "p50_ms": mean("p50_ms"), "p95_ms": mean("p95_ms"),
+            "p99_ms": mean("p99_ms"), "server_cpu_s": cpu,
+            "postgres_cpu_s": round(sum(r["postgres_cpu_s"] for r in runs), 2)}
+
+
+def twofold_scenarios(args, workdir: Path, n_users: int, scenarios: set[int]) -> dict:
+    """Seed a fresh database with n_users, start twofold, run the scenarios (and, for scenario 5,
+    a second deployment with 1,000 users beside it)."""
     side = min(n_users, 10_000)
-    sizes = {"verify": n_users} if 1 in scenarios else {}
+    sizes = {"verify": n_users} if scenarios & {1, 5} else {}
     if 5 in scenarios:
         sizes["probe"] = args.probe_users
     if 2 in scenarios:
@@ -284,48 +410,42 @@ def twofold_scenarios(args, workdir: Path, n_users: int, tag: str, scenarios: se
         sizes["login"] = args.logins
     if 4 in scenarios:
         sizes["wrong"] = side
-    seeded = asyncio.run(seed(settings, sizes, mfa_token_groups=("mfaotp",)))
-    seed_s = round(time.perf_counter() - t0, 1)
-    g = seeded.groups
-    server = Twofold(workdir, url, args.workers, env)
-    out: dict = {"users": n_users, "seed_seconds": seed_s, "scenarios": {}}
+    main = Deployment(args, workdir, "main", sizes)
+    small = None
+    out: dict = {"users": n_users, "seed_seconds": main.seed_seconds, "scenarios": {}}
     try:
-        pids = server.workers
-        wrk = dict(connections=args.connections, threads=args.threads, workdir=workdir)
-        ssws = {"Authorization": f"SSWS {token}", "Content-Type": "application/json"}
-        # Warm-up, not measured: the same concurrency against factors that do not exist (404),
-        # so each worker's database connections exist before the first measured request.
-        warm = [f"POST\t/api/v1/users/00uwarmup/factors/ostfwarmup{i:010d}/verify\t" + '{"passCode": "000000"}'
-                for i in range(4000)]
-        run_wrk(server.base, warm, ssws, max_seconds=2, ok_status=404, **wrk)
-        step = otp.time_step(time.time())
+        main.warm_up()
+        if 5 in scenarios:
+            small = Deployment(args, workdir, "small", {"probe": args.probe_users})
+            small.warm_up()
+            out["size_probe"] = size_scenario(main, small)
+            out["size_probe"]["small_users"] = args.probe_users
+            small.stop()
+            small = None
+        g, pids, wrk, ssws = main.groups, main.pids, main.wrk, main.ssws
         if 1 in scenarios:
-            out["scenarios"]["1_okta_verify"] = measured(pids, lambda: run_wrk(
-                server.base, verify_lines(g["verify"], [step, step + 1]), ssws, max_seconds=args.duration, **wrk))
+            step = otp.time_step(time.time())
+            out["scenarios"]["1_okta_verify"] = main.verify(g["verify"], [step, step + 1], args.duration)
             if out["scenarios"]["1_okta_verify"]["ok"] >= 200:  # the first codes were surely used
-                out["replay_check"] = replay_check(server.base, token, g["verify"], step)
+                out["replay_check"] = replay_check(main.server.base, main.token, g["verify"], step)
         if 2 in scenarios:
             step = otp.time_step(time.time())
             form = {"Content-Type": "application/x-www-form-urlencoded"}
             out["scenarios"]["2_auth0_mfa_otp"] = measured(pids, lambda: run_wrk(
-                server.base, mfa_otp_lines(seeded, g["mfaotp"], [step, step + 1]), form, max_seconds=args.duration, **wrk))
+                main.server.base, mfa_otp_lines(main.seeded, g["mfaotp"], [step, step + 1]), form,
+                max_seconds=args.duration, **wrk))
         if 3 in scenarios:
             step = otp.time_step(time.time())
-            logins = g["login"]
             out["scenarios"]["3_full_login"] = measured(pids, lambda: asyncio.run(
-                full_logins(server.base, seeded, logins, args.connections, step)))
-        if 5 in scenarios:
-            # The same 2 × 1,000 verifications on every database size (scenario 5).
-            step = otp.time_step(time.time())
-            out["scenarios"]["5_probe"] = measured(pids, lambda: run_wrk(
-                server.base, verify_lines(g["probe"], [step, step + 1]), ssws, max_seconds=args.duration, **wrk))
+                full_logins(main.server.base, main.seeded, g["login"], args.connections, step)))
         if 4 in scenarios:
             out["scenarios"]["4_wrong_codes"] = measured(pids, lambda: run_wrk(
-                server.base, wrong_lines(g["wrong"], 3), ssws, max_seconds=args.duration, ok_status=403, **wrk))
+                main.server.base, wrong_lines(g["wrong"], 3), ssws, max_seconds=args.duration, ok_status=403, **wrk))
         out["worker_pids"] = pids
     finally:
-        server.stop()
-        asyncio.run(_pg(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)'))
+        main.stop()
+        if small is not None:
+            small.stop()
     return out
 
 
@@ -362,11 +482,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--workers", type=int, default=os.cpu_count() or 2)
     p.add_argument("--connections", type=int, default=32)
     p.add_argument("--threads", type=int, default=2)
-    p.add_argument("--duration", type=int, default=9,
+    p.add_argument("--duration", type=int, default=7,
                    help="upper bound per scenario (s); short enough that a list is not spent at ~2,000/s")
     p.add_argument("--logins", type=int, default=400, help="full logins in scenario 3")
     p.add_argument("--peer-tokens", type=int, default=1000)
     p.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
+    p.add_argument("--keep", action="store_true", help="keep the work directory (server logs)")
     p.add_argument("--scenarios", default="1,2,3,4,5", help="a subset while working on one path, e.g. 1,2")
     args = p.parse_args(argv)
     chosen = {int(x) for x in args.scenarios.split(",") if x.strip()}
@@ -381,19 +502,23 @@ def main(argv: list[str] | None = None) -> int:
                     "settings": {"workers": args.workers, "connections": args.connections, "wrk_threads": args.threads,
                                  "argon2id": "m=19456 KiB, t=2, p=1 (OWASP)"},
                     "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
-    with tempfile.TemporaryDirectory(prefix="twofold-bench-") as tmp:
+    with contextlib.ExitStack() as stack:
+        if args.keep:
+            tmp = tempfile.mkdtemp(prefix="twofold-bench-")
+            print(f"bench: server logs stay in {tmp}", file=sys.stderr)
+        else:
+            tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix="twofold-bench-"))
         workdir = Path(tmp)
         report["generator_ceiling"] = generator_ceiling(workdir, args.connections, args.threads,
                                                         2 if args.smoke else 5)
         report["argon2id_verify_ms"] = round(argon2_seconds() * 1000, 1)
-        report["twofold"] = twofold_scenarios(args, workdir, n, "main", chosen)
-        if 5 in chosen:
-            report["twofold_small"] = twofold_scenarios(args, workdir, args.probe_users, "small", {5})
+        report["argon2id_parallel_per_s"] = round(argon2_parallel_per_s(os.cpu_count() or 1), 1)
+        report["twofold"] = twofold_scenarios(args, workdir, n, chosen)
         if not args.no_peer and 1 in chosen:
             report["privacyidea"] = peer_scenario(args, workdir)
     from .report import write
 
-    paths = write(report, args.out, smoke=args.smoke)
+    paths = write(report, args.out, name="smoke" if args.smoke else "latest-100k" if args.large else "latest")
     print(json.dumps({"summary": report.get("summary"), "files": [str(x) for x in paths]}, indent=2))
     rc = report["twofold"].get("replay_check")
     return 0 if rc is None or rc["refused"] == rc["sampled"] else 1

@@ -47,6 +47,7 @@ class Settings(BaseSettings):
 
     # HTTP
     max_body_bytes: int = 64 * 1024
+    db_pool_size: int = Field(10, ge=2, le=200, description="PostgreSQL connections per worker process, at most")
     management_rate_limit_per_minute: int = Field(600, ge=1, description="Okta API calls per token, group and minute")
     log_level: str = "info"
 

@@ -27,7 +27,7 @@ local function header_table()
 end
 
 function init(args)
-  requests, sent, ok, bad, spare = {}, 0, 0, 0, 0
+  requests, sent, ok, bad, spare, bad_statuses = {}, 0, 0, 0, 0, ""
   local n = tonumber(os.getenv("BENCH_THREADS"))
   local headers = header_table()
   local i = 0
@@ -76,21 +76,25 @@ function response(status, headers, body)
     ok = ok + 1
   else
     bad = bad + 1
+    if not bad_statuses:find(" " .. status .. " ", 1, true) then
+      bad_statuses = bad_statuses .. " " .. status .. " "
+    end
   end
   if ok + bad >= #requests - probe then wrk.thread:stop() end
 end
 
 function done(summary, latency, requests)
-  local tok, tbad, tspare = 0, 0, 0
+  local tok, tbad, tspare, statuses = 0, 0, 0, ""
   for _, t in ipairs(threads) do
     tok = tok + t:get("ok")
     tbad = tbad + t:get("bad")
     tspare = tspare + t:get("spare")
+    statuses = statuses .. t:get("bad_statuses")
   end
   io.write(string.format(
-    'BENCH_JSON {"ok":%d,"non200":%d,"spare":%d,"requests":%d,"duration_us":%d,' ..
+    'BENCH_JSON {"ok":%d,"non200":%d,"bad_statuses":"%s","spare":%d,"requests":%d,"duration_us":%d,' ..
     '"socket_errors":%d,"p50_us":%d,"p95_us":%d,"p99_us":%d,"max_us":%d,"mean_us":%d}\n',
-    tok, tbad, tspare, summary.requests, summary.duration,
+    tok, tbad, statuses:gsub("%s+", " "), tspare, summary.requests, summary.duration,
     summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout,
     latency:percentile(50), latency:percentile(95), latency:percentile(99), latency.max, latency.mean))
 end

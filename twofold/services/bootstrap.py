@@ -98,7 +98,9 @@ async def load_signer(db: Database, sealer: Sealer) -> signing.Signer:
 
 async def build_runtime(settings: Settings, clock: Clock | None = None) -> tuple[Runtime, BootstrapReport]:
     clock = clock or Clock()
-    db = Database(create_engine(settings.resolved_database_url))
+    # Half the connections for the hot paths' asyncpg pool, half for SQLAlchemy's.
+    half = max(1, settings.db_pool_size // 2)
+    db = Database(create_engine(settings.resolved_database_url, pool_size=half), pool_size=settings.db_pool_size - half)
     sealer, report = await ensure_ready(settings, db, clock)
     signer = await load_signer(db, sealer)
     passwords = Passwords(settings.argon2_memory_kib, settings.argon2_time_cost, settings.argon2_parallelism)

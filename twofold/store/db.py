@@ -26,7 +26,7 @@ def is_sqlite(engine: AsyncEngine) -> bool:
     return engine.dialect.name == "sqlite"
 
 
-def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
+def create_engine(url: str, *, pool_size: int = 5) -> AsyncEngine:
     aurl = async_url(url)
     if aurl.startswith("sqlite"):
         engine = create_async_engine(aurl, connect_args={"timeout": 30})
@@ -50,7 +50,7 @@ def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
-    return create_async_engine(aurl, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=False)
+    return create_async_engine(aurl, pool_size=pool_size, max_overflow=0, pool_pre_ping=False)
 
 
 class Record:
@@ -80,7 +80,7 @@ _HELD: ContextVar = ContextVar("twofold_held_connection", default=None)
 
 
 class Database:
-    def __init__(self, engine: AsyncEngine, pool_size: int = 16) -> None:
+    def __init__(self, engine: AsyncEngine, pool_size: int = 5) -> None:
         self.engine = engine
         self.sqlite = is_sqlite(engine)
         self._pool_size = pool_size
