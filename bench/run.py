@@ -176,6 +176,22 @@ async def _http_post_form(reader, writer, host: str, path: str, body: bytes, hea
     return status, await reader.readexactly(length)
 
 
+async def _run_workers(worker, connections: int) -> float:
+    t0 = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(connections)))
+    return time.perf_counter() - t0
+
+
+def _client_summary(latencies: list[float], ok: int, errors: int, seconds: float) -> dict:
+    latencies.sort()
+
+    def pct(p):
+        return round(latencies[min(len(latencies) - 1, int(p / 100 * len(latencies)))] * 1000, 3) if latencies else None
+
+    return {"ok": ok, "errors": errors, "seconds": round(seconds, 2), "ops_per_s": round(ok / seconds, 1),
+            "p50_ms": pct(50), "p95_ms": pct(95), "p99_ms": pct(99)}
+
+
 async def exact_replay(base: str, lines: list[str], headers: dict[str, str], connections: int) -> dict:
     """A request list replayed by this process's own client, each request's latency timed and
     nothing else sent (wrk pads the end of a short list with spare requests, which would weigh
@@ -201,16 +217,8 @@ async def exact_replay(base: str, lines: list[str], headers: dict[str, str], con
         finally:
             writer.close()
 
-    t0 = time.perf_counter()
-    await asyncio.gather(*(worker() for _ in range(connections)))
-    seconds = time.perf_counter() - t0
-    latencies.sort()
-
-    def pct(p):
-        return round(latencies[min(len(latencies) - 1, int(p / 100 * len(latencies)))] * 1000, 3)
-
-    return {"ok": ok, "errors": errors, "seconds": round(seconds, 2), "ops_per_s": round(ok / seconds, 1),
-            "p50_ms": pct(50), "p95_ms": pct(95), "p99_ms": pct(99)}
+    seconds = await _run_workers(worker, connections)
+    return _client_summary(latencies, ok, errors, seconds)
 
 
 async def full_logins(base: str, seeded, users, connections: int, step: int) -> dict:
@@ -251,16 +259,8 @@ async def full_logins(base: str, seeded, users, connections: int, step: int) -> 
         finally:
             writer.close()
 
-    t0 = time.perf_counter()
-    await asyncio.gather(*(worker() for _ in range(connections)))
-    seconds = time.perf_counter() - t0
-    latencies.sort()
-
-    def pct(p):
-        return round(latencies[min(len(latencies) - 1, int(p * len(latencies)))] * 1000, 2) if latencies else None
-
-    return {"ok": ok, "errors": errors, "seconds": round(seconds, 2), "ops_per_s": round(ok / seconds, 1),
-            "p50_ms": pct(0.50), "p95_ms": pct(0.95), "p99_ms": pct(0.99)}
+    seconds = await _run_workers(worker, connections)
+    return _client_summary(latencies, ok, errors, seconds)
 
 
 def replay_check(base: str, token: str, users, step: int, sample: int = 100) -> dict:

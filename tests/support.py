@@ -105,6 +105,14 @@ class Api:
     def mfa_otp(self, client: dict, mfa_token: str, otp: str) -> httpx.Response:
         return self.token(client, grant_type=MFA_OTP, mfa_token=mfa_token, otp=otp)
 
+    def associated_user(self, client: dict) -> tuple[dict, str, str]:
+        """A new user mid-enrolment: (user, the mfa_token, the unconfirmed TOTP secret)."""
+        user = self.create_user()
+        mfa_token = self.mfa_token(client, user)
+        assoc = self.associate(mfa_token)
+        assert assoc.status_code == 200, assoc.text
+        return user, mfa_token, assoc.json()["secret"]
+
     def enrolled_user(self, client: dict, **login_extra) -> dict:
         """A user with a confirmed TOTP factor; returns user, secret and recovery code."""
         user = self.create_user()

@@ -153,11 +153,7 @@ def test_two_valid_codes_race_for_one_mfa_token(api):
     """R46: the codes of two later steps, both unused, raced on one mfa_token: one set of
     tokens, whichever code wins (the loser's transaction is already spent)."""
     client = api.create_client()
-    user = api.create_user()
-    mfa_token = api.mfa_token(client, user)
-    assoc = api.associate(mfa_token)
-    assert assoc.status_code == 200, assoc.text
-    secret = assoc.json()["secret"]
+    user, mfa_token, secret = api.associated_user(client)
     base = time.time()
     if base % 30 > 28:
         base += 2  # the confirming code must not age out in flight
@@ -192,11 +188,8 @@ def test_mfa_token_is_single_use(api):
     """R46: after a successful mfa-otp its mfa_token is spent: reusing it with the user's next
     valid code is refused as expired, and that refusal neither spends the code nor counts."""
     client = api.create_client()
-    user = api.create_user()
-    mfa_token = api.mfa_token(client, user)
-    assoc = api.associate(mfa_token)
-    assert assoc.status_code == 200, assoc.text
-    first, second = two_codes(assoc.json()["secret"])
+    user, mfa_token, secret = api.associated_user(client)
+    first, second = two_codes(secret)
 
     r = api.mfa_otp(client, mfa_token, first)
     assert r.status_code == 200, r.text

@@ -105,11 +105,7 @@ def test_success_resets_the_count(api):
     succeeds: the success set the count back to zero. The first success is the enrolment
     confirmation (a pending factor's codes count like an active one's, R30)."""
     client = api.create_client()
-    user = api.create_user()
-    mfa_token = api.mfa_token(client, user)
-    assoc = api.associate(mfa_token)
-    assert assoc.status_code == 200, assoc.text
-    secret = assoc.json()["secret"]
+    user, mfa_token, secret = api.associated_user(client)
     first, second = two_codes(secret)
     bad = wrong_code(secret)
 

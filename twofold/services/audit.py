@@ -10,8 +10,9 @@ from ..store.db import Database
 from .runtime import RequestMeta
 
 
-def _event(at: int, event_type: str, outcome: str, meta: RequestMeta | None, user_id: str | None,
-           client_id: str | None, factor_id: str | None, reason: str | None, detail: dict | None) -> dict:
+def _event(at: int, event_type: str, outcome: str, *, meta: RequestMeta | None = None, user_id: str | None = None,
+           client_id: str | None = None, factor_id: str | None = None, reason: str | None = None,
+           detail: dict | None = None) -> dict:
     return dict(
         at=at,
         event_type=event_type,
@@ -26,37 +27,12 @@ def _event(at: int, event_type: str, outcome: str, meta: RequestMeta | None, use
     )
 
 
-async def record(
-    conn: AsyncConnection,
-    at: int,
-    event_type: str,
-    outcome: str,
-    *,
-    meta: RequestMeta | None = None,
-    user_id: str | None = None,
-    client_id: str | None = None,
-    factor_id: str | None = None,
-    reason: str | None = None,
-    detail: dict | None = None,
-) -> None:
-    """An event inside the caller's transaction."""
-    await audit_store.insert_event(
-        conn, **_event(at, event_type, outcome, meta, user_id, client_id, factor_id, reason, detail))
+async def record(conn: AsyncConnection, at: int, event_type: str, outcome: str, **fields) -> None:
+    """An event inside the caller's transaction. `fields`: meta, user_id, client_id,
+    factor_id, reason, detail (never a secret)."""
+    await audit_store.insert_event(conn, **_event(at, event_type, outcome, **fields))
 
 
-async def record_now(
-    db: Database,
-    at: int,
-    event_type: str,
-    outcome: str,
-    *,
-    meta: RequestMeta | None = None,
-    user_id: str | None = None,
-    client_id: str | None = None,
-    factor_id: str | None = None,
-    reason: str | None = None,
-    detail: dict | None = None,
-) -> None:
-    """An event as one committed statement of its own (the hot paths have no open transaction)."""
-    await audit_store.insert_event_now(
-        db, **_event(at, event_type, outcome, meta, user_id, client_id, factor_id, reason, detail))
+async def record_now(db: Database, at: int, event_type: str, outcome: str, **fields) -> None:
+    """An event as one committed statement of its own (or inside Database.atomic)."""
+    await audit_store.insert_event_now(db, **_event(at, event_type, outcome, **fields))

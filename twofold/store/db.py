@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import asyncio
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, contextmanager
 from contextvars import ContextVar
 from typing import Any, AsyncIterator
 
@@ -79,6 +79,15 @@ _PG = pg_asyncpg.dialect()
 _HELD: ContextVar = ContextVar("twofold_held_connection", default=None)
 
 
+@contextmanager
+def _holding(conn):
+    token = _HELD.set(conn)
+    try:
+        yield
+    finally:
+        _HELD.reset(token)
+
+
 class Database:
     def __init__(self, engine: AsyncEngine, pool_size: int = 5) -> None:
         self.engine = engine
@@ -122,11 +131,8 @@ class Database:
             return
         pool = self._pool or await self._open_pool()
         async with pool.acquire() as conn:
-            token = _HELD.set(conn)
-            try:
+            with _holding(conn):
                 yield
-            finally:
-                _HELD.reset(token)
 
     @asynccontextmanager
     async def atomic(self) -> AsyncIterator[None]:
@@ -135,11 +141,8 @@ class Database:
         per-statement cost on PostgreSQL."""
         if self.sqlite:
             async with self.transaction() as conn:
-                token = _HELD.set(conn)
-                try:
+                with _holding(conn):
                     yield
-                finally:
-                    _HELD.reset(token)
             return
         async with self.held():
             async with _HELD.get().transaction():
