@@ -17,9 +17,11 @@ ALL_GRANTS = ["password", PASSWORD_REALM, MFA_OTP, MFA_RECOVERY, "refresh_token"
 PASSWORD = "correct-horse-battery-9"
 
 
-def oathtool_totp(secret_b32: str, at: float | None = None, digits: int = 6) -> str:
+def oathtool_totp(secret_b32: str, at: float | None = None, digits: int = 6, period: int = 30,
+                  algorithm: str = "SHA1") -> str:
     """A code from Debian's oathtool: an implementation independent of ours."""
-    args = ["oathtool", "--totp", "-b", f"--digits={digits}", secret_b32]
+    args = ["oathtool", f"--totp={algorithm.lower()}", "-b", f"--digits={digits}", f"--time-step-size={period}s",
+            secret_b32]
     if at is not None:
         args.insert(1, f"--now=@{int(at)}")
     return subprocess.check_output(args, text=True).strip()

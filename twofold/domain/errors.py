@@ -157,3 +157,23 @@ class UserStatus(ValidationFailed):
         super().__init__("user", [("status", message)])
         self.operation = operation
         self.status = status
+
+
+class AuthenticatorNotAllowed(DomainError):
+    """The admin plane does not allow enrolling this authenticator (inactive, or NOT_ALLOWED
+    in the enrollment policy)."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(f"The {key} authenticator is not enabled for enrollment.")
+        self.key = key
+
+
+class AuthenticatorInUse(DomainError):
+    """Okta E0000148: an authenticator enabled in a policy cannot be deactivated."""
+
+    def __init__(self, policy_names: list[str]) -> None:
+        super().__init__("Authenticator Enrollment Policies: " + ", ".join(policy_names))
+
+
+class SystemPolicy(DomainError):
+    """The Default Policy cannot be deleted."""

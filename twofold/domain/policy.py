@@ -15,11 +15,12 @@ def mfa_needed(policy: str, active: list[FactorView]) -> bool:
     return policy == "always" or has_primary
 
 
-def requirements(active: list[FactorView]) -> dict:
-    """Auth0's `mfa_requirements`: what to enroll when nothing is active, else what to challenge."""
+def requirements(active: list[FactorView], enrollable: tuple[str, ...] = ENROLLABLE_AUTH0_TYPES) -> dict:
+    """Auth0's `mfa_requirements`: what to enroll when nothing is active (of the types the
+    admin plane allows), else what to challenge."""
     live = [v for v in active if v.status == "ACTIVE" and v.auth0_visible]
     if not any(v.primary for v in live):
-        return {"enroll": [{"type": t} for t in ENROLLABLE_AUTH0_TYPES]}
+        return {"enroll": [{"type": t} for t in ENROLLABLE_AUTH0_TYPES if t in enrollable]}
     types: list[str] = []
     for v in sorted(live, key=lambda v: not v.primary):
         if v.auth0_type not in types:

@@ -7,7 +7,7 @@ from ..domain import otp
 from ..domain.errors import AlreadyEnrolled, InsufficientScope, InvalidRequest, NotFound
 from ..store import factors as factor_store
 from ..store import users as user_store
-from . import audit
+from . import audit, org_authenticators
 from .mfa import Principal, factor_views, principal_from_bearer
 from .runtime import RequestMeta, Runtime
 from .tokens import require_scope
@@ -36,15 +36,18 @@ async def associate_otp(rt: Runtime, bearer: str | None, meta: RequestMeta | Non
         user = await user_store.by_id(conn, principal.user_id)
         if user is None or user.status != "ACTIVE":
             raise NotFound("user")
+        settings = await org_authenticators.require_enrollable(conn, org_authenticators.key_of("totp", OTP_PROVIDER))
         now = rt.now_ms()
         enrollment = totp.enroll(rt.sealer, user_id=user.id, provider=OTP_PROVIDER, now=now,
-                                 expires_at=now + rt.settings.factor_activation_ttl * 1000)
+                                 expires_at=now + rt.settings.factor_activation_ttl * 1000,
+                                 **org_authenticators.totp_parameters(settings))
         await factor_store.delete_pending(conn, user.id, "totp", OTP_PROVIDER)
         await factor_store.insert_factor(conn, **enrollment.values)
         body = {
             "authenticator_type": "otp",
             "secret": enrollment.shown_secret,
-            "barcode_uri": otp.key_uri(enrollment.shown_secret, user.login, rt.settings.otp_issuer),
+            "barcode_uri": otp.key_uri(enrollment.shown_secret, user.login, rt.settings.otp_issuer,
+                                       **org_authenticators.totp_parameters(settings)),
         }
         # Recovery codes come with the first association only: while no code is active.
         if not any(v.type == "recovery_code" and v.status == "ACTIVE" for v in views):

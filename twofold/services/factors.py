@@ -21,7 +21,7 @@ from ..domain.errors import (
 )
 from ..store import factors as factor_store
 from ..store import users as user_store
-from . import audit, users
+from . import audit, org_authenticators, users
 from .mfa import factor_views
 from .runtime import RequestMeta, Runtime
 from .verify import check_question, check_totp, settle_totp
@@ -36,6 +36,7 @@ class Activation:
     shared_secret: str
     qr_token: str
     key_uri: str
+    time_step: int = 30
 
 
 @dataclass
@@ -62,7 +63,8 @@ async def _info(conn: AsyncConnection, rt: Runtime, row, login: str) -> FactorIn
     if row.type == "totp" and _pending(view, rt.now_ms()):
         secret = authenticators.get("totp").shared_secret(rt.sealer, row)
         activation = Activation(secret, _qr_token(rt, row.id, row.created_at),
-                                otp.key_uri(secret, login, rt.settings.otp_issuer))
+                                otp.key_uri(secret, login, rt.settings.otp_issuer, digits=row.digits,
+                                            period=row.period, algorithm=row.algorithm), row.period or 30)
     return FactorInfo(view, activation, login)
 
 
@@ -118,12 +120,14 @@ async def _enroll_totp(rt: Runtime, user_id: str, provider: str, meta) -> Factor
     async with rt.db.transaction() as conn:
         user = await _user(conn, user_id)
         user_id = user.id
+        settings = await org_authenticators.require_enrollable(conn, org_authenticators.key_of("totp", provider))
         views = await factor_views(conn, user_id, statuses=("ACTIVE",))
         if any(v.type == "totp" and v.provider == provider for v in views):
             raise AlreadyEnrolled()
         now = rt.now_ms()
         enrollment = totp.enroll(rt.sealer, user_id=user_id, provider=provider, now=now,
-                                 expires_at=now + rt.settings.factor_activation_ttl * 1000)
+                                 expires_at=now + rt.settings.factor_activation_ttl * 1000,
+                                 **org_authenticators.totp_parameters(settings))
         await factor_store.delete_pending(conn, user_id, "totp", provider)
         await factor_store.insert_factor(conn, **enrollment.values)
         await audit.record(conn, now, "factor.enroll", "SUCCESS", meta=meta, user_id=user_id,
@@ -145,6 +149,7 @@ async def _enroll_question(rt: Runtime, user_id: str, profile: dict, meta) -> Fa
     async with rt.db.transaction() as conn:
         user = await _user(conn, user_id)
         user_id = user.id
+        await org_authenticators.require_enrollable(conn, "security_question")
         if await factor_store.for_user(conn, user_id, types=("question",)):
             raise AlreadyEnrolled()
         now = rt.now_ms()

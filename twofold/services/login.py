@@ -9,7 +9,7 @@ from ..domain.errors import InvalidCredentials, MfaRequired, TooManyAttempts, Un
 from ..store import factors as factor_store
 from ..store import throttle
 from ..store import users as user_store
-from . import audit
+from . import audit, org_authenticators
 from .bootstrap import DEFAULT_REALM
 from .clients import Client
 from .mfa import start_transaction, views_of
@@ -75,7 +75,10 @@ async def password_login(rt: Runtime, client: Client, *, username: str, password
             token = await start_transaction(rt, client_id=client.client_id, user_id=user.id, audience=audience,
                                             scope=scope, amr=["pwd"], auth_time=now, server_id=server_id)
     if token is not None:  # raised after the commit: the transaction must exist
-        raise MfaRequired(token, policy.requirements(views))
+        enrollable = policy.ENROLLABLE_AUTH0_TYPES
+        if not any(v.primary for v in views):  # enrolling: offer only what the admin plane allows
+            enrollable = await org_authenticators.auth0_enrollable_types(rt)
+        raise MfaRequired(token, policy.requirements(views, enrollable))
     auth = Authentication(user_id=user.id, audience=audience, scope=scope, amr=["pwd"], auth_time=now,
                           server_id=server_id)
     async with rt.db.transaction() as conn:

@@ -189,3 +189,32 @@ audit_events = Table(
     Index("ix_audit_events_at", "at"),
     Index("ix_audit_events_user", "user_id"),
 )
+
+# The admin plane (Okta's management API): org-wide authenticators and policies.
+authenticators = Table(
+    "authenticators", metadata,
+    Column("id", String(20), primary_key=True),  # Okta-style `aut…`
+    Column("key", String(64), nullable=False, unique=True),  # google_otp, okta_verify, security_question, …
+    Column("type", String(32), nullable=False),  # app | password | email | phone | security_question
+    Column("name", String(200), nullable=False),
+    Column("status", String(16), nullable=False),  # ACTIVE | INACTIVE
+    Column("settings", Text, nullable=True),  # JSON object
+    Column("created_at", Ms, nullable=False),
+    Column("last_updated_at", Ms, nullable=False),
+)
+
+policies = Table(
+    "policies", metadata,
+    Column("id", String(20), primary_key=True),  # `00p…`
+    Column("type", String(32), nullable=False),  # MFA_ENROLL (authorization-server policies come later)
+    Column("name", String(200), nullable=False),
+    Column("description", Text, nullable=True),
+    Column("status", String(16), nullable=False),  # ACTIVE | INACTIVE
+    Column("priority", Integer, nullable=False),  # 1 is evaluated first; the system policy is last
+    Column("system", Integer, nullable=False),  # 1: the Default Policy, which cannot be deleted
+    Column("settings", Text, nullable=False),  # JSON object
+    Column("conditions", Text, nullable=True),  # JSON object
+    Column("created_at", Ms, nullable=False),
+    Column("last_updated_at", Ms, nullable=False),
+    Index("ix_policies_type_priority", "type", "priority"),
+)

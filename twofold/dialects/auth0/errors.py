@@ -24,6 +24,7 @@ CATALOGUE: dict[type, Entry] = {
     e.InvalidOtp: (403, "invalid_grant", "Invalid otp_code."),
     e.InvalidRecoveryCode: (403, "invalid_grant", "Invalid recovery_code."),
     e.AlreadyEnrolled: (403, "access_denied", "User is already enrolled"),
+    e.AuthenticatorNotAllowed: (403, "access_denied", "{detail}"),
     e.NotEnrolled: (401, "unsupported_challenge_type",
                     "User is not enrolled. You can use /mfa/associate endpoint to enroll the first authenticator."),
     e.UnsupportedChallengeType: (400, "unsupported_challenge_type",

@@ -40,6 +40,13 @@ def from_domain(exc: e.DomainError) -> Response:
     if isinstance(exc, e.AlreadyEnrolled):
         return okta_error("E0000001", 400, "Api validation failed: factorEnrollRequest",
                           ["A factor of this type is already set up."])
+    if isinstance(exc, e.AuthenticatorNotAllowed):
+        return okta_error("E0000001", 400, "Api validation failed: factorEnrollRequest", [exc.detail])
+    if isinstance(exc, e.AuthenticatorInUse):
+        return okta_error("E0000148", 403, "Cannot disable this authenticator because it is enabled in one or more "
+                          "policies. To continue, disable the authenticator in these policies.", [exc.detail])
+    if isinstance(exc, e.SystemPolicy):
+        return okta_error("E0000001", 400, "Api validation failed: policy", [exc.detail])
     if isinstance(exc, e.UnsupportedFactor):
         return okta_error("E0000001", 400, "Api validation failed: factorEnrollRequest", [exc.detail])
     if isinstance(exc, e.FactorState):

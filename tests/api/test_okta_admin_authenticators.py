@@ -1,0 +1,196 @@
+"""The admin plane's authenticators and enrollment policy over HTTP (Okta's Authenticators
+and Policies APIs), and their effect on enrollment in both dialects: a deactivated or
+NOT_ALLOWED authenticator cannot be enrolled, is not offered in `mfa_requirements`, and can
+only be deactivated once no policy enables it (Okta E0000148)."""
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from ..support import oathtool_totp
+
+TOTP = "token:software:totp"
+
+
+def _okta_error(r, status, code):
+    assert r.status_code == status, r.text
+    body = r.json()
+    assert body["errorCode"] == code and body["errorSummary"] and isinstance(body["errorCauses"], list)
+    return body
+
+
+def _authenticators(api) -> dict[str, dict]:
+    r = api.http.get("/api/v1/authenticators", headers=api.ssws)
+    assert r.status_code == 200, r.text
+    return {a["key"]: a for a in r.json()}
+
+
+def _default_policy(api) -> dict:
+    r = api.http.get("/api/v1/policies", params={"type": "MFA_ENROLL"}, headers=api.ssws)
+    assert r.status_code == 200, r.text
+    (policy,) = [p for p in r.json() if p["system"]]
+    return policy
+
+
+def _set_enroll(api, policy: dict, key: str, mode: str):
+    entries = [e for e in policy["settings"]["authenticators"] if e["key"] != key]
+    entries.append({"key": key, "enroll": {"self": mode}})
+    body = {"name": policy["name"], "type": "MFA_ENROLL",
+            "settings": {"type": "AUTHENTICATORS", "authenticators": entries}}
+    return api.http.put(f"/api/v1/policies/{policy['id']}", headers=api.ssws, json=body)
+
+
+@pytest.fixture
+def org(api):
+    """Org-wide state is shared by the session's server: put it back after each test."""
+    before_policy = _default_policy(api)
+    before = _authenticators(api)
+    yield
+    for key, a in _authenticators(api).items():
+        if key in before and a["status"] != before[key]["status"]:
+            op = "activate" if before[key]["status"] == "ACTIVE" else "deactivate"
+            if op == "activate":
+                assert api.http.post(f"/api/v1/authenticators/{a['id']}/lifecycle/activate",
+                                     headers=api.ssws).status_code == 200
+        if key in before and a.get("settings") != before[key].get("settings"):
+            api.http.put(f"/api/v1/authenticators/{a['id']}", headers=api.ssws,
+                         json={"name": a["name"], "settings": before[key].get("settings") or {}})
+    body = {"name": before_policy["name"], "type": "MFA_ENROLL", "settings": before_policy["settings"]}
+    assert api.http.put(f"/api/v1/policies/{before_policy['id']}", headers=api.ssws, json=body).status_code == 200
+    for key, a in _authenticators(api).items():
+        if key in before and before[key]["status"] == "INACTIVE" and a["status"] == "ACTIVE":
+            api.http.post(f"/api/v1/authenticators/{a['id']}/lifecycle/deactivate", headers=api.ssws)
+
+
+def test_the_org_starts_with_what_twofold_can_enroll(api, org):
+    found = _authenticators(api)
+    assert {"okta_password", "google_otp", "okta_verify", "security_question"} <= set(found)
+    google = found["google_otp"]
+    assert google["type"] == "app" and google["status"] == "ACTIVE" and google["id"].startswith("aut")
+    assert google["settings"] == {"algorithm": "SHA1", "digits": 6, "period": 30}
+    assert google["_links"]["deactivate"]["hints"]["allow"] == ["POST"]
+    assert google["_links"]["self"]["href"].endswith(f"/api/v1/authenticators/{google['id']}")
+    password = found["okta_password"]
+    assert password["type"] == "password" and "deactivate" not in password["_links"]
+    r = api.http.get(f"/api/v1/authenticators/{google['id']}", headers=api.ssws)
+    assert r.status_code == 200 and r.json() == google
+    _okta_error(api.http.get("/api/v1/authenticators/autNOPE", headers=api.ssws), 404, "E0000007")
+
+    policy = _default_policy(api)
+    assert policy["type"] == "MFA_ENROLL" and policy["name"] == "Default Policy" and policy["status"] == "ACTIVE"
+    modes = {e["key"]: e["enroll"]["self"] for e in policy["settings"]["authenticators"]}
+    assert modes["okta_password"] == "REQUIRED" and modes["google_otp"] == "OPTIONAL"
+    assert policy["_links"]["self"]["hints"]["allow"] == ["GET", "PUT"]
+    _okta_error(api.http.get("/api/v1/policies", headers=api.ssws), 400, "E0000001")  # type is required
+
+
+def test_add_an_authenticator_then_enable_it_in_the_default_policy(api, org):
+    """Seed 000: Add authenticator, then set it Optional in the Default Policy."""
+    if "okta_email" not in _authenticators(api):
+        r = api.http.post("/api/v1/authenticators", headers=api.ssws, json={"key": "okta_email", "name": "Email"})
+        assert r.status_code == 200, r.text
+        email = r.json()
+        assert email["type"] == "email" and email["status"] == "ACTIVE"
+        assert email["settings"] == {"allowedFor": "any", "tokenLifetimeInMinutes": 5}
+    r = api.http.post("/api/v1/authenticators", headers=api.ssws, json={"key": "okta_email", "name": "Email"})
+    _okta_error(r, 400, "E0000001")  # one per key
+    _okta_error(api.http.post("/api/v1/authenticators", headers=api.ssws, json={"key": "nope"}), 400, "E0000001")
+
+    policy = _default_policy(api)
+    modes = {e["key"]: e["enroll"]["self"] for e in policy["settings"]["authenticators"]}
+    assert modes["okta_email"] == "NOT_ALLOWED"  # added, not yet enabled: Disabled in the console
+    r = _set_enroll(api, policy, "okta_email", "OPTIONAL")
+    assert r.status_code == 200, r.text
+    modes = {e["key"]: e["enroll"]["self"] for e in r.json()["settings"]["authenticators"]}
+    assert modes["okta_email"] == "OPTIONAL"
+    _okta_error(_set_enroll(api, policy, "okta_email", "SOMETIMES"), 400, "E0000001")
+    _okta_error(_set_enroll(api, policy, "no_such_key", "OPTIONAL"), 400, "E0000001")
+
+
+def test_disable_google_otp_refuses_its_enrollment_in_both_dialects(api, org):
+    google = _authenticators(api)["google_otp"]
+    policy = _default_policy(api)
+    deactivate = f"/api/v1/authenticators/{google['id']}/lifecycle/deactivate"
+    body = _okta_error(api.http.post(deactivate, headers=api.ssws), 403, "E0000148")
+    assert any("Default Policy" in c["errorSummary"] for c in body["errorCauses"])
+
+    assert _set_enroll(api, policy, "google_otp", "NOT_ALLOWED").status_code == 200
+    user = api.create_user()
+    r = api.http.post(f"/api/v1/users/{user['id']}/factors", headers=api.ssws,
+                      json={"factorType": TOTP, "provider": "GOOGLE"})
+    body = _okta_error(r, 400, "E0000001")
+    assert "google_otp" in body["errorCauses"][0]["errorSummary"]
+    r = api.http.post(f"/api/v1/users/{user['id']}/factors", headers=api.ssws,
+                      json={"factorType": TOTP, "provider": "OKTA"})
+    assert r.status_code == 200, r.text  # Okta Verify's TOTP is another authenticator
+
+    client = api.create_client()
+    other = api.create_user()
+    r = api.password_login(client, other)
+    assert r.status_code == 403 and r.json()["error"] == "mfa_required", r.text
+    assert r.json()["mfa_requirements"] == {"enroll": []}  # nothing Auth0 can enroll is allowed
+    r = api.associate(r.json()["mfa_token"])
+    assert r.status_code == 403 and r.json()["error"] == "access_denied", r.text
+
+    r = api.http.post(deactivate, headers=api.ssws)  # no policy enables it now
+    assert r.status_code == 200 and r.json()["status"] == "INACTIVE" and "activate" in r.json()["_links"]
+    _okta_error(_set_enroll(api, policy, "google_otp", "OPTIONAL"), 400, "E0000001")  # inactive
+    r = api.http.post(f"/api/v1/authenticators/{google['id']}/lifecycle/activate", headers=api.ssws)
+    assert r.status_code == 200 and r.json()["status"] == "ACTIVE"
+    assert _set_enroll(api, policy, "google_otp", "OPTIONAL").status_code == 200
+    r = api.password_login(client, other)
+    assert r.json()["mfa_requirements"] == {"enroll": [{"type": "otp"}]}
+    assert api.associate(r.json()["mfa_token"]).status_code == 200
+
+
+def test_google_otp_settings_apply_to_new_enrollments(api, org):
+    """PUT settings (digits, period, algorithm): a new enrollment follows them, checked with
+    oathtool; existing factors keep theirs."""
+    google = _authenticators(api)["google_otp"]
+    r = api.http.put(f"/api/v1/authenticators/{google['id']}", headers=api.ssws,
+                     json={"name": "Google Authenticator", "settings": {"digits": 8, "period": 60, "algorithm": "SHA256"}})
+    assert r.status_code == 200, r.text
+    assert r.json()["settings"] == {"algorithm": "SHA256", "digits": 8, "period": 60}
+    _okta_error(api.http.put(f"/api/v1/authenticators/{google['id']}", headers=api.ssws,
+                             json={"name": "G", "settings": {"digits": 7}}), 400, "E0000001")
+    _okta_error(api.http.put(f"/api/v1/authenticators/{google['id']}", headers=api.ssws,
+                             json={"settings": {}}), 400, "E0000001")  # name is required
+
+    user = api.create_user()
+    r = api.http.post(f"/api/v1/users/{user['id']}/factors", headers=api.ssws,
+                      json={"factorType": TOTP, "provider": "GOOGLE"})
+    assert r.status_code == 200, r.text
+    factor = r.json()
+    activation = factor["_embedded"]["activation"]
+    assert activation["timeStep"] == 60
+    now = time.time()
+    at = now if now % 60 < 50 else now + 60
+    code = oathtool_totp(activation["sharedSecret"], at, digits=8, period=60, algorithm="SHA256")
+    assert len(code) == 8
+    r = api.http.post(factor["_links"]["activate"]["href"], headers=api.ssws, json={"passCode": code})
+    assert r.status_code == 200 and r.json()["status"] == "ACTIVE", r.text
+
+
+def test_policies_priority_and_the_default_policy(api, org):
+    google = "google_otp"
+    r = api.http.post("/api/v1/policies", headers=api.ssws, json={
+        "type": "MFA_ENROLL", "name": "No Google", "priority": 1,
+        "settings": {"type": "AUTHENTICATORS", "authenticators": [
+            {"key": "okta_password", "enroll": {"self": "REQUIRED"}}, {"key": google, "enroll": {"self": "NOT_ALLOWED"}}]}})
+    assert r.status_code == 200, r.text
+    policy = r.json()
+    assert policy["system"] is False and "DELETE" in policy["_links"]["self"]["hints"]["allow"]
+    try:
+        user = api.create_user()
+        r = api.http.post(f"/api/v1/users/{user['id']}/factors", headers=api.ssws,
+                          json={"factorType": TOTP, "provider": "GOOGLE"})
+        _okta_error(r, 400, "E0000001")  # the first policy by priority is in force
+    finally:
+        assert api.http.delete(f"/api/v1/policies/{policy['id']}", headers=api.ssws).status_code == 204
+    r = api.http.post(f"/api/v1/users/{user['id']}/factors", headers=api.ssws,
+                      json={"factorType": TOTP, "provider": "GOOGLE"})
+    assert r.status_code == 200, r.text
+    default = _default_policy(api)
+    _okta_error(api.http.delete(f"/api/v1/policies/{default['id']}", headers=api.ssws), 400, "E0000001")
+    _okta_error(api.http.get(f"/api/v1/policies/{policy['id']}", headers=api.ssws), 404, "E0000007")

@@ -1,0 +1,119 @@
+"""Authenticator enrollment policies (Okta's Policies API, type MFA_ENROLL): per authenticator
+`enroll.self` = REQUIRED | OPTIONAL | NOT_ALLOWED. The Default Policy always exists, is
+evaluated last and cannot be deleted."""
+from __future__ import annotations
+
+import json
+
+from ..domain import ids
+from ..domain.errors import NotFound, SystemPolicy, ValidationFailed
+from ..store import admin_plane as store
+from . import audit
+from .org_authenticators import ENROLL_SELF
+from .runtime import RequestMeta, Runtime
+
+TYPE = "MFA_ENROLL"
+
+
+async def list_all(rt: Runtime, type_: str | None):
+    if not type_:
+        raise ValidationFailed("type", [("type", "type: The request is missing a required parameter.")])
+    async with rt.db.transaction() as conn:
+        return (list(await store.list_policies(conn, TYPE)) if type_ == TYPE else []), await _authenticators(conn)
+
+
+async def get(rt: Runtime, policy_id: str):
+    async with rt.db.transaction() as conn:
+        return await _row(conn, policy_id), await _authenticators(conn)
+
+
+async def _authenticators(conn):
+    return list(await store.list_authenticators(conn))
+
+
+async def _row(conn, policy_id: str):
+    row = await store.policy(conn, policy_id)
+    if row is None or row.type != TYPE:
+        raise NotFound(f"{policy_id} (Policy)")
+    return row
+
+
+def _settings(body: dict, known_keys: dict[str, str]) -> str:
+    """Validated `settings` (authenticator form) as stored JSON. `known_keys`: key → status."""
+    settings = body.get("settings") or {}
+    entries = settings.get("authenticators") if isinstance(settings, dict) else None
+    if settings.get("type", "AUTHENTICATORS") != "AUTHENTICATORS" or not isinstance(entries, list):
+        raise ValidationFailed("policy", [("settings", "settings: Only the AUTHENTICATORS form "
+                                                       "(settings.type AUTHENTICATORS, settings.authenticators) is supported.")])
+    out, causes, seen = [], [], set()
+    for entry in entries:
+        key = entry.get("key") if isinstance(entry, dict) else None
+        mode = (entry.get("enroll") or {}).get("self") if isinstance(entry, dict) else None
+        if key not in known_keys:
+            causes.append(("settings.authenticators", f"settings.authenticators: Unknown authenticator {str(key)[:64]!r}."))
+        elif mode not in ENROLL_SELF:
+            causes.append(("settings.authenticators", f"settings.authenticators: enroll.self of {key} must be one of "
+                                                      f"{', '.join(ENROLL_SELF)}."))
+        elif mode != "NOT_ALLOWED" and known_keys[key] != "ACTIVE":
+            causes.append(("settings.authenticators", f"settings.authenticators: {key} is not active."))
+        elif key in seen:
+            causes.append(("settings.authenticators", f"settings.authenticators: {key} is listed twice."))
+        else:
+            seen.add(key)
+            out.append({"key": key, "enroll": {"self": mode}})
+    if causes:
+        raise ValidationFailed("policy", causes)
+    return json.dumps({"type": "AUTHENTICATORS", "authenticators": out})
+
+
+def _name(body: dict) -> str:
+    name = body.get("name")
+    if not isinstance(name, str) or not name.strip():
+        raise ValidationFailed("policy", [("name", "name: The field cannot be left blank")])
+    return name.strip()[:200]
+
+
+async def create(rt: Runtime, body: dict, meta: RequestMeta | None = None):
+    if body.get("type") != TYPE:
+        raise ValidationFailed("policy", [("type", f"type: Only {TYPE} policies can be created here.")])
+    name = _name(body)
+    async with rt.db.transaction() as conn:
+        settings = _settings(body, {a.key: a.status for a in await _authenticators(conn)})
+        priority = body.get("priority")
+        priority = priority if isinstance(priority, int) and not isinstance(priority, bool) and priority >= 1 else 1
+        now = rt.now_ms()
+        policy_id = ids.okta_id("00p")
+        await store.insert_policy(
+            conn, id=policy_id, type=TYPE, name=name, description=str(body.get("description") or "")[:1000] or None,
+            status="INACTIVE" if body.get("status") == "INACTIVE" else "ACTIVE", priority=priority, system=0,
+            settings=settings, conditions=None, created_at=now, last_updated_at=now)
+        await audit.record(conn, now, "policy.lifecycle.create", "SUCCESS", meta=meta, detail={"policy": policy_id})
+        return await _row(conn, policy_id), await _authenticators(conn)
+
+
+async def replace(rt: Runtime, policy_id: str, body: dict, meta: RequestMeta | None = None):
+    name = _name(body)
+    async with rt.db.transaction() as conn:
+        row = await _row(conn, policy_id)
+        settings = _settings(body, {a.key: a.status for a in await _authenticators(conn)})
+        values = {"name": name, "settings": settings, "last_updated_at": rt.now_ms()}
+        if "description" in body:
+            values["description"] = str(body.get("description") or "")[:1000] or None
+        if not row.system:  # the Default Policy keeps its place and its status
+            priority = body.get("priority")
+            if isinstance(priority, int) and not isinstance(priority, bool) and priority >= 1:
+                values["priority"] = priority
+            if body.get("status") in ("ACTIVE", "INACTIVE"):
+                values["status"] = body["status"]
+        await store.update_policy(conn, row.id, **values)
+        await audit.record(conn, values["last_updated_at"], "policy.lifecycle.update", "SUCCESS", meta=meta,
+                           detail={"policy": row.id})
+        return await _row(conn, policy_id), await _authenticators(conn)
+
+
+async def delete(rt: Runtime, policy_id: str, meta: RequestMeta | None = None) -> None:
+    async with rt.db.transaction() as conn:
+        row = await _row(conn, policy_id)
+        if row.system or not await store.delete_policy(conn, row.id):
+            raise SystemPolicy("Default Policy is immutable")
+        await audit.record(conn, rt.now_ms(), "policy.lifecycle.delete", "SUCCESS", meta=meta, detail={"policy": row.id})

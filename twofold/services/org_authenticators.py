@@ -1,0 +1,186 @@
+"""The org's authenticators (Okta's Authenticators API) and what they allow: a factor can be
+enrolled, in either dialect, only while its authenticator is ACTIVE and the enrollment policy
+in force has it OPTIONAL or REQUIRED."""
+from __future__ import annotations
+
+import json
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from ..domain import ids
+from ..domain.errors import AuthenticatorInUse, AuthenticatorNotAllowed, NotFound, ValidationFailed
+from ..store import admin_plane as store
+from . import audit
+from .runtime import RequestMeta, Runtime
+
+# The keys an administrator can add: (Okta type, display name, default settings).
+CATALOG: dict[str, tuple[str, str, dict | None]] = {
+    "okta_password": ("password", "Password", None),
+    "google_otp": ("app", "Google Authenticator", {"algorithm": "SHA1", "digits": 6, "period": 30}),
+    "okta_verify": ("app", "Okta Verify", None),
+    "security_question": ("security_question", "Security Question", {"allowedFor": "any"}),
+    "okta_email": ("email", "Email", {"allowedFor": "any", "tokenLifetimeInMinutes": 5}),
+    "phone_number": ("phone", "Phone", {"allowedFor": "none"}),
+}
+ALLOWED_FOR = ("recovery", "sso", "any", "none")
+TOTP_ALGORITHMS = ("SHA1", "SHA256", "SHA512")
+ENROLL_SELF = ("NOT_ALLOWED", "OPTIONAL", "REQUIRED")
+
+
+def key_of(factor_type: str, provider: str | None) -> str | None:
+    """The authenticator governing a factor; None for recovery codes (part of their factor)."""
+    if factor_type == "totp":
+        return "okta_verify" if (provider or "").upper() == "OKTA" else "google_otp"
+    if factor_type == "question":
+        return "security_question"
+    return None
+
+
+def totp_parameters(settings: dict) -> dict:
+    """The TOTP parameters a new enrollment takes from its authenticator's settings."""
+    return {k: settings[k] for k in ("algorithm", "digits", "period") if k in settings}
+
+
+def settings_of(row) -> dict:
+    return json.loads(row.settings) if row.settings else {}
+
+
+# --- enforcement ---------------------------------------------------------------------------
+
+async def effective_policy(conn: AsyncConnection):
+    """The MFA_ENROLL policy in force: the first ACTIVE one by priority, the Default Policy
+    (system) last. Group conditions are not evaluated yet: every user gets this one."""
+    rows = [p for p in await store.list_policies(conn, "MFA_ENROLL") if p.status == "ACTIVE"]
+    rows.sort(key=lambda p: (p.system, p.priority))
+    return rows[0] if rows else None
+
+
+def enroll_self(policy, key: str) -> str:
+    if policy is None:
+        return "NOT_ALLOWED"
+    for entry in json.loads(policy.settings).get("authenticators", []):
+        if entry.get("key") == key:
+            return entry.get("enroll", {}).get("self", "NOT_ALLOWED")
+    return "NOT_ALLOWED"
+
+
+async def enrollment_rules(conn: AsyncConnection) -> dict[str, str]:
+    """key → NOT_ALLOWED | OPTIONAL | REQUIRED for every authenticator, as enforced now."""
+    policy = await effective_policy(conn)
+    return {row.key: (enroll_self(policy, row.key) if row.status == "ACTIVE" else "NOT_ALLOWED")
+            for row in await store.list_authenticators(conn)}
+
+
+async def auth0_enrollable_types(rt: Runtime) -> tuple[str, ...]:
+    """Auth0 `mfa_requirements.enroll` types allowed now (its OTP is Google Authenticator's)."""
+    async with rt.db.transaction() as conn:
+        rules = await enrollment_rules(conn)
+    return ("otp",) if rules.get(key_of("totp", "GOOGLE"), "NOT_ALLOWED") != "NOT_ALLOWED" else ()
+
+
+async def require_enrollable(conn: AsyncConnection, key: str) -> dict:
+    """Refuses the enrollment unless allowed; returns the authenticator's settings."""
+    rows = {row.key: row for row in await store.list_authenticators(conn)}
+    row = rows.get(key)
+    if row is None or row.status != "ACTIVE" or enroll_self(await effective_policy(conn), key) == "NOT_ALLOWED":
+        raise AuthenticatorNotAllowed(key)
+    return settings_of(row)
+
+
+# --- the Authenticators API ------------------------------------------------------------------
+
+async def list_all(rt: Runtime) -> list:
+    async with rt.db.transaction() as conn:
+        return list(await store.list_authenticators(conn))
+
+
+async def get(rt: Runtime, authenticator_id: str):
+    async with rt.db.transaction() as conn:
+        return await _row(conn, authenticator_id)
+
+
+async def _row(conn: AsyncConnection, authenticator_id: str):
+    row = await store.authenticator(conn, authenticator_id)
+    if row is None:
+        raise NotFound(f"{authenticator_id} (Authenticator)")
+    return row
+
+
+async def create(rt: Runtime, body: dict, *, activate: bool = True, meta: RequestMeta | None = None):
+    key = body.get("key")
+    if key not in CATALOG:
+        raise ValidationFailed("authenticator", [("key", f"key: Unsupported authenticator key {str(key)[:64]!r}.")])
+    type_, default_name, default_settings = CATALOG[key]
+    name = body.get("name") if isinstance(body.get("name"), str) and body.get("name").strip() else default_name
+    settings = _valid_settings(key, {**(default_settings or {}), **(body.get("settings") or {})})
+    async with rt.db.transaction() as conn:
+        if any(row.key == key for row in await store.list_authenticators(conn)):
+            raise ValidationFailed("authenticator", [("key", f"key: An authenticator with key {key} already exists.")])
+        now = rt.now_ms()
+        authenticator_id = ids.okta_id("aut")
+        await store.insert_authenticator(
+            conn, id=authenticator_id, key=key, type=type_, name=name[:200],
+            status="ACTIVE" if activate else "INACTIVE", settings=json.dumps(settings) if settings else None,
+            created_at=now, last_updated_at=now)
+        await audit.record(conn, now, "authenticator.create", "SUCCESS", meta=meta, detail={"key": key})
+        return await _row(conn, authenticator_id)
+
+
+async def replace(rt: Runtime, authenticator_id: str, body: dict, meta: RequestMeta | None = None):
+    """PUT: `name` is required; `settings` replaces the key's settings (TOTP parameters for new
+    Google Authenticator enrollments; `allowedFor` …)."""
+    name = body.get("name")
+    if not isinstance(name, str) or not name.strip():
+        raise ValidationFailed("authenticator", [("name", "name: The field cannot be left blank")])
+    async with rt.db.transaction() as conn:
+        row = await _row(conn, authenticator_id)
+        settings = body.get("settings")
+        if settings is not None and not isinstance(settings, dict):
+            raise ValidationFailed("authenticator", [("settings", "settings: Must be an object.")])
+        merged = _valid_settings(row.key, {**settings_of(row), **(settings or {})})
+        now = rt.now_ms()
+        await store.update_authenticator(conn, row.id, name=name.strip()[:200],
+                                         settings=json.dumps(merged) if merged else None, last_updated_at=now)
+        await audit.record(conn, now, "authenticator.update", "SUCCESS", meta=meta, detail={"key": row.key})
+        return await _row(conn, authenticator_id)
+
+
+async def set_status(rt: Runtime, authenticator_id: str, status: str, meta: RequestMeta | None = None):
+    async with rt.db.transaction() as conn:
+        row = await _row(conn, authenticator_id)
+        if status == "INACTIVE":
+            if row.key == "okta_password":
+                raise ValidationFailed("authenticator", [("status", "The password authenticator cannot be deactivated.")])
+            in_use = [p.name for p in await store.list_policies(conn, "MFA_ENROLL")
+                      if p.status == "ACTIVE" and enroll_self(p, row.key) != "NOT_ALLOWED"]
+            if in_use:
+                raise AuthenticatorInUse(in_use)
+        if row.status != status:
+            now = rt.now_ms()
+            await store.update_authenticator(conn, row.id, status=status, last_updated_at=now)
+            event = "authenticator.lifecycle.activate" if status == "ACTIVE" else "authenticator.lifecycle.deactivate"
+            await audit.record(conn, now, event, "SUCCESS", meta=meta, detail={"key": row.key})
+        return await _row(conn, authenticator_id)
+
+
+def _valid_settings(key: str, settings: dict) -> dict:
+    causes = []
+    if "allowedFor" in settings and settings["allowedFor"] not in ALLOWED_FOR:
+        causes.append(("settings.allowedFor", f"settings.allowedFor: Must be one of {', '.join(ALLOWED_FOR)}."))
+    if key == "google_otp":
+        if settings.get("algorithm") not in TOTP_ALGORITHMS:
+            causes.append(("settings.algorithm", f"settings.algorithm: Must be one of {', '.join(TOTP_ALGORITHMS)}."))
+        if settings.get("digits") not in (6, 8):
+            causes.append(("settings.digits", "settings.digits: Must be 6 or 8."))
+        period = settings.get("period")
+        if not isinstance(period, int) or isinstance(period, bool) or not 15 <= period <= 120:
+            causes.append(("settings.period", "settings.period: Must be a whole number of seconds from 15 to 120."))
+    if key == "okta_email":
+        minutes = settings.get("tokenLifetimeInMinutes")
+        if not isinstance(minutes, int) or isinstance(minutes, bool) or not 1 <= minutes <= 1440:
+            causes.append(("settings.tokenLifetimeInMinutes",
+                           "settings.tokenLifetimeInMinutes: Must be a whole number from 1 to 1440."))
+    if causes:
+        raise ValidationFailed("authenticator", causes)
+    known = {"allowedFor", "algorithm", "digits", "period", "tokenLifetimeInMinutes"}
+    return {k: v for k, v in settings.items() if k in known}
