@@ -177,3 +177,8 @@ class AuthenticatorInUse(DomainError):
 
 class SystemPolicy(DomainError):
     """The Default Policy cannot be deleted."""
+
+
+class PolicyDenied(DomainError):
+    """No access policy rule of the authorization server allows this grant for this client
+    (Okta: "Policy evaluation failed for this request")."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import weakref
 
-from ..domain import policy
+from ..domain import grants, policy
 from ..domain.errors import InvalidCredentials, MfaRequired, TooManyAttempts, UnknownRealm
 from ..store import factors as factor_store
 from ..store import throttle
@@ -80,7 +80,7 @@ async def password_login(rt: Runtime, client: Client, *, username: str, password
             enrollable = await org_authenticators.auth0_enrollable_types(rt)
         raise MfaRequired(token, policy.requirements(views, enrollable))
     auth = Authentication(user_id=user.id, audience=audience, scope=scope, amr=["pwd"], auth_time=now,
-                          server_id=server_id)
+                          server_id=server_id, grant_type=grants.PASSWORD)
     async with rt.db.transaction() as conn:
         return await issue(conn, rt, client, auth, meta)
 
@@ -104,7 +104,7 @@ async def otp_login(rt: Runtime, client: Client, *, login_hint: str, otp: str, s
             now = rt.now_ms()
             await user_store.record_login(conn, user.id, now, None)
             auth = Authentication(user_id=user.id, audience=None, scope=scope, amr=["otp"], auth_time=now,
-                                  server_id=server_id)
+                                  server_id=server_id, grant_type=grants.OKTA_OTP)
             return await issue(conn, rt, client, auth, meta)
         failure = result.error
     raise failure

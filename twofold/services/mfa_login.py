@@ -2,6 +2,7 @@
 `/mfa/challenge` step before them."""
 from __future__ import annotations
 
+from ..domain import grants
 from ..domain.errors import (
     DomainError, InvalidAuthenticator, InvalidCredentials, MfaTokenExpired, NotEnrolled, UnsupportedChallengeType,
 )
@@ -16,7 +17,8 @@ from .verify import Check, check_recovery_code, check_totp, settle_totp
 
 
 async def _finish(rt: Runtime, client: Client, mfa_token: str | None, checker, value: str | None,
-                  amr_factor: list[str], meta: RequestMeta | None, server_id: str | None) -> tuple[dict, Check]:
+                  amr_factor: list[str], meta: RequestMeta | None, server_id: str | None,
+                  grant_type: str) -> tuple[dict, Check]:
     failure: DomainError | None = None
     async with rt.db.transaction() as conn:
         txn = await open_transaction(conn, rt, mfa_token, client_id=client.client_id, server_id=server_id)
@@ -30,7 +32,7 @@ async def _finish(rt: Runtime, client: Client, mfa_token: str | None, checker, v
                 raise MfaTokenExpired()
             amr = [a for a in txn.amr.split(",") if a] + amr_factor
             auth = Authentication(user_id=txn.user_id, audience=txn.audience, scope=txn.scope,
-                                  amr=amr, auth_time=rt.now_ms(), server_id=txn.server_id)
+                                  amr=amr, auth_time=rt.now_ms(), server_id=txn.server_id, grant_type=grant_type)
             return await issue(conn, rt, client, auth, meta, user=user), result
         failure = result.error
     raise failure
@@ -50,7 +52,7 @@ async def complete_with_otp(rt: Runtime, client: Client, mfa_token: str | None, 
                 raise InvalidCredentials()  # deactivated since the password step
             auth = Authentication(user_id=txn.user_id, audience=txn.audience, scope=txn.scope,
                                   amr=[a for a in txn.amr.split(",") if a] + ["otp", "mfa"],
-                                  auth_time=rt.now_ms(), server_id=txn.server_id)
+                                  auth_time=rt.now_ms(), server_id=txn.server_id, grant_type=grants.MFA_OTP)
             plan = plan_issue(rt, client, auth)
             result = await settle_totp(
                 rt, txn.user_id, rows, otp, meta=meta, client_id=client.client_id, txn_id=txn.id,
@@ -60,7 +62,7 @@ async def complete_with_otp(rt: Runtime, client: Client, mfa_token: str | None, 
             if plan is not None:
                 return mint_planned(rt, client, auth, user, plan)
             return await _issue(rt, client, auth, user, meta)
-    body, _ = await _finish(rt, client, mfa_token, check_totp, otp, ["otp", "mfa"], meta, server_id)
+    body, _ = await _finish(rt, client, mfa_token, check_totp, otp, ["otp", "mfa"], meta, server_id, grants.MFA_OTP)
     return body
 
 
@@ -71,7 +73,8 @@ async def _issue(rt: Runtime, client: Client, auth: Authentication, user, meta: 
 
 async def complete_with_recovery_code(rt: Runtime, client: Client, mfa_token: str | None, code: str | None,
                                       meta: RequestMeta | None = None, server_id: str | None = None) -> dict:
-    body, result = await _finish(rt, client, mfa_token, check_recovery_code, code, ["mfa"], meta, server_id)
+    body, result = await _finish(rt, client, mfa_token, check_recovery_code, code, ["mfa"], meta, server_id,
+                                 grants.MFA_RECOVERY_CODE)
     return {**body, "recovery_code": result.new_recovery_code}
 
 

@@ -31,6 +31,7 @@ class Authentication:
     family_id: str | None = None  # set when refreshing
     family_expires_at: int | None = None
     server_id: str | None = None  # the authorization server that started it (None = Auth0 root)
+    grant_type: str | None = None  # the grant now answered: a custom server's access rule sets lifetimes
 
 
 @dataclass
@@ -60,11 +61,11 @@ def _aud(rt: Runtime, audience: str | None, scopes: list[str]) -> str | list[str
 
 
 def _mint(rt: Runtime, client: Client, auth: Authentication, server: servers.TokenServer, user,
-          now: int) -> tuple[dict, list[str]]:
+          now: int, access_ttl: int | None = None) -> tuple[dict, list[str]]:
     """The signed tokens of an answer (no refresh token yet) and the granted scopes."""
     if server.okta:
         scopes = grants.split_scope(auth.scope)
-        ttl = rt.settings.okta_access_token_ttl
+        ttl = access_ttl or rt.settings.okta_access_token_ttl
         access = {
             # Okta's access-token claims: sub is the login, uid the user id, scp a list.
             "ver": 1, "iss": server.issuer, "sub": user.login, "uid": auth.user_id,
@@ -97,9 +98,17 @@ async def issue(conn: AsyncConnection, rt: Runtime, client: Client, auth: Authen
     server = await servers.resolve(conn, rt, auth.server_id)
     if user is None or user.id != auth.user_id:
         user = await user_store.by_id(conn, auth.user_id)
-    body, scopes = _mint(rt, client, auth, server, user, now_ms // 1000)
+    rule = None
+    if server.okta and server.id != servers.ORG and auth.grant_type:
+        from .server_policies import matching_rule  # its audit import would otherwise cycle
+
+        rule = await matching_rule(conn, server.id, client.client_id, auth.grant_type,
+                                   grants.split_scope(auth.scope))
+    body, scopes = _mint(rt, client, auth, server, user, now_ms // 1000,
+                         access_ttl=rule.access_token_minutes * 60 if rule else None)
     if _wants_refresh(client, scopes):
-        body["refresh_token"] = await _new_refresh_token(conn, rt, client, auth, scopes, now_ms)
+        refresh_ttl = rule.refresh_token_minutes * 60 if rule and rule.refresh_token_minutes else None
+        body["refresh_token"] = await _new_refresh_token(conn, rt, client, auth, scopes, now_ms, refresh_ttl)
     body["scope"] = " ".join(scopes)
     await audit.record(conn, now_ms, "token.issue", "SUCCESS", meta=meta, user_id=auth.user_id,
                        client_id=client.client_id, detail={"amr": auth.amr, "scope": " ".join(scopes)})
@@ -161,7 +170,8 @@ def user_claims(user, scopes: list[str] | set[str]) -> dict:
     return out
 
 
-async def _new_refresh_token(conn, rt: Runtime, client: Client, auth: Authentication, scopes: list[str], now: int) -> str:
+async def _new_refresh_token(conn, rt: Runtime, client: Client, auth: Authentication, scopes: list[str], now: int,
+                             ttl: int | None = None) -> str:
     value = ids.opaque_token(32)
     await token_store.insert_refresh_token(
         conn, id=ids.opaque_token(16)[:22], token_hash=ids.token_hash(value),
@@ -169,7 +179,7 @@ async def _new_refresh_token(conn, rt: Runtime, client: Client, auth: Authentica
         user_id=auth.user_id, audience=auth.audience, scope=" ".join(scopes), amr=json.dumps(auth.amr),
         auth_time=auth.auth_time, server_id=auth.server_id, created_at=now,
         # ASVS 10.4.8: an absolute lifetime for the whole family, not renewed by rotation.
-        expires_at=auth.family_expires_at or now + rt.settings.refresh_token_ttl * 1000,
+        expires_at=auth.family_expires_at or now + (ttl or rt.settings.refresh_token_ttl) * 1000,
     )
     return value
 
@@ -204,7 +214,7 @@ async def refresh(rt: Runtime, client: Client, token: str | None, scope: str | N
             auth = Authentication(
                 user_id=row.user_id, audience=row.audience, scope=" ".join(narrowed),
                 amr=json.loads(row.amr), auth_time=row.auth_time, family_id=row.family_id,
-                family_expires_at=row.expires_at, server_id=row.server_id,
+                family_expires_at=row.expires_at, server_id=row.server_id, grant_type=grants.REFRESH_TOKEN,
             )
             return await issue(conn, rt, client, auth, meta)
     raise reused

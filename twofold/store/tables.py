@@ -218,3 +218,36 @@ policies = Table(
     Column("last_updated_at", Ms, nullable=False),
     Index("ix_policies_type_priority", "type", "priority"),
 )
+
+# Access policies of custom authorization servers (Okta's /authorizationServers/{id}/policies):
+# which clients they cover, and rules saying which grants, scopes and token lifetimes apply.
+server_policies = Table(
+    "server_policies", metadata,
+    Column("id", String(20), primary_key=True),  # `00p…`
+    Column("server_id", String(64), ForeignKey("authorization_servers.id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("description", Text, nullable=True),
+    Column("status", String(16), nullable=False),  # ACTIVE | INACTIVE
+    Column("priority", Integer, nullable=False),
+    Column("clients", Text, nullable=False),  # JSON list: ["ALL_CLIENTS"] or client ids
+    Column("created_at", Ms, nullable=False),
+    Column("last_updated_at", Ms, nullable=False),
+    Index("ix_server_policies_server", "server_id"),
+)
+
+server_policy_rules = Table(
+    "server_policy_rules", metadata,
+    Column("id", String(20), primary_key=True),  # `0pr…`
+    Column("policy_id", String(20), ForeignKey("server_policies.id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("priority", Integer, nullable=False),
+    Column("grant_types", Text, nullable=False),  # JSON list of grant-type URIs
+    Column("scopes", Text, nullable=False),  # JSON list; ["*"] = any
+    Column("access_token_minutes", Integer, nullable=False),
+    Column("refresh_token_minutes", Integer, nullable=False),  # 0 = unlimited
+    Column("refresh_window_minutes", Integer, nullable=False),
+    Column("created_at", Ms, nullable=False),
+    Column("last_updated_at", Ms, nullable=False),
+    Index("ix_server_policy_rules_policy", "policy_id"),
+)

@@ -10,7 +10,7 @@ from starlette.responses import Response
 
 from ...domain import grants
 from ...domain.errors import DomainError, InvalidClient, InvalidRequest, InvalidScope, NotFound, UnsupportedGrantType
-from ...services import clients, login, mfa_login, servers, tokens
+from ...services import clients, login, mfa_login, server_policies, servers, tokens
 from .. import hot
 from ..http import BodyTooLarge, client_credentials, json_response, meta, read_params, runtime
 from .errors import from_domain
@@ -78,6 +78,8 @@ async def _token(request: Request, server_id: str | None) -> Response:
         raise UnsupportedGrantType(grant_type[:200])
     clients.authorize_grant(client, grant_type)
     m = meta(request)
+    if sid != servers.ORG:  # a custom server's access policies decide (the org server has none)
+        await server_policies.check(rt, sid, client.client_id, grant_type, grants.split_scope(params.get("scope")), m)
     if grant_type == grants.PASSWORD:
         _need(params, "username", "password")
         body = await login.password_login(rt, client, username=params["username"], password=params["password"],

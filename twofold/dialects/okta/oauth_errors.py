@@ -28,6 +28,8 @@ CATALOGUE: dict[type, tuple[int, str, str]] = {
     e.InvalidRefreshToken: (400, "invalid_grant", "The refresh token is invalid or expired."),
     e.UserGone: (400, "invalid_grant", "The refresh token is invalid or expired."),
     e.UnknownRealm: (400, "invalid_grant", INVALID_CREDENTIALS),
+    e.PolicyDenied: (400, "access_denied",
+                     "Policy evaluation failed for this request, please check the policy configurations."),
 }
 
 

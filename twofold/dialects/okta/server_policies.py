@@ -1,0 +1,161 @@
+"""Okta's /api/v1/authorizationServers/{authServerId}/policies and their rules."""
+from __future__ import annotations
+
+import json
+
+from fastapi import APIRouter
+from starlette.requests import Request
+from starlette.responses import Response
+
+from ...domain.errors import NotFound
+from ...services import server_policies, servers
+from ..http import json_response, meta, read_json_object, runtime
+from .endpoint import okta_endpoint
+from .views import iso, link
+
+router = APIRouter()
+BASE = "/api/v1/authorizationServers/{server_id}/policies"
+STATUS = {"activate": "ACTIVE", "deactivate": "INACTIVE"}
+
+
+def _href(request: Request, server_id: str, *parts: str) -> str:
+    return "/".join([f"{runtime(request).settings.base_url}api/v1/authorizationServers/{server_id}/policies", *parts])
+
+
+def policy_object(request: Request, server_id: str, row) -> dict:
+    href = _href(request, server_id, row.id)
+    links = {"self": link(href, "GET", "PUT", "DELETE"), "rules": link(href + "/rules", "GET", "POST")}
+    op = "deactivate" if row.status == "ACTIVE" else "activate"
+    links[op] = link(f"{href}/lifecycle/{op}", "POST")
+    return {"type": "OAUTH_AUTHORIZATION_POLICY", "id": row.id, "status": row.status, "name": row.name,
+            "description": row.description, "priority": row.priority, "system": False,
+            "conditions": {"clients": {"include": json.loads(row.clients)}},
+            "created": iso(row.created_at), "lastUpdated": iso(row.last_updated_at), "_links": links}
+
+
+def rule_object(request: Request, server_id: str, policy_id: str, row) -> dict:
+    href = _href(request, server_id, policy_id, "rules", row.id)
+    op = "deactivate" if row.status == "ACTIVE" else "activate"
+    return {
+        "type": "RESOURCE_ACCESS", "id": row.id, "status": row.status, "name": row.name, "priority": row.priority,
+        "created": iso(row.created_at), "lastUpdated": iso(row.last_updated_at), "system": False,
+        "conditions": {
+            "people": {"users": {"include": [], "exclude": []}, "groups": {"include": ["EVERYONE"], "exclude": []}},
+            "grantTypes": {"include": json.loads(row.grant_types)},
+            "scopes": {"include": json.loads(row.scopes)},
+        },
+        "actions": {"token": {"accessTokenLifetimeMinutes": row.access_token_minutes,
+                              "refreshTokenLifetimeMinutes": row.refresh_token_minutes,
+                              "refreshTokenWindowMinutes": row.refresh_window_minutes}},
+        "_links": {"self": link(href, "GET", "PUT", "DELETE"), op: link(f"{href}/lifecycle/{op}", "POST")},
+    }
+
+
+async def _server(request: Request, server_id: str) -> str:
+    if server_id == servers.ORG:
+        raise NotFound(f"{server_id} (AuthorizationServer)")  # the org server has no access policies
+    await servers.lookup(runtime(request), server_id)
+    return server_id
+
+
+def _status(operation: str) -> str:
+    if operation not in STATUS:
+        raise NotFound(f"{operation} (Lifecycle operation)")
+    return STATUS[operation]
+
+
+@router.get(BASE)
+@okta_endpoint("authorizationServers")
+async def list_policies(request: Request, server_id: str) -> Response:
+    sid = await _server(request, server_id)
+    return json_response([policy_object(request, sid, r) for r in await server_policies.list_policies(runtime(request), sid)])
+
+
+@router.post(BASE)
+@okta_endpoint("authorizationServers")
+async def create_policy(request: Request, server_id: str) -> Response:
+    sid = await _server(request, server_id)
+    row = await server_policies.create_policy(runtime(request), sid, await read_json_object(request), meta(request))
+    return json_response(policy_object(request, sid, row), status=201)
+
+
+@router.get(BASE + "/{policy_id}")
+@okta_endpoint("authorizationServers")
+async def get_policy(request: Request, server_id: str, policy_id: str) -> Response:
+    sid = await _server(request, server_id)
+    return json_response(policy_object(request, sid, await server_policies.get_policy(runtime(request), sid, policy_id)))
+
+
+@router.put(BASE + "/{policy_id}")
+@okta_endpoint("authorizationServers")
+async def replace_policy(request: Request, server_id: str, policy_id: str) -> Response:
+    sid = await _server(request, server_id)
+    row = await server_policies.replace_policy(runtime(request), sid, policy_id, await read_json_object(request),
+                                               meta(request))
+    return json_response(policy_object(request, sid, row))
+
+
+@router.delete(BASE + "/{policy_id}")
+@okta_endpoint("authorizationServers")
+async def delete_policy(request: Request, server_id: str, policy_id: str) -> Response:
+    sid = await _server(request, server_id)
+    await server_policies.delete_policy(runtime(request), sid, policy_id, meta(request))
+    return Response(status_code=204)
+
+
+@router.post(BASE + "/{policy_id}/lifecycle/{operation}")
+@okta_endpoint("authorizationServers")
+async def policy_lifecycle(request: Request, server_id: str, policy_id: str, operation: str) -> Response:
+    sid = await _server(request, server_id)
+    await server_policies.set_policy_status(runtime(request), sid, policy_id, _status(operation), meta(request))
+    return Response(status_code=204)
+
+
+@router.get(BASE + "/{policy_id}/rules")
+@okta_endpoint("authorizationServers")
+async def list_rules(request: Request, server_id: str, policy_id: str) -> Response:
+    sid = await _server(request, server_id)
+    rows = await server_policies.list_rules(runtime(request), sid, policy_id)
+    return json_response([rule_object(request, sid, policy_id, r) for r in rows])
+
+
+@router.post(BASE + "/{policy_id}/rules")
+@okta_endpoint("authorizationServers")
+async def create_rule(request: Request, server_id: str, policy_id: str) -> Response:
+    sid = await _server(request, server_id)
+    row = await server_policies.create_rule(runtime(request), sid, policy_id, await read_json_object(request),
+                                            meta(request))
+    return json_response(rule_object(request, sid, policy_id, row), status=201)
+
+
+@router.get(BASE + "/{policy_id}/rules/{rule_id}")
+@okta_endpoint("authorizationServers")
+async def get_rule(request: Request, server_id: str, policy_id: str, rule_id: str) -> Response:
+    sid = await _server(request, server_id)
+    row = await server_policies.get_rule(runtime(request), sid, policy_id, rule_id)
+    return json_response(rule_object(request, sid, policy_id, row))
+
+
+@router.put(BASE + "/{policy_id}/rules/{rule_id}")
+@okta_endpoint("authorizationServers")
+async def replace_rule(request: Request, server_id: str, policy_id: str, rule_id: str) -> Response:
+    sid = await _server(request, server_id)
+    row = await server_policies.replace_rule(runtime(request), sid, policy_id, rule_id,
+                                             await read_json_object(request), meta(request))
+    return json_response(rule_object(request, sid, policy_id, row))
+
+
+@router.delete(BASE + "/{policy_id}/rules/{rule_id}")
+@okta_endpoint("authorizationServers")
+async def delete_rule(request: Request, server_id: str, policy_id: str, rule_id: str) -> Response:
+    sid = await _server(request, server_id)
+    await server_policies.delete_rule(runtime(request), sid, policy_id, rule_id, meta(request))
+    return Response(status_code=204)
+
+
+@router.post(BASE + "/{policy_id}/rules/{rule_id}/lifecycle/{operation}")
+@okta_endpoint("authorizationServers")
+async def rule_lifecycle(request: Request, server_id: str, policy_id: str, rule_id: str, operation: str) -> Response:
+    sid = await _server(request, server_id)
+    await server_policies.set_rule_status(runtime(request), sid, policy_id, rule_id, _status(operation), meta(request))
+    return Response(status_code=204)

@@ -1,0 +1,243 @@
+"""Access policies of custom authorization servers and their rules (Okta's
+/api/v1/authorizationServers/{id}/policies…), and their evaluation at the token endpoint:
+policies in priority order whose clients include the caller, then their ACTIVE rules in
+priority order; the first rule that includes the grant type and covers the requested scopes
+decides, and its lifetimes apply. No such rule: the grant is refused (PolicyDenied)."""
+from __future__ import annotations
+
+import json
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from ..domain import grants, ids
+from ..domain.errors import NotFound, PolicyDenied, ValidationFailed
+from ..store import admin_plane as store
+from . import audit
+from .runtime import RequestMeta, Runtime
+
+ALL_CLIENTS = "ALL_CLIENTS"
+# The grant types a rule may list (Okta's GrantType enum, as far as twofold serves or knows them).
+GRANT_TYPES = (
+    "authorization_code", "client_credentials", "implicit", "interaction_code", "password", "refresh_token",
+    "urn:ietf:params:oauth:grant-type:device_code", "urn:ietf:params:oauth:grant-type:token-exchange",
+    grants.OKTA_OTP, "urn:okta:params:oauth:grant-type:oob", grants.MFA_OTP, grants.MFA_OOB,
+)
+
+
+def _list(value: str) -> list:
+    return json.loads(value) if value else []
+
+
+# --- evaluation ----------------------------------------------------------------------------
+
+async def matching_rule(conn: AsyncConnection, server_id: str, client_id: str, grant_type: str,
+                        scopes: list[str]):
+    for policy in await store.server_policies_of(conn, server_id):
+        clients = _list(policy.clients)
+        if policy.status != "ACTIVE" or not (ALL_CLIENTS in clients or client_id in clients):
+            continue
+        for rule in await store.rules_of(conn, policy.id):
+            allowed = _list(rule.scopes)
+            if (rule.status == "ACTIVE" and grant_type in _list(rule.grant_types)
+                    and ("*" in allowed or set(scopes) <= set(allowed))):
+                return rule
+    return None
+
+
+async def check(rt: Runtime, server_id: str, client_id: str, grant_type: str, scopes: list[str],
+                meta: RequestMeta | None = None):
+    """The rule that allows this request, or PolicyDenied (audited as no_matching_policy)."""
+    async with rt.db.transaction() as conn:
+        rule = await matching_rule(conn, server_id, client_id, grant_type, scopes)
+        if rule is None:
+            await audit.record(conn, rt.now_ms(), "app.oauth2.token.grant", "DENY", meta=meta, client_id=client_id,
+                               reason="no_matching_policy", detail={"server": server_id, "grant_type": grant_type})
+    if rule is None:
+        raise PolicyDenied()
+    return rule
+
+
+# --- the management API ----------------------------------------------------------------------
+
+async def list_policies(rt: Runtime, server_id: str) -> list:
+    async with rt.db.transaction() as conn:
+        return list(await store.server_policies_of(conn, server_id))
+
+
+async def get_policy(rt: Runtime, server_id: str, policy_id: str):
+    async with rt.db.transaction() as conn:
+        return await _policy(conn, server_id, policy_id)
+
+
+async def _policy(conn, server_id: str, policy_id: str):
+    row = await store.server_policy(conn, server_id, policy_id)
+    if row is None:
+        raise NotFound(f"{policy_id} (Policy)")
+    return row
+
+
+def _name(body: dict, what: str) -> str:
+    name = body.get("name")
+    if not isinstance(name, str) or not name.strip():
+        raise ValidationFailed(what, [("name", "name: The field cannot be left blank")])
+    return name.strip()[:200]
+
+
+def _priority(body: dict, default: int) -> int:
+    p = body.get("priority")
+    return p if isinstance(p, int) and not isinstance(p, bool) and p >= 1 else default
+
+
+def _status(body: dict, default: str = "ACTIVE") -> str:
+    return body["status"] if body.get("status") in ("ACTIVE", "INACTIVE") else default
+
+
+def _clients(body: dict) -> str:
+    include = ((body.get("conditions") or {}).get("clients") or {}).get("include")
+    if not isinstance(include, list) or not include or not all(isinstance(c, str) and c for c in include):
+        raise ValidationFailed("policy", [("conditions.clients.include",
+                                           "conditions.clients.include: ALL_CLIENTS or a list of client ids")])
+    return json.dumps(include)
+
+
+async def create_policy(rt: Runtime, server_id: str, body: dict, meta: RequestMeta | None = None):
+    name, clients = _name(body, "policy"), _clients(body)
+    async with rt.db.transaction() as conn:
+        now = rt.now_ms()
+        policy_id = ids.okta_id("00p")
+        await store.insert_server_policy(
+            conn, id=policy_id, server_id=server_id, name=name, description=str(body.get("description") or "")[:1000],
+            status=_status(body), priority=_priority(body, 1), clients=clients, created_at=now, last_updated_at=now)
+        await audit.record(conn, now, "policy.lifecycle.create", "SUCCESS", meta=meta,
+                           detail={"server": server_id, "policy": policy_id})
+        return await _policy(conn, server_id, policy_id)
+
+
+async def replace_policy(rt: Runtime, server_id: str, policy_id: str, body: dict, meta: RequestMeta | None = None):
+    name, clients = _name(body, "policy"), _clients(body)
+    async with rt.db.transaction() as conn:
+        row = await _policy(conn, server_id, policy_id)
+        now = rt.now_ms()
+        await store.update_server_policy(
+            conn, row.id, name=name, description=str(body.get("description") or row.description or "")[:1000],
+            status=_status(body, row.status), priority=_priority(body, row.priority), clients=clients,
+            last_updated_at=now)
+        await audit.record(conn, now, "policy.lifecycle.update", "SUCCESS", meta=meta,
+                           detail={"server": server_id, "policy": row.id})
+        return await _policy(conn, server_id, policy_id)
+
+
+async def set_policy_status(rt: Runtime, server_id: str, policy_id: str, status: str,
+                            meta: RequestMeta | None = None) -> None:
+    async with rt.db.transaction() as conn:
+        row = await _policy(conn, server_id, policy_id)
+        await store.update_server_policy(conn, row.id, status=status, last_updated_at=rt.now_ms())
+        await audit.record(conn, rt.now_ms(), "policy.lifecycle." + ("activate" if status == "ACTIVE" else "deactivate"),
+                           "SUCCESS", meta=meta, detail={"server": server_id, "policy": row.id})
+
+
+async def delete_policy(rt: Runtime, server_id: str, policy_id: str, meta: RequestMeta | None = None) -> None:
+    async with rt.db.transaction() as conn:
+        row = await _policy(conn, server_id, policy_id)
+        await store.delete_server_policy(conn, row.id)
+        await audit.record(conn, rt.now_ms(), "policy.lifecycle.delete", "SUCCESS", meta=meta,
+                           detail={"server": server_id, "policy": row.id})
+
+
+# --- rules -------------------------------------------------------------------------------------
+
+async def list_rules(rt: Runtime, server_id: str, policy_id: str) -> list:
+    async with rt.db.transaction() as conn:
+        return list(await store.rules_of(conn, (await _policy(conn, server_id, policy_id)).id))
+
+
+async def get_rule(rt: Runtime, server_id: str, policy_id: str, rule_id: str):
+    async with rt.db.transaction() as conn:
+        return await _rule(conn, server_id, policy_id, rule_id)
+
+
+async def _rule(conn, server_id: str, policy_id: str, rule_id: str):
+    policy = await _policy(conn, server_id, policy_id)
+    row = await store.rule(conn, policy.id, rule_id)
+    if row is None:
+        raise NotFound(f"{rule_id} (Rule)")
+    return row
+
+
+def _rule_values(body: dict) -> dict:
+    """Validated rule fields (Okta's limits: access token 5–1440 minutes; refresh token 0 =
+    unlimited or at least the access token's; window 10 minutes to 5 years)."""
+    conditions = body.get("conditions") or {}
+    include = (conditions.get("grantTypes") or {}).get("include")
+    causes = []
+    if not isinstance(include, list) or not include:
+        causes.append(("conditions.grantTypes.include", "conditions.grantTypes.include: At least one grant type."))
+    else:
+        unknown = [g for g in include if g not in GRANT_TYPES]
+        if unknown:
+            causes.append(("conditions.grantTypes.include",
+                           f"conditions.grantTypes.include: Unknown grant type {str(unknown[0])[:200]!r}."))
+    scopes = (conditions.get("scopes") or {}).get("include", ["*"])
+    if not isinstance(scopes, list) or not scopes or not all(isinstance(s, str) and s for s in scopes):
+        causes.append(("conditions.scopes.include", "conditions.scopes.include: A list of scopes, or [\"*\"]."))
+    token = (body.get("actions") or {}).get("token") or {}
+    access = token.get("accessTokenLifetimeMinutes", 60)
+    refresh = token.get("refreshTokenLifetimeMinutes", 0)
+    window = token.get("refreshTokenWindowMinutes", 10080)
+    if not isinstance(access, int) or isinstance(access, bool) or not 5 <= access <= 1440:
+        causes.append(("actions.token.accessTokenLifetimeMinutes",
+                       "actions.token.accessTokenLifetimeMinutes: From 5 minutes to 1 day."))
+    elif not isinstance(refresh, int) or isinstance(refresh, bool) or (refresh != 0 and refresh < access):
+        causes.append(("actions.token.refreshTokenLifetimeMinutes",
+                       "actions.token.refreshTokenLifetimeMinutes: 0 (unlimited) or at least the access token's."))
+    if not isinstance(window, int) or isinstance(window, bool) or not 10 <= window <= 5 * 365 * 24 * 60:
+        causes.append(("actions.token.refreshTokenWindowMinutes",
+                       "actions.token.refreshTokenWindowMinutes: From 10 minutes to 5 years."))
+    if causes:
+        raise ValidationFailed("rule", causes)
+    return {"grant_types": json.dumps(include), "scopes": json.dumps(scopes), "access_token_minutes": access,
+            "refresh_token_minutes": refresh, "refresh_window_minutes": window}
+
+
+async def create_rule(rt: Runtime, server_id: str, policy_id: str, body: dict, meta: RequestMeta | None = None):
+    name, values = _name(body, "rule"), _rule_values(body)
+    async with rt.db.transaction() as conn:
+        policy = await _policy(conn, server_id, policy_id)
+        now = rt.now_ms()
+        rule_id = ids.okta_id("0pr")
+        await store.insert_rule(conn, id=rule_id, policy_id=policy.id, name=name, status=_status(body),
+                                priority=_priority(body, 1), created_at=now, last_updated_at=now, **values)
+        await audit.record(conn, now, "policy.rule.create", "SUCCESS", meta=meta,
+                           detail={"server": server_id, "policy": policy.id, "rule": rule_id})
+        return await _rule(conn, server_id, policy_id, rule_id)
+
+
+async def replace_rule(rt: Runtime, server_id: str, policy_id: str, rule_id: str, body: dict,
+                       meta: RequestMeta | None = None):
+    name, values = _name(body, "rule"), _rule_values(body)
+    async with rt.db.transaction() as conn:
+        row = await _rule(conn, server_id, policy_id, rule_id)
+        now = rt.now_ms()
+        await store.update_rule(conn, row.id, name=name, status=_status(body, row.status),
+                                priority=_priority(body, row.priority), last_updated_at=now, **values)
+        await audit.record(conn, now, "policy.rule.update", "SUCCESS", meta=meta,
+                           detail={"server": server_id, "policy": policy_id, "rule": row.id,
+                                   "grant_types": json.loads(values["grant_types"])})
+        return await _rule(conn, server_id, policy_id, rule_id)
+
+
+async def set_rule_status(rt: Runtime, server_id: str, policy_id: str, rule_id: str, status: str,
+                          meta: RequestMeta | None = None) -> None:
+    async with rt.db.transaction() as conn:
+        row = await _rule(conn, server_id, policy_id, rule_id)
+        await store.update_rule(conn, row.id, status=status, last_updated_at=rt.now_ms())
+        await audit.record(conn, rt.now_ms(), "policy.rule." + ("activate" if status == "ACTIVE" else "deactivate"),
+                           "SUCCESS", meta=meta, detail={"server": server_id, "policy": policy_id, "rule": row.id})
+
+
+async def delete_rule(rt: Runtime, server_id: str, policy_id: str, rule_id: str, meta: RequestMeta | None = None) -> None:
+    async with rt.db.transaction() as conn:
+        row = await _rule(conn, server_id, policy_id, rule_id)
+        await store.delete_rule(conn, row.id)
+        await audit.record(conn, rt.now_ms(), "policy.rule.delete", "SUCCESS", meta=meta,
+                           detail={"server": server_id, "policy": policy_id, "rule": row.id})
