@@ -1,16 +1,21 @@
-"""Admin API tokens (Okta's SSWS scheme), stored hashed."""
+"""Admin API tokens (Okta's SSWS scheme), stored hashed: authenticate, create, list, revoke."""
 from __future__ import annotations
 
 from ..domain import ids
-from ..domain.errors import InvalidToken
+from ..domain.errors import InvalidToken, NotFound
 from ..store import tokens as token_store
+from . import audit
 from .cache import TtlCache
-from .runtime import Runtime
+from .runtime import RequestMeta, Runtime
 
 
 # Hot path: a valid token is remembered for a few seconds per process, so a management call
-# costs no extra transaction. A revoked token therefore keeps working for at most this long.
+# costs no extra transaction. A revoked token stops working at once in the process that revoked
+# it (its entry is dropped, and `_revoked` keeps a lookup that was already under way when the
+# revocation committed from caching it again); other processes may accept it for at most
+# this long.
 _valid: TtlCache[str] = TtlCache(5.0)
+_revoked: TtlCache[bool] = TtlCache(30.0)
 
 
 async def authenticate(rt: Runtime, token: str | None) -> str:
@@ -23,7 +28,7 @@ async def authenticate(rt: Runtime, token: str | None) -> str:
         return hit
     async with rt.db.transaction() as conn:
         row = await token_store.api_token_by_hash(conn, digest)
-    if row is None:
+    if row is None or _revoked.get(digest):
         raise InvalidToken("invalid api token")
     _valid.put(digest, row.id)
     return row.id
@@ -31,8 +36,41 @@ async def authenticate(rt: Runtime, token: str | None) -> str:
 
 async def create(rt: Runtime, name: str) -> str:
     value = ids.api_token()
+    token_id = ids.okta_id("00T")
     async with rt.db.transaction() as conn:
+        now = rt.now_ms()
         await token_store.insert_api_token(
-            conn, id=ids.okta_id("00T"), name=name, token_hash=ids.token_hash(value), created_at=rt.now_ms()
+            conn, id=token_id, name=name, token_hash=ids.token_hash(value), created_at=now
         )
+        await audit.record(conn, now, "api_token.create", "SUCCESS", detail={"token": token_id, "name": name})
     return value
+
+
+async def list_active(rt: Runtime):
+    """Metadata of the tokens that work (id, name, created_at); never a value or a hash."""
+    async with rt.db.transaction() as conn:
+        return await token_store.list_api_tokens(conn)
+
+
+async def get(rt: Runtime, token_id: str):
+    async with rt.db.transaction() as conn:
+        row = await token_store.api_token_by_id(conn, token_id)
+    if row is None:
+        raise NotFound(f"{token_id} (ApiToken)")
+    return row
+
+
+async def revoke(rt: Runtime, token_id: str, *, by: str | None = None, meta: RequestMeta | None = None) -> None:
+    """Revokes an active token (NotFound for an unknown or revoked one); `by` is the id of the
+    token that made the call, recorded in the audit event."""
+    async with rt.db.transaction() as conn:
+        row = await token_store.api_token_by_id(conn, token_id)
+        now = rt.now_ms()
+        if row is None or not await token_store.revoke_api_token(conn, token_id, now):
+            raise NotFound(f"{token_id} (ApiToken)")
+        detail = {"token": row.id, "name": row.name}
+        if by:
+            detail["requestApiTokenId"] = by
+        await audit.record(conn, now, "api_token.revoke", "SUCCESS", meta=meta, detail=detail)
+    _revoked.put(row.token_hash, True)
+    _valid.drop(row.token_hash)

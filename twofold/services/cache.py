@@ -26,3 +26,7 @@ class TtlCache(Generic[V]):
         if len(self._items) >= self.limit:
             self._items.clear()
         self._items[key] = (value, time.monotonic() + self.seconds)
+
+    def drop(self, key: Hashable) -> None:
+        """Forget one entry (after a change made in this process)."""
+        self._items.pop(key, None)

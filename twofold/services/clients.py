@@ -40,11 +40,8 @@ def _client(row) -> Client:
     )
 
 
-async def register(rt: Runtime, *, client_name: str, grant_types: list[str] | None,
-                   token_endpoint_auth_method: str | None, application_type: str | None = None,
-                   redirect_uris: list[str] | None = None, response_types: list[str] | None = None,
-                   ) -> tuple[Client, str | None]:
-    """Returns the client and its secret (shown once; only its hash is kept)."""
+def validated_grants(client_name, grant_types, method: str) -> list[str]:
+    """The grant list, or ValidationFailed with every cause."""
     causes: list[tuple[str, str]] = []
     if not isinstance(client_name, str) or not client_name.strip() or len(client_name) > 200:
         causes.append(("client_name", "client_name is required (1 to 200 characters)"))
@@ -55,18 +52,27 @@ async def register(rt: Runtime, *, client_name: str, grant_types: list[str] | No
     unknown = [g for g in grant_list if g not in grants.KNOWN]
     if unknown:
         causes.append(("grant_types", f"Unsupported grant type(s): {', '.join(unknown)}"))
-    method = token_endpoint_auth_method or "client_secret_basic"
     if method not in AUTH_METHODS:
         causes.append(("token_endpoint_auth_method", f"token_endpoint_auth_method must be one of {', '.join(AUTH_METHODS)}"))
     if method == "none" and grants.CLIENT_CREDENTIALS in grant_list:
         causes.append(("grant_types", "client_credentials needs a confidential client (a client secret)"))
     if causes:
         raise ValidationFailed("client metadata", causes)
+    return list(dict.fromkeys(grant_list))
+
+
+async def register(rt: Runtime, *, client_name: str, grant_types: list[str] | None,
+                   token_endpoint_auth_method: str | None, application_type: str | None = None,
+                   redirect_uris: list[str] | None = None, response_types: list[str] | None = None,
+                   ) -> tuple[Client, str | None]:
+    """Returns the client and its secret (shown once; only its hash is kept)."""
+    method = token_endpoint_auth_method or "client_secret_basic"
+    grant_list = validated_grants(client_name, grant_types, method)
     secret = ids.client_secret() if method != "none" else None
     now = rt.now_ms()
     values = dict(
         client_id=ids.client_id(), secret_hash=ids.token_hash(secret) if secret else None,
-        client_name=client_name.strip(), grant_types=json.dumps(list(dict.fromkeys(grant_list))),
+        client_name=client_name.strip(), grant_types=json.dumps(grant_list),
         token_endpoint_auth_method=method, application_type=application_type or ("native" if method == "none" else "service"),
         redirect_uris=json.dumps(redirect_uris or []), response_types=json.dumps(response_types or []),
         status="ACTIVE", created_at=now,
@@ -106,6 +112,11 @@ async def _client_row(rt: Runtime, client_id: str):
         if row is not None:
             _rows.put(client_id, row)
     return row
+
+
+def forget(client_id: str) -> None:
+    """After a change made here: this process stops using the remembered row at once."""
+    _rows.drop(client_id)
 
 
 def authorize_grant(client: Client, grant_type: str) -> None:

@@ -100,3 +100,25 @@ async def api_token_by_hash(conn: AsyncConnection, token_hash: bytes):
 async def count_api_tokens(conn: AsyncConnection) -> int:
     q = select(func.count()).select_from(api_tokens).where(api_tokens.c.revoked_at.is_(None))
     return (await conn.execute(q)).scalar_one()
+
+
+# --- the API tokens API (Okta's /api/v1/api-tokens) ----------------------------------------------
+
+async def list_api_tokens(conn: AsyncConnection):
+    """Active (not revoked) API tokens, oldest first; never the hash."""
+    q = (select(api_tokens.c.id, api_tokens.c.name, api_tokens.c.created_at)
+         .where(api_tokens.c.revoked_at.is_(None)).order_by(api_tokens.c.created_at, api_tokens.c.id))
+    return (await conn.execute(q)).all()
+
+
+async def api_token_by_id(conn: AsyncConnection, token_id: str):
+    """An active API token's row (with its hash, to drop it from caches), or None."""
+    q = select(api_tokens).where(api_tokens.c.id == token_id, api_tokens.c.revoked_at.is_(None))
+    return (await conn.execute(q)).first()
+
+
+async def revoke_api_token(conn: AsyncConnection, token_id: str, now: int) -> bool:
+    """Conditional: of two revocations of one token, one wins."""
+    stmt = (update(api_tokens).where(api_tokens.c.id == token_id, api_tokens.c.revoked_at.is_(None))
+            .values(revoked_at=now))
+    return (await conn.execute(stmt)).rowcount == 1

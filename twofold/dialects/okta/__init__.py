@@ -2,7 +2,7 @@
 authentication on /oauth2/…"""
 from fastapi import APIRouter
 
-from . import admin, api_tokens_api, factors, logs, routes, server_policies, users
+from . import admin, api_tokens_api, apps, factors, logs, routes, server_policies, users
 
 router = APIRouter()
 router.include_router(routes.router)
@@ -12,5 +12,6 @@ router.include_router(admin.router)
 router.include_router(server_policies.router)
 router.include_router(logs.router)
 router.include_router(api_tokens_api.router)
+router.include_router(apps.router)
 
 __all__ = ["router"]

@@ -1,0 +1,70 @@
+"""Okta's Apps API for OIDC apps: the same clients as /oauth2/v1/clients and /oauth/token use.
+Unchecking a grant on the app refuses it at the token endpoint; a deactivated app cannot
+authenticate; a rotated secret replaces the old one at once."""
+from __future__ import annotations
+
+MFA_OTP = "http://auth0.com/oauth/grant-type/mfa-otp"
+
+
+def _app_body(**oauth):
+    return {"name": "oidc_client", "label": "Portal", "signOnMode": "OPENID_CONNECT",
+            "credentials": {"oauthClient": {"token_endpoint_auth_method": "client_secret_post"}},
+            "settings": {"oauthClient": {"grant_types": ["password", MFA_OTP], "application_type": "native",
+                                         "redirect_uris": [], "response_types": [], **oauth}}}
+
+
+def _password(api, client_id, secret, user):
+    return api.http.post("/oauth/token", data={"grant_type": "password", "client_id": client_id,
+                                               "client_secret": secret, "username": user["login"],
+                                               "password": user["password"], "scope": "openid"})
+
+
+def test_app_lifecycle_grants_and_secret_rotation(api):
+    r = api.http.post("/api/v1/apps", headers=api.ssws, json=_app_body())
+    assert r.status_code == 200, r.text
+    app = r.json()
+    app_id, secret = app["id"], app["credentials"]["oauthClient"]["client_secret"]
+    assert app["status"] == "ACTIVE" and app["signOnMode"] == "OPENID_CONNECT" and app["label"] == "Portal"
+    assert app["credentials"]["oauthClient"]["client_id"] == app_id
+    assert app["settings"]["oauthClient"]["grant_types"] == ["password", MFA_OTP]
+    got = api.http.get(f"/api/v1/apps/{app_id}", headers=api.ssws).json()
+    assert "client_secret" not in got["credentials"]["oauthClient"]  # shown once
+    assert any(a["id"] == app_id for a in api.http.get("/api/v1/apps", headers=api.ssws).json())
+
+    user = api.create_user()
+    assert _password(api, app_id, secret, user).json()["error"] == "mfa_required"  # the app is a client
+    body = _app_body(grant_types=[MFA_OTP])
+    r = api.http.put(f"/api/v1/apps/{app_id}", headers=api.ssws, json=body)
+    assert r.status_code == 200 and r.json()["settings"]["oauthClient"]["grant_types"] == [MFA_OTP], r.text
+    r = _password(api, app_id, secret, user)
+    assert r.status_code == 403 and r.json()["error"] == "unauthorized_client", r.text
+    assert api.http.put(f"/api/v1/apps/{app_id}", headers=api.ssws, json=_app_body()).status_code == 200
+
+    r = api.http.post(f"/api/v1/apps/{app_id}/credentials/secrets", headers=api.ssws)
+    assert r.status_code == 200, r.text
+    new_secret = r.json()["client_secret"]
+    assert new_secret != secret and r.json()["status"] == "ACTIVE"
+    assert _password(api, app_id, secret, user).status_code == 401  # the old secret is gone
+    assert _password(api, app_id, new_secret, user).json()["error"] == "mfa_required"
+
+    r = api.http.delete(f"/api/v1/apps/{app_id}", headers=api.ssws)
+    assert r.status_code == 400 and r.json()["errorCode"] == "E0000001"  # only an inactive app
+    r = api.http.post(f"/api/v1/apps/{app_id}/lifecycle/deactivate", headers=api.ssws)
+    assert r.status_code == 200 and r.json() == {}
+    assert _password(api, app_id, new_secret, user).status_code == 401
+    assert api.http.get(f"/api/v1/apps/{app_id}", headers=api.ssws).json()["status"] == "INACTIVE"
+    assert api.http.post(f"/api/v1/apps/{app_id}/lifecycle/activate", headers=api.ssws).status_code == 200
+    assert _password(api, app_id, new_secret, user).json()["error"] == "mfa_required"
+    assert api.http.post(f"/api/v1/apps/{app_id}/lifecycle/deactivate", headers=api.ssws).status_code == 200
+    assert api.http.delete(f"/api/v1/apps/{app_id}", headers=api.ssws).status_code == 204
+    assert api.http.get(f"/api/v1/apps/{app_id}", headers=api.ssws).status_code == 404
+
+
+def test_app_validation(api):
+    r = api.http.post("/api/v1/apps", headers=api.ssws, json=_app_body(grant_types=["telepathy"]))
+    assert r.status_code == 400 and r.json()["errorCode"] == "E0000001"
+    r = api.http.post("/api/v1/apps", headers=api.ssws, json={**_app_body(), "signOnMode": "SAML_2_0"})
+    assert r.status_code == 400
+    r = api.http.post("/api/v1/apps?activate=false", headers=api.ssws, json=_app_body())
+    assert r.status_code == 200 and r.json()["status"] == "INACTIVE"
+    assert api.http.get("/api/v1/apps/0oaNOPE", headers=api.ssws).status_code == 404

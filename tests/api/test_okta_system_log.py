@@ -1,0 +1,355 @@
+"""Okta's System Log (GET /api/v1/logs) over HTTP, on SQLite and PostgreSQL: the events of a sign-in
+with MFA (password, verification success, failure, replay, lockout, enrolment, activation, factor
+removal) with actor, targets, outcome, client IP and user agent and never a secret; since / until /
+filter / q / limit / after / sortOrder and the Link headers; refusals of bad parameters. The
+server is shared by every test module, so each test looks only at its own users' events."""
+from __future__ import annotations
+
+import re
+import secrets
+import time
+from datetime import datetime, timezone
+from urllib.parse import parse_qs, quote, urlparse
+
+import pytest
+
+from ..support import PASSWORD, wrong_code
+
+ISO_MS = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$")
+LINK = re.compile(r'<([^>]+)>;\s*rel="([a-z]+)"')
+MAX_FAILURES = 10
+
+
+def _okta_error(r, status: int, code: str) -> dict:
+    assert r.status_code == status, (r.status_code, r.text)
+    body = r.json()
+    assert body["errorCode"] == code and body["errorLink"] == code, body
+    assert body["errorId"].startswith("oae") and isinstance(body["errorCauses"], list)
+    return body
+
+
+def _links(r) -> dict[str, str]:
+    out = {}
+    for value in r.headers.get_list("link"):
+        for href, rel in LINK.findall(value):
+            out[rel] = href
+    return out
+
+
+def _logs(api, **params):
+    r = api.http.get("/api/v1/logs", headers=api.ssws, params=params)
+    assert r.status_code == 200, r.text
+    assert r.headers["content-type"].startswith("application/json")
+    return r
+
+
+def _follow(api, url: str):
+    """GET a Link URL (absolute, on the server's issuer)."""
+    parsed = urlparse(url)
+    r = api.http.get(parsed.path + "?" + parsed.query, headers=api.ssws)
+    assert r.status_code == 200, r.text
+    return r
+
+
+def _since(seconds_ago: float = 2.0) -> str:
+    return datetime.fromtimestamp(time.time() - seconds_ago, tz=timezone.utc).isoformat().replace("+00:00", "Z")
+
+
+def _actor_filter(user_id: str) -> str:
+    return f'actor.id eq "{user_id}"'
+
+
+def _parse_with_okta_sdk(events: list[dict]) -> None:
+    from okta.models.log_event import LogEvent
+
+    for e in events:
+        parsed = LogEvent.from_dict(e)
+        assert parsed.uuid == e["uuid"] and parsed.event_type == e["eventType"]
+
+
+def _factor_id(api, user_id: str) -> str:
+    r = api.http.get(f"/api/v1/users/{user_id}/factors", headers=api.ssws)
+    assert r.status_code == 200, r.text
+    (factor,) = [f for f in r.json() if f["factorType"] == "token:software:totp"]
+    return factor["id"]
+
+
+# --- the events of a sign-in with MFA -----------------------------------------------------------
+
+def test_sign_in_with_mfa_is_logged_with_actor_targets_outcomes_and_no_secret(api):
+    since = _since()
+    agent = f"twofold-log-test/{secrets.token_hex(4)}"
+    api.http.headers["User-Agent"] = agent
+    client = api.create_client()
+    user = api.enrolled_user(client)  # password SUCCESS, enrol, activate, verify SUCCESS, token
+    uid = user["id"]
+    secrets_seen = [user["secret"], user["password"], user["confirm_code"], user["recovery_code"],
+                    user["tokens"]["access_token"], api.api_token, client["client_secret"]]
+    if user["tokens"].get("refresh_token"):
+        secrets_seen.append(user["tokens"]["refresh_token"])
+
+    # a wrong password
+    r = api.token(client, grant_type="password", username=user["login"], password="not-" + PASSWORD)
+    assert r.status_code == 403, r.text
+    # a second sign-in: a wrong code, the confirmation code again (a replay), the next code
+    mfa_token = api.mfa_token(client, user)
+    secrets_seen.append(mfa_token)
+    assert api.mfa_otp(client, mfa_token, wrong_code(user["secret"])).status_code == 403
+    r = api.mfa_otp(client, mfa_token, user["confirm_code"])
+    assert r.status_code == 403, r.text
+    r = api.mfa_otp(client, mfa_token, user["next_code"])
+    assert r.status_code == 200, r.text
+    secrets_seen += [user["next_code"], r.json()["access_token"]]
+    # lockout: the limit of wrong codes, then one more attempt
+    mfa_token = api.mfa_token(client, user)
+    secrets_seen.append(mfa_token)
+    for _ in range(MAX_FAILURES + 1):
+        r = api.mfa_otp(client, mfa_token, wrong_code(user["secret"]))
+        assert r.status_code in (403, 429), r.text
+    # the factor removed through the Factors API
+    factor_id = _factor_id(api, uid)
+    assert api.http.delete(f"/api/v1/users/{uid}/factors/{factor_id}", headers=api.ssws).status_code == 204
+
+    r = _logs(api, since=since, filter=_actor_filter(uid), limit="1000")
+    events = r.json()
+    text = r.text
+    for secret in secrets_seen:
+        assert secret not in text, secret
+    _parse_with_okta_sdk(events)
+
+    def of(event_type: str, result: str | None = None) -> list[dict]:
+        return [e for e in events if e["eventType"] == event_type
+                and (result is None or e["outcome"]["result"] == result)]
+
+    # every event: the user as actor, the caller's IP and user agent, Okta's shape
+    for e in events:
+        assert e["actor"] == {"id": uid, "type": "User", "alternateId": user["login"], "displayName": "Test User"}
+        assert e["client"]["ipAddress"] == "127.0.0.1"
+        assert e["client"]["userAgent"]["rawUserAgent"] == agent
+        assert ISO_MS.match(e["published"]) and e["version"] == "0"
+        assert e["transaction"]["type"] == "WEB" and e["transaction"]["id"] == e["uuid"]
+        assert e["severity"] == ("INFO" if e["outcome"]["result"] == "SUCCESS" and
+                                 e["eventType"] != "user.account.lock" else "WARN")
+        assert isinstance(e["debugContext"]["debugData"], dict)
+    assert [e["published"] for e in events] == sorted(e["published"] for e in events)  # ascending by default
+
+    assert len(of("user.session.start", "SUCCESS")) == 3
+    (bad_password,) = of("user.session.start", "FAILURE")
+    assert bad_password["outcome"]["reason"] == "INVALID_CREDENTIALS"
+    assert bad_password["displayMessage"] == "User login to Okta"
+    assert bad_password["target"] == [{"id": client["client_id"], "type": "AppInstance",
+                                       "alternateId": client["client_name"], "displayName": client["client_name"]}]
+
+    (enrolled,) = of("user.mfa.factor.update")
+    (activated,) = of("user.mfa.factor.activate")
+    assert enrolled["target"][0]["id"] == activated["target"][0]["id"] == factor_id
+    assert activated["target"][0]["type"] == "AuthenticatorEnrollment"
+
+    successes = of("user.authentication.auth_via_mfa", "SUCCESS")
+    assert len(successes) == 2
+    for e in successes:
+        assert e["displayMessage"] == "Authentication of user via MFA"
+        assert {"id": factor_id, "type": "AuthenticatorEnrollment"}.items() <= e["target"][0].items()
+        assert any(t["id"] == client["client_id"] and t["type"] == "AppInstance" for t in e["target"])
+        assert e["debugContext"]["debugData"] == {"kind": "otp"}
+    failures = of("user.authentication.auth_via_mfa", "FAILURE")
+    reasons = [e["outcome"]["reason"] for e in failures]
+    assert reasons.count("PASSCODE_REPLAYED") == 1
+    assert reasons.count("INVALID_CREDENTIALS") == 1 + MAX_FAILURES
+    (replay,) = [e for e in failures if e["outcome"]["reason"] == "PASSCODE_REPLAYED"]
+    assert replay["target"][0]["id"] == factor_id
+    (denied,) = of("user.authentication.auth_via_mfa", "DENY")
+    assert denied["outcome"]["reason"] == "LOCKED_OUT" and denied["severity"] == "WARN"
+    (lock,) = of("user.account.lock")
+    assert lock["outcome"]["result"] == "DENY" and lock["debugContext"]["debugData"] == {"failures": MAX_FAILURES}
+
+    assert len(of("app.oauth2.as.token.grant.access_token", "SUCCESS")) == 2
+    (removed,) = of("user.mfa.factor.deactivate")
+    assert removed["target"][0]["id"] == factor_id and removed["displayMessage"] == "Reset factor for user"
+    # the factor is gone, so its targets are named from the events' details
+    assert removed["target"][0]["displayName"] == successes[0]["target"][0]["displayName"] == "TOTP authenticator"
+
+    # the user's creation: done through the management API, the user a target
+    r = _logs(api, since=since, filter='eventType eq "user.lifecycle.create"', q=user["login"])
+    (created,) = r.json()
+    assert created["actor"]["type"] == "SystemPrincipal" and created["actor"]["id"] == "system"
+    assert created["target"] == [{"id": uid, "type": "User", "alternateId": user["login"],
+                                  "displayName": "Test User"}]
+    assert created["legacyEventType"] == "user.lifecycle.create"
+
+
+# --- paging, time range, order, filter and keywords ---------------------------------------------
+
+@pytest.fixture
+def five_sign_ins(api):
+    """A new user with five password sign-ins (five user.session.start events, 20 ms apart)."""
+    since = _since()
+    client = api.create_client()
+    user = api.create_user()
+    for _ in range(5):
+        r = api.password_login(client, user)
+        assert r.status_code in (200, 403), r.text
+        time.sleep(0.02)
+    r = _logs(api, since=since, filter=_actor_filter(user["id"]))
+    events = r.json()
+    assert [e["eventType"] for e in events] == ["user.session.start"] * 5
+    return {"user": user, "since": since, "events": events, "client": client}
+
+
+def test_pages_follow_next_links_until_the_end_of_a_bounded_range(api, five_sign_ins):
+    ids = [e["uuid"] for e in five_sign_ins["events"]]
+    flt = _actor_filter(five_sign_ins["user"]["id"])
+    until = _since(-60)  # a minute ahead: bounded
+    r = _logs(api, since=five_sign_ins["since"], until=until, filter=flt, limit="2")
+    links = _links(r)
+    assert set(links) == {"self", "next"}
+    self_query = parse_qs(urlparse(links["self"]).query)
+    assert self_query["limit"] == ["2"] and self_query["filter"] == [flt] and self_query["until"] == [until]
+    assert links["self"].startswith(api.issuer + "api/v1/logs?")
+    seen = [e["uuid"] for e in r.json()]
+    pages = 1
+    while "next" in _links(r):
+        r = _follow(api, _links(r)["next"])
+        assert parse_qs(urlparse(_links(r)["self"]).query)["after"]
+        seen += [e["uuid"] for e in r.json()]
+        pages += 1
+        assert pages < 10
+    assert seen == ids and pages == 3
+
+    # descending: the same events, newest first, and pages that go on backwards
+    r = _logs(api, since=five_sign_ins["since"], until=until, filter=flt, limit="3", sortOrder="DESCENDING")
+    first = [e["uuid"] for e in r.json()]
+    r2 = _follow(api, _links(r)["next"])
+    assert first + [e["uuid"] for e in r2.json()] == ids[::-1]
+    assert "next" not in _links(r2)
+    assert parse_qs(urlparse(_links(r2)["self"]).query)["sortOrder"] == ["DESCENDING"]
+
+
+def test_polling_always_has_a_next_link(api, five_sign_ins):
+    flt = _actor_filter(five_sign_ins["user"]["id"])
+    r = _logs(api, since=five_sign_ins["since"], filter=flt, limit="5")
+    assert len(r.json()) == 5
+    r = _follow(api, _links(r)["next"])  # nothing newer yet
+    assert r.json() == [] and "next" in _links(r)
+    # a new event appears on the same next link
+    assert api.password_login(five_sign_ins["client"], five_sign_ins["user"]).status_code in (200, 403)
+    r = _follow(api, _links(r)["next"])
+    assert [e["eventType"] for e in r.json()] == ["user.session.start"]
+    assert r.json()[0]["uuid"] not in {e["uuid"] for e in five_sign_ins["events"]}
+
+
+def test_since_until_and_limit(api, five_sign_ins):
+    events = five_sign_ins["events"]
+    flt = _actor_filter(five_sign_ins["user"]["id"])
+    third = events[2]["published"]
+    # `until` is exclusive, `since` inclusive; offsets are understood
+    before = _logs(api, since=five_sign_ins["since"], until=third, filter=flt).json()
+    assert [e["uuid"] for e in before] == [e["uuid"] for e in events if e["published"] < third]
+    after = _logs(api, since=third.replace("Z", "+00:00"), filter=flt).json()
+    assert [e["uuid"] for e in after] == [e["uuid"] for e in events if e["published"] >= third]
+    # a range that ends before the events began
+    assert _logs(api, until=five_sign_ins["since"], filter=flt).json() == []
+    # limit 0 and the default limit (100)
+    assert _logs(api, since=five_sign_ins["since"], filter=flt, limit="0").json() == []
+    r = _logs(api, since=five_sign_ins["since"], filter=flt)
+    assert parse_qs(urlparse(_links(r)["self"]).query)["limit"] == ["100"]
+
+
+def test_filter_expressions(api, five_sign_ins):
+    user, since = five_sign_ins["user"], five_sign_ins["since"]
+    uid = user["id"]
+    client = five_sign_ins["client"]
+    assert api.token(client, grant_type="password", username=user["login"], password="wrong-" + PASSWORD
+                     ).status_code == 403
+
+    def types(flt: str, **extra) -> list[tuple[str, str]]:
+        return [(e["eventType"], e["outcome"]["result"]) for e in _logs(api, since=since, filter=flt, **extra).json()]
+
+    actor = _actor_filter(uid)
+    assert types(f'{actor} and outcome.result eq "FAILURE"') == [("user.session.start", "FAILURE")]
+    assert types(f'{actor} and outcome.result eq "success"') == [("user.session.start", "SUCCESS")] * 5
+    assert types(f'{actor} and eventType eq "user.session.start"') == types(actor)
+    assert types(f'{actor} and eventType eq "USER.SESSION.START"') == types(actor)  # SCIM: case-insensitive
+    assert types(f'{actor} and eventType sw "user.session"') == types(actor)
+    assert types(f'{actor} and eventType co "session"') == types(actor)
+    assert types(f'{actor} and eventType eq "user.authentication.password"') == []  # shown as Okta's name
+    assert types(f'{actor} and (eventType eq "user.lifecycle.create" or outcome.result eq "FAILURE")') == [
+        ("user.session.start", "FAILURE")]
+    # `or` across actors: this user's events and the client's (there are none without a user)
+    assert len(types(f'{actor} or actor.id eq "{client["client_id"]}"')) == 6
+    # the user as target of the management API's events
+    both = types(f'(eventType eq "user.lifecycle.create" or {actor}) and outcome.result eq "SUCCESS"',
+                 q=user["login"])
+    assert both == [("user.lifecycle.create", "SUCCESS")] + [("user.session.start", "SUCCESS")] * 5
+
+
+def test_keywords(api, five_sign_ins):
+    user, since = five_sign_ins["user"], five_sign_ins["since"]
+
+    def count(q: str, **extra) -> int:
+        return len(_logs(api, since=since, q=q, **extra).json())
+
+    login = user["login"]
+    assert count(login) == 6  # creation (target) and five sign-ins (actor)
+    assert count(login.upper()) == 6
+    assert count(f"{login} lifecycle") == 1
+    assert count(f"{login} login to okta") == 5  # the displayMessage
+    assert count(f"{login} user.session.start") == 5
+    assert count(f"{login} 127.0.0.1") == 6  # the client's IP (the creation's too: it came from here)
+    assert count(f"{login} {five_sign_ins['client']['client_name']}") == 5
+    assert count(f"{login} no-such-keyword-{secrets.token_hex(3)}") == 0
+    assert count(f"{login} 100%") == 0  # LIKE wildcards are literal
+    assert count(f"{login} ___") == 0
+
+
+# --- refusals -----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("name", ["since", "until"])
+def test_a_bad_date_is_400_E0000001(api, name):
+    body = _okta_error(api.http.get("/api/v1/logs", headers=api.ssws, params={name: "yesterday"}), 400, "E0000001")
+    assert body["errorSummary"].startswith(
+        f"Api validation failed: '{name}': The date format in your query is not recognized")
+
+
+@pytest.mark.parametrize("flt,summary", [
+    ('outcome.result eqq "FAILURE"',
+     "Invalid filter 'outcome.result eqq \"FAILURE\"': Unrecognized attribute operator 'eqq' at position 16. "
+     "Expected: eq,co,sw,pr,gt,ge,lt,le"),
+    ('some_invalid_field eq "x"', "field is not valid: some_invalid_field"),
+    ('published gt "2017-01-01T00:00:00Z"', "field is not valid: published"),
+    ('outcome.result sw "F"', None),
+    ('eventType eq "a" and', None),
+    ('(eventType eq "a"', None),
+    ('eventType eq user', None),
+    ('eventType eq "a" [x]', None),
+    ('', None),
+])
+def test_a_bad_filter_is_400_E0000053(api, flt, summary):
+    body = _okta_error(api.http.get("/api/v1/logs", headers=api.ssws, params={"filter": flt}), 400, "E0000053")
+    if summary is not None:
+        assert body["errorSummary"] == summary
+
+
+@pytest.mark.parametrize("params", [
+    {"limit": "-1"}, {"limit": "ten"}, {"sortOrder": "SIDEWAYS"}, {"after": "not-a-cursor"},
+    {"after": "MTIzOnh4eA" + "!"}, {"q": " ".join(["k"] * 11)}, {"q": "k" * 41},
+])
+def test_other_bad_parameters_are_400_E0000001(api, params):
+    body = _okta_error(api.http.get("/api/v1/logs", headers=api.ssws, params=params), 400, "E0000001")
+    assert body["errorSummary"].startswith("Api validation failed: '")
+
+
+def test_a_large_limit_is_capped_and_no_token_is_401(api):
+    r = _logs(api, limit="5000", since=_since(1))
+    assert parse_qs(urlparse(_links(r)["self"]).query)["limit"] == ["1000"]
+    assert r.headers.get("X-Rate-Limit-Limit")
+    _okta_error(api.http.get("/api/v1/logs"), 401, "E0000011")
+    _okta_error(api.http.get("/api/v1/logs", headers={"Authorization": "SSWS 00nope"}), 401, "E0000011")
+
+
+def test_link_urls_encode_their_parameters(api):
+    flt = 'eventType eq "user.session.start" and outcome.result eq "FAILURE"'
+    r = _logs(api, filter=flt, q="a&b=c", since=_since(1))
+    self_url = _links(r)["self"]
+    assert quote(flt, safe="") in self_url and "a%26b%3Dc" in self_url
+    assert parse_qs(urlparse(self_url).query)["q"] == ["a&b=c"]

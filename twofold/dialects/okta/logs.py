@@ -1,0 +1,229 @@
+"""Okta's System Log API: GET /api/v1/logs over the audit log (reference: LOG-DOC)."""
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from datetime import datetime, timedelta, timezone
+from urllib.parse import quote, urlencode
+
+from fastapi import APIRouter
+from starlette.requests import Request
+from starlette.responses import Response
+
+from ...services import system_log
+from ..http import json_response, runtime
+from .endpoint import okta_endpoint
+from .errors import okta_error
+from .views import iso
+
+router = APIRouter()
+LOGS = "/api/v1/logs"
+DEFAULT_LIMIT, MAX_LIMIT = 100, 1000
+DEFAULT_RANGE_MS = 7 * 24 * 3600 * 1000  # `since` defaults to 7 days before `until`
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_CURSOR = re.compile(r"^(\d{1,16}):([0-9A-Za-z]{1,32})$")
+
+FACTOR_NAMES = {("totp", "GOOGLE"): "Google Authenticator", ("totp", "OKTA"): "Okta Verify (TOTP)",
+                ("totp", None): "TOTP authenticator", ("question", None): "Security Question",
+                ("recovery_code", None): "Recovery code"}
+_KIND_TYPES = {"otp": "totp", "recovery-code": "recovery_code", "question": "question"}  # mfa.verify's detail
+
+
+class BadParam(Exception):
+    def __init__(self, name: str, message: str) -> None:
+        super().__init__(message)
+        self.name = name
+        self.message = message
+
+
+def _time(request: Request, name: str) -> int | None:
+    text = request.query_params.get(name)
+    if text is None:
+        return None
+    try:
+        dt = datetime.fromisoformat(text.strip()) if len(text) <= 64 else None
+    except ValueError:
+        dt = None
+    if dt is None:
+        raise BadParam(name, f"'{name}': The date format in your query is not recognized. "
+                             "Please enter dates using ISO8601 string format.")
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=timezone.utc)
+    return (dt - _EPOCH) // timedelta(milliseconds=1)
+
+
+def _limit(request: Request) -> int:
+    text = request.query_params.get("limit")
+    if text is None:
+        return DEFAULT_LIMIT
+    if not text.isdigit():
+        raise BadParam("limit", "'limit': must be an integer between 0 and 1000.")
+    return min(int(text), MAX_LIMIT)  # Okta answers at most its maximum page
+
+
+def _sort(request: Request) -> bool:
+    text = request.query_params.get("sortOrder", "ASCENDING")
+    if text.upper() not in ("ASCENDING", "DESCENDING"):
+        raise BadParam("sortOrder", "'sortOrder': must be ASCENDING or DESCENDING.")
+    return text.upper() == "DESCENDING"
+
+
+def cursor_of(row) -> str:
+    return base64.urlsafe_b64encode(f"{row.at}:{row.id}".encode()).decode().rstrip("=")
+
+
+def _after(request: Request) -> tuple[int, str] | None:
+    text = request.query_params.get("after")
+    if text is None:
+        return None
+    try:
+        raw = base64.b64decode(text + "=" * (-len(text) % 4), altchars=b"-_", validate=True) if len(text) <= 80 else b""
+        m = _CURSOR.match(raw.decode())
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        m = None
+    if m is None:
+        raise BadParam("after", "'after': not a cursor from a `next` link.")
+    return int(m.group(1)), m.group(2)
+
+
+# --- the LogEvent ---------------------------------------------------------------------------------
+
+def _display_name(first: str | None, last: str | None, fallback: str | None) -> str:
+    name = " ".join(p for p in (first, last) if p)
+    return name or fallback or "unknown"
+
+
+def _user_ref(row) -> dict:
+    return {"id": row.user_id, "type": "User", "alternateId": row.user_login or "unknown",
+            "displayName": _display_name(row.user_first_name, row.user_last_name, row.user_login)}
+
+
+def _client_ref(row, type_: str) -> dict:
+    name = row.client_name or "unknown"
+    return {"id": row.client_id, "type": type_, "alternateId": name, "displayName": name}
+
+
+def _factor_ref(row, detail: dict) -> dict:
+    type_ = row.factor_type or detail.get("type") or _KIND_TYPES.get(detail.get("kind"))
+    provider = row.factor_provider or detail.get("provider")
+    name = (FACTOR_NAMES.get((type_, provider)) or FACTOR_NAMES.get((type_, None))
+            or (str(type_) if type_ else "Factor"))
+    return {"id": row.factor_id, "type": "AuthenticatorEnrollment", "alternateId": "unknown", "displayName": name}
+
+
+def _named(names: dict, kind: str, key: str, type_: str) -> dict:
+    found = names.get((kind, key))
+    if found is None:
+        return {"id": key, "type": type_, "alternateId": key, "displayName": "unknown"}
+    return {"id": found[0], "type": type_, "alternateId": key, "displayName": found[1]}
+
+
+def log_event(row, names: dict) -> dict:
+    kind = system_log.kind_of(row.event_type)
+    detail = system_log.detail_of(row)
+    who, actor_id = system_log.actor_ref(row)
+    if who == "user":
+        actor = _user_ref(row)
+    elif who == "client":
+        actor = _client_ref(row, "PublicClientApp")
+    else:
+        actor = dict(system_log.SYSTEM_ACTOR)
+    target = []
+    if row.user_id and who != "user":
+        target.append(_user_ref(row))
+    if row.factor_id:
+        target.append(_factor_ref(row, detail))
+    if row.client_id and who != "client":
+        target.append(_client_ref(row, "AppInstance"))
+    if row.event_type.startswith("authenticator.") and isinstance(detail.get("key"), str):
+        target.append(_named(names, "authenticator", detail["key"], "Authenticator"))
+    if row.event_type.startswith("policy.") and isinstance(detail.get("policy"), str):
+        target.append(_named(names, "policy", detail["policy"], "PolicyEntity"))
+    if row.event_type.startswith("api_token.") and isinstance(detail.get("token"), str):
+        token = _named(names, "api_token", detail["token"], "Token")
+        if token["displayName"] == "unknown" and isinstance(detail.get("name"), str):
+            token["displayName"] = detail["name"]
+        target.append(token)
+    client: dict = {"ipAddress": row.ip}
+    if row.user_agent:
+        client["userAgent"] = {"rawUserAgent": row.user_agent}
+    outcome = {"result": row.outcome}
+    reason = system_log.reason_of(row.reason)
+    if reason:
+        outcome["reason"] = reason
+    transaction: dict = {"type": "WEB", "id": row.id}
+    if isinstance(detail.get("requestApiTokenId"), str):
+        transaction["detail"] = {"requestApiTokenId": detail["requestApiTokenId"]}
+    return {
+        "uuid": row.id,
+        "published": iso(row.at),
+        "eventType": kind.okta,
+        "version": "0",
+        "severity": system_log.severity_of(row.event_type, row.outcome),
+        "displayMessage": kind.message,
+        "actor": actor,
+        "client": client,
+        "outcome": outcome,
+        "target": target,
+        "transaction": transaction,
+        "debugContext": {"debugData": detail},
+        "legacyEventType": row.event_type,
+    }
+
+
+# --- the endpoint ---------------------------------------------------------------------------------
+
+def _bad(exc: BadParam) -> Response:
+    return okta_error("E0000001", 400, f"Api validation failed: {exc.message}", [exc.message])
+
+
+@router.get(LOGS)
+@okta_endpoint("logs")
+async def list_logs(request: Request) -> Response:
+    """Okta getLogs: `since`, `until` (RFC 3339), `filter`, `q`, `limit` (0–1000, default 100),
+    `after` (the cursor of a `next` link), `sortOrder`. A polling request (ascending, no
+    `until`) always has a `next` link; a bounded one has it while more events remain."""
+    rt = runtime(request)
+    params = request.query_params
+    try:
+        since, until = _time(request, "since"), _time(request, "until")
+        limit, descending, after = _limit(request), _sort(request), _after(request)
+        q = params.get("q")
+        where = []
+        if q is not None:
+            try:
+                words = system_log.parse_keywords(q)
+            except system_log.BadKeywords as exc:
+                raise BadParam("q", str(exc)) from exc
+            if words is not None:
+                where.append(words)
+    except BadParam as exc:
+        return _bad(exc)
+    if params.get("filter") is not None:
+        try:
+            where.append(system_log.parse_filter(params["filter"]))
+        except system_log.BadFilter as exc:
+            return okta_error("E0000053", 400, str(exc))
+    until_ms = until if until is not None else rt.now_ms()
+    since_ms = since if since is not None else (None if after is not None else until_ms - DEFAULT_RANGE_MS)
+    condition = None if not where else where[0] if len(where) == 1 else ("and", where)
+    page = await system_log.page(rt, since=since_ms, until=until_ms, after=after, descending=descending,
+                                 limit=limit, where=condition)
+
+    base = rt.settings.base_url
+    kept = [(k, v) for k, v in params.multi_items() if k in ("q", "filter", "sortOrder", "since", "until")]
+
+    def link(cursor: str | None) -> str:
+        query = kept + [("limit", str(limit))] + ([("after", cursor)] if cursor else [])
+        return f"{base}api/v1/logs?" + urlencode(query, quote_via=quote)
+
+    current = params.get("after")
+    response = json_response([log_event(r, page.names) for r in page.rows])
+    response.headers.append("Link", f'<{link(current)}>; rel="self"')
+    polling = until is None and not descending
+    if page.rows and (page.more or polling):
+        response.headers.append("Link", f'<{link(cursor_of(page.rows[-1]))}>; rel="next"')
+    elif polling:
+        response.headers.append("Link", f'<{link(current)}>; rel="next"')  # nothing new yet: ask again
+    return response

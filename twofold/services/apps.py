@@ -1,0 +1,116 @@
+"""Okta's Apps API for OIDC apps: the same clients as /oauth2/v1/clients and the Auth0
+dialect's, seen as applications (label, grant types, credentials, lifecycle)."""
+from __future__ import annotations
+
+import json
+
+from ..domain import ids
+from ..domain.errors import NotFound, ValidationFailed
+from ..store import clients as client_store
+from . import audit, clients
+from .runtime import RequestMeta, Runtime
+
+
+async def list_all(rt: Runtime) -> list:
+    async with rt.db.transaction() as conn:
+        return list(await client_store.all_clients(conn))
+
+
+async def get(rt: Runtime, app_id: str):
+    async with rt.db.transaction() as conn:
+        return await _row(conn, app_id)
+
+
+async def _row(conn, app_id: str):
+    row = await client_store.by_id(conn, app_id)
+    if row is None:
+        raise NotFound(f"{app_id} (App)")
+    return row
+
+
+def _oauth(body: dict) -> tuple[dict, dict]:
+    if body.get("signOnMode", "OPENID_CONNECT") != "OPENID_CONNECT":
+        raise ValidationFailed("app", [("signOnMode", "signOnMode: Only OPENID_CONNECT apps are supported.")])
+    settings = ((body.get("settings") or {}).get("oauthClient")) or {}
+    credentials = ((body.get("credentials") or {}).get("oauthClient")) or {}
+    if not isinstance(settings, dict) or not isinstance(credentials, dict):
+        raise ValidationFailed("app", [("settings", "settings.oauthClient: Must be an object.")])
+    return settings, credentials
+
+
+def _uris(settings: dict, key: str) -> list[str]:
+    value = settings.get(key) or []
+    if not isinstance(value, list) or not all(isinstance(v, str) and len(v) <= 2000 for v in value):
+        raise ValidationFailed("app", [(key, f"settings.oauthClient.{key}: Must be a list of strings.")])
+    return value
+
+
+async def create(rt: Runtime, body: dict, *, activate: bool = True, meta: RequestMeta | None = None):
+    settings, credentials = _oauth(body)
+    client, secret = await clients.register(
+        rt, client_name=body.get("label") or body.get("name") or "", grant_types=settings.get("grant_types"),
+        token_endpoint_auth_method=credentials.get("token_endpoint_auth_method"),
+        application_type=settings.get("application_type"), redirect_uris=_uris(settings, "redirect_uris"),
+        response_types=_uris(settings, "response_types"))
+    async with rt.db.transaction() as conn:
+        if not activate:
+            await client_store.update_client(conn, client.client_id, status="INACTIVE")
+        await audit.record(conn, rt.now_ms(), "application.lifecycle.create", "SUCCESS", meta=meta,
+                           client_id=client.client_id)
+        return await _row(conn, client.client_id), secret
+
+
+async def replace(rt: Runtime, app_id: str, body: dict, meta: RequestMeta | None = None):
+    """PUT: label, grant types, redirect URIs and response types. The authentication method and
+    the secret stay (a new secret comes from rotate_secret)."""
+    settings, _ = _oauth(body)
+    async with rt.db.transaction() as conn:
+        row = await _row(conn, app_id)
+        label = body.get("label") or body.get("name") or row.client_name
+        grant_list = clients.validated_grants(label, settings.get("grant_types", json.loads(row.grant_types)),
+                                              row.token_endpoint_auth_method)
+        await client_store.update_client(
+            conn, row.client_id, client_name=label.strip()[:200], grant_types=json.dumps(grant_list),
+            redirect_uris=json.dumps(_uris(settings, "redirect_uris") if "redirect_uris" in settings
+                                     else json.loads(row.redirect_uris)),
+            response_types=json.dumps(_uris(settings, "response_types") if "response_types" in settings
+                                      else json.loads(row.response_types)))
+        await audit.record(conn, rt.now_ms(), "application.lifecycle.update", "SUCCESS", meta=meta,
+                           client_id=row.client_id, detail={"grant_types": grant_list})
+    clients.forget(app_id)
+    return await get(rt, app_id)
+
+
+async def set_status(rt: Runtime, app_id: str, status: str, meta: RequestMeta | None = None) -> None:
+    async with rt.db.transaction() as conn:
+        row = await _row(conn, app_id)
+        await client_store.update_client(conn, row.client_id, status=status)
+        event = "application.lifecycle.activate" if status == "ACTIVE" else "application.lifecycle.deactivate"
+        await audit.record(conn, rt.now_ms(), event, "SUCCESS", meta=meta, client_id=row.client_id)
+    clients.forget(app_id)
+
+
+async def delete(rt: Runtime, app_id: str, meta: RequestMeta | None = None) -> None:
+    """Okta deletes only an inactive app."""
+    async with rt.db.transaction() as conn:
+        row = await _row(conn, app_id)
+        if not await client_store.delete_client(conn, row.client_id):
+            raise ValidationFailed("app", [("status", "Only an inactive app can be deleted. Deactivate it first.")])
+        await audit.record(conn, rt.now_ms(), "application.lifecycle.delete", "SUCCESS", meta=meta,
+                           client_id=row.client_id)
+    clients.forget(app_id)
+
+
+async def rotate_secret(rt: Runtime, app_id: str, meta: RequestMeta | None = None) -> tuple[object, str]:
+    """A new client secret replaces the old one at once (shown once, stored hashed)."""
+    async with rt.db.transaction() as conn:
+        row = await _row(conn, app_id)
+        if row.token_endpoint_auth_method == "none":
+            raise ValidationFailed("app", [("credentials", "A public client has no secret.")])
+        secret = ids.client_secret()
+        await client_store.update_client(conn, row.client_id, secret_hash=ids.token_hash(secret))
+        await audit.record(conn, rt.now_ms(), "application.client_secret.rotate", "SUCCESS", meta=meta,
+                           client_id=row.client_id)
+        row = await _row(conn, app_id)
+    clients.forget(app_id)
+    return row, secret
