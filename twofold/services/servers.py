@@ -11,8 +11,10 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from ..domain.errors import NotFound
+from ..domain import ids
+from ..domain.errors import NotFound, ValidationFailed
 from ..store import servers as server_store
+from . import audit
 from .runtime import Runtime
 
 ORG = "org"
@@ -62,3 +64,70 @@ async def resolve(conn: AsyncConnection, rt: Runtime, server_id: str | None) -> 
 async def lookup(rt: Runtime, server_id: str | None) -> TokenServer:
     async with rt.db.transaction() as conn:
         return await resolve(conn, rt, server_id)
+
+
+# --- the management API (Okta's /api/v1/authorizationServers) ------------------------------
+
+def _fields(body: dict) -> dict:
+    causes = []
+    name = body.get("name")
+    if not isinstance(name, str) or not name.strip():
+        causes.append(("name", "name: The field cannot be left blank"))
+    audiences = body.get("audiences")
+    if not isinstance(audiences, list) or not audiences or not all(isinstance(a, str) and a for a in audiences):
+        causes.append(("audiences", "audiences: At least one audience is required."))
+    if causes:
+        raise ValidationFailed("authorizationServer", causes)
+    return {"name": name.strip()[:200], "description": str(body.get("description") or "")[:1000] or None,
+            "audiences": json.dumps(audiences[:20])}
+
+
+async def list_custom(rt: Runtime) -> list:
+    async with rt.db.transaction() as conn:
+        return list(await server_store.all_servers(conn))
+
+
+async def custom_row(rt: Runtime, server_id: str):
+    async with rt.db.transaction() as conn:
+        row = await server_store.by_id(conn, server_id)
+    if row is None:
+        raise NotFound(f"{server_id} (AuthorizationServer)")
+    return row
+
+
+async def create(rt: Runtime, body: dict, meta=None):
+    """A new custom server, ACTIVE, with no access policy: until one is added every grant is
+    refused (as in Okta)."""
+    values = _fields(body)
+    server_id = ids.okta_id("aus")
+    now = rt.now_ms()
+    async with rt.db.transaction() as conn:
+        await server_store.insert_server(conn, id=server_id, status="ACTIVE", created_at=now, last_updated_at=now,
+                                         **values)
+        await audit.record(conn, now, "oauth2.as.created", "SUCCESS", meta=meta, detail={"server": server_id})
+    return await custom_row(rt, server_id)
+
+
+async def replace(rt: Runtime, server_id: str, body: dict, meta=None):
+    values = _fields(body)
+    await custom_row(rt, server_id)
+    async with rt.db.transaction() as conn:
+        await server_store.update_server(conn, server_id, last_updated_at=rt.now_ms(), **values)
+        await audit.record(conn, rt.now_ms(), "oauth2.as.updated", "SUCCESS", meta=meta, detail={"server": server_id})
+    return await custom_row(rt, server_id)
+
+
+async def set_status(rt: Runtime, server_id: str, status: str, meta=None) -> None:
+    await custom_row(rt, server_id)
+    async with rt.db.transaction() as conn:
+        await server_store.update_server(conn, server_id, status=status, last_updated_at=rt.now_ms())
+        event = "oauth2.as.activated" if status == "ACTIVE" else "oauth2.as.deactivated"
+        await audit.record(conn, rt.now_ms(), event, "SUCCESS", meta=meta, detail={"server": server_id})
+
+
+async def delete(rt: Runtime, server_id: str, meta=None) -> None:
+    """Its access policies and rules go with it; tokens it issued stay valid until they expire."""
+    await custom_row(rt, server_id)
+    async with rt.db.transaction() as conn:
+        await server_store.delete_server(conn, server_id)
+        await audit.record(conn, rt.now_ms(), "oauth2.as.deleted", "SUCCESS", meta=meta, detail={"server": server_id})

@@ -54,7 +54,7 @@ def rule_object(request: Request, server_id: str, policy_id: str, row) -> dict:
 async def _server(request: Request, server_id: str) -> str:
     if server_id == servers.ORG:
         raise NotFound(f"{server_id} (AuthorizationServer)")  # the org server has no access policies
-    await servers.lookup(runtime(request), server_id)
+    await servers.custom_row(runtime(request), server_id)  # inactive ones are managed too
     return server_id
 
 
