@@ -1,6 +1,8 @@
 """Test helpers: an HTTP client that knows twofold's APIs, and independent TOTP codes."""
 from __future__ import annotations
 
+import re
+
 import secrets
 import subprocess
 import threading
@@ -139,3 +141,29 @@ def parallel(fn, n: int) -> list:
 
     with ThreadPoolExecutor(max_workers=n) as pool:
         return list(pool.map(run, range(n)))
+
+
+def okta_error(r, status: int, code: str, summary: str | None = None) -> dict:
+    """An Okta management error: status, content type, and the error body's members."""
+    assert r.status_code == status, (r.status_code, r.text)
+    assert r.headers["content-type"].split(";")[0].strip() == "application/json"
+    body = r.json()
+    assert body["errorCode"] == code and body["errorLink"] == code, body
+    assert isinstance(body["errorId"], str) and body["errorId"].startswith("oae") and body["errorSummary"]
+    assert isinstance(body["errorCauses"], list)
+    assert all(isinstance(c, dict) and isinstance(c.get("errorSummary"), str) for c in body["errorCauses"])
+    if summary is not None:
+        assert body["errorSummary"] == summary, body
+    return body
+
+
+_LINK = re.compile(r'<([^>]+)>;\s*rel="([a-z]+)"')
+
+
+def link_headers(r) -> dict[str, str]:
+    """rel → href of a response's Link headers."""
+    out = {}
+    for value in r.headers.get_list("link"):
+        for href, rel in _LINK.findall(value):
+            out[rel] = href
+    return out

@@ -8,16 +8,9 @@ import time
 
 import pytest
 
-from ..support import oathtool_totp
+from ..support import oathtool_totp, okta_error
 
 TOTP = "token:software:totp"
-
-
-def _okta_error(r, status, code):
-    assert r.status_code == status, r.text
-    body = r.json()
-    assert body["errorCode"] == code and body["errorSummary"] and isinstance(body["errorCauses"], list)
-    return body
 
 
 def _authenticators(api) -> dict[str, dict]:
@@ -75,14 +68,14 @@ def test_the_org_starts_with_what_twofold_can_enroll(api, org):
     assert password["type"] == "password" and "deactivate" not in password["_links"]
     r = api.http.get(f"/api/v1/authenticators/{google['id']}", headers=api.ssws)
     assert r.status_code == 200 and r.json() == google
-    _okta_error(api.http.get("/api/v1/authenticators/autNOPE", headers=api.ssws), 404, "E0000007")
+    okta_error(api.http.get("/api/v1/authenticators/autNOPE", headers=api.ssws), 404, "E0000007")
 
     policy = _default_policy(api)
     assert policy["type"] == "MFA_ENROLL" and policy["name"] == "Default Policy" and policy["status"] == "ACTIVE"
     modes = {e["key"]: e["enroll"]["self"] for e in policy["settings"]["authenticators"]}
     assert modes["okta_password"] == "REQUIRED" and modes["google_otp"] == "OPTIONAL"
     assert policy["_links"]["self"]["hints"]["allow"] == ["GET", "PUT"]
-    _okta_error(api.http.get("/api/v1/policies", headers=api.ssws), 400, "E0000001")  # type is required
+    okta_error(api.http.get("/api/v1/policies", headers=api.ssws), 400, "E0000001")  # type is required
 
 
 def test_add_an_authenticator_then_enable_it_in_the_default_policy(api, org):
@@ -94,8 +87,8 @@ def test_add_an_authenticator_then_enable_it_in_the_default_policy(api, org):
         assert email["type"] == "email" and email["status"] == "ACTIVE"
         assert email["settings"] == {"allowedFor": "any", "tokenLifetimeInMinutes": 5}
     r = api.http.post("/api/v1/authenticators", headers=api.ssws, json={"key": "okta_email", "name": "Email"})
-    _okta_error(r, 400, "E0000001")  # one per key
-    _okta_error(api.http.post("/api/v1/authenticators", headers=api.ssws, json={"key": "nope"}), 400, "E0000001")
+    okta_error(r, 400, "E0000001")  # one per key
+    okta_error(api.http.post("/api/v1/authenticators", headers=api.ssws, json={"key": "nope"}), 400, "E0000001")
 
     policy = _default_policy(api)
     modes = {e["key"]: e["enroll"]["self"] for e in policy["settings"]["authenticators"]}
@@ -104,22 +97,22 @@ def test_add_an_authenticator_then_enable_it_in_the_default_policy(api, org):
     assert r.status_code == 200, r.text
     modes = {e["key"]: e["enroll"]["self"] for e in r.json()["settings"]["authenticators"]}
     assert modes["okta_email"] == "OPTIONAL"
-    _okta_error(_set_enroll(api, policy, "okta_email", "SOMETIMES"), 400, "E0000001")
-    _okta_error(_set_enroll(api, policy, "no_such_key", "OPTIONAL"), 400, "E0000001")
+    okta_error(_set_enroll(api, policy, "okta_email", "SOMETIMES"), 400, "E0000001")
+    okta_error(_set_enroll(api, policy, "no_such_key", "OPTIONAL"), 400, "E0000001")
 
 
 def test_disable_google_otp_refuses_its_enrollment_in_both_dialects(api, org):
     google = _authenticators(api)["google_otp"]
     policy = _default_policy(api)
     deactivate = f"/api/v1/authenticators/{google['id']}/lifecycle/deactivate"
-    body = _okta_error(api.http.post(deactivate, headers=api.ssws), 403, "E0000148")
+    body = okta_error(api.http.post(deactivate, headers=api.ssws), 403, "E0000148")
     assert any("Default Policy" in c["errorSummary"] for c in body["errorCauses"])
 
     assert _set_enroll(api, policy, "google_otp", "NOT_ALLOWED").status_code == 200
     user = api.create_user()
     r = api.http.post(f"/api/v1/users/{user['id']}/factors", headers=api.ssws,
                       json={"factorType": TOTP, "provider": "GOOGLE"})
-    body = _okta_error(r, 400, "E0000001")
+    body = okta_error(r, 400, "E0000001")
     assert "google_otp" in body["errorCauses"][0]["errorSummary"]
     r = api.http.post(f"/api/v1/users/{user['id']}/factors", headers=api.ssws,
                       json={"factorType": TOTP, "provider": "OKTA"})
@@ -135,7 +128,7 @@ def test_disable_google_otp_refuses_its_enrollment_in_both_dialects(api, org):
 
     r = api.http.post(deactivate, headers=api.ssws)  # no policy enables it now
     assert r.status_code == 200 and r.json()["status"] == "INACTIVE" and "activate" in r.json()["_links"]
-    _okta_error(_set_enroll(api, policy, "google_otp", "OPTIONAL"), 400, "E0000001")  # inactive
+    okta_error(_set_enroll(api, policy, "google_otp", "OPTIONAL"), 400, "E0000001")  # inactive
     r = api.http.post(f"/api/v1/authenticators/{google['id']}/lifecycle/activate", headers=api.ssws)
     assert r.status_code == 200 and r.json()["status"] == "ACTIVE"
     assert _set_enroll(api, policy, "google_otp", "OPTIONAL").status_code == 200
@@ -152,9 +145,9 @@ def test_google_otp_settings_apply_to_new_enrollments(api, org):
                      json={"name": "Google Authenticator", "settings": {"digits": 8, "period": 60, "algorithm": "SHA256"}})
     assert r.status_code == 200, r.text
     assert r.json()["settings"] == {"algorithm": "SHA256", "digits": 8, "period": 60}
-    _okta_error(api.http.put(f"/api/v1/authenticators/{google['id']}", headers=api.ssws,
+    okta_error(api.http.put(f"/api/v1/authenticators/{google['id']}", headers=api.ssws,
                              json={"name": "G", "settings": {"digits": 7}}), 400, "E0000001")
-    _okta_error(api.http.put(f"/api/v1/authenticators/{google['id']}", headers=api.ssws,
+    okta_error(api.http.put(f"/api/v1/authenticators/{google['id']}", headers=api.ssws,
                              json={"settings": {}}), 400, "E0000001")  # name is required
 
     user = api.create_user()
@@ -185,12 +178,12 @@ def test_policies_priority_and_the_default_policy(api, org):
         user = api.create_user()
         r = api.http.post(f"/api/v1/users/{user['id']}/factors", headers=api.ssws,
                           json={"factorType": TOTP, "provider": "GOOGLE"})
-        _okta_error(r, 400, "E0000001")  # the first policy by priority is in force
+        okta_error(r, 400, "E0000001")  # the first policy by priority is in force
     finally:
         assert api.http.delete(f"/api/v1/policies/{policy['id']}", headers=api.ssws).status_code == 204
     r = api.http.post(f"/api/v1/users/{user['id']}/factors", headers=api.ssws,
                       json={"factorType": TOTP, "provider": "GOOGLE"})
     assert r.status_code == 200, r.text
     default = _default_policy(api)
-    _okta_error(api.http.delete(f"/api/v1/policies/{default['id']}", headers=api.ssws), 400, "E0000001")
-    _okta_error(api.http.get(f"/api/v1/policies/{policy['id']}", headers=api.ssws), 404, "E0000007")
+    okta_error(api.http.delete(f"/api/v1/policies/{default['id']}", headers=api.ssws), 400, "E0000001")
+    okta_error(api.http.get(f"/api/v1/policies/{policy['id']}", headers=api.ssws), 404, "E0000007")

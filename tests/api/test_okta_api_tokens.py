@@ -10,17 +10,11 @@ import secrets
 import subprocess
 import sys
 
+from ..support import okta_error
+
 import pytest
 
 ISO_MS = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$")
-
-
-def _okta_error(r, status: int, code: str) -> dict:
-    assert r.status_code == status, (r.status_code, r.text)
-    body = r.json()
-    assert body["errorCode"] == code and body["errorLink"] == code, body
-    assert body["errorId"].startswith("oae") and isinstance(body["errorCauses"], list)
-    return body
 
 
 def _new_token(server, name: str) -> str:
@@ -101,11 +95,11 @@ def test_revoked_token_is_refused_at_once(api, server):
     assert r.status_code == 204 and r.content == b""
     # refused right away on every management endpoint, though this process had just accepted it
     for path in ("/api/v1/users?limit=1", "/api/v1/api-tokens", "/api/v1/logs"):
-        body = _okta_error(api.http.get(path, headers=_ssws(value)), 401, "E0000011")
+        body = okta_error(api.http.get(path, headers=_ssws(value)), 401, "E0000011")
         assert body["errorSummary"] == "Invalid token provided"
     assert name not in {t["name"] for t in _listed(api)}
-    _okta_error(api.http.get(f"/api/v1/api-tokens/{token_id}", headers=api.ssws), 404, "E0000007")
-    _okta_error(api.http.delete(f"/api/v1/api-tokens/{token_id}", headers=api.ssws), 404, "E0000007")
+    okta_error(api.http.get(f"/api/v1/api-tokens/{token_id}", headers=api.ssws), 404, "E0000007")
+    okta_error(api.http.delete(f"/api/v1/api-tokens/{token_id}", headers=api.ssws), 404, "E0000007")
     assert _listed(api)  # the caller's token still works
 
     (revoked,) = _log_events(api, "system.api_token.revoke", token_id)
@@ -124,8 +118,8 @@ def test_revoke_current_revokes_the_callers_token(api, server):
     assert _listed(api, _ssws(value))
     r = api.http.delete("/api/v1/api-tokens/current", headers=_ssws(value))
     assert r.status_code == 204, r.text
-    _okta_error(api.http.get("/api/v1/api-tokens", headers=_ssws(value)), 401, "E0000011")
-    _okta_error(api.http.delete("/api/v1/api-tokens/current", headers=_ssws(value)), 401, "E0000011")
+    okta_error(api.http.get("/api/v1/api-tokens", headers=_ssws(value)), 401, "E0000011")
+    okta_error(api.http.delete("/api/v1/api-tokens/current", headers=_ssws(value)), 401, "E0000011")
     # only that one: the others still work
     assert _listed(api, _ssws(other)) and _listed(api)
     assert name not in {t["name"] for t in _listed(api)}
@@ -138,11 +132,11 @@ def test_revoke_current_revokes_the_callers_token(api, server):
     ("DELETE", "/api/v1/api-tokens/00T0000000000000000x"), ("DELETE", "/api/v1/api-tokens/current"),
 ])
 def test_without_a_token_is_401_E0000011(api, method, path):
-    _okta_error(api.http.request(method, path), 401, "E0000011")
-    _okta_error(api.http.request(method, path, headers=_ssws("00" + "x" * 40)), 401, "E0000011")
+    okta_error(api.http.request(method, path), 401, "E0000011")
+    okta_error(api.http.request(method, path, headers=_ssws("00" + "x" * 40)), 401, "E0000011")
 
 
 def test_unknown_token_is_404_E0000007(api):
-    body = _okta_error(api.http.get("/api/v1/api-tokens/00TNoSuchToken000000", headers=api.ssws), 404, "E0000007")
+    body = okta_error(api.http.get("/api/v1/api-tokens/00TNoSuchToken000000", headers=api.ssws), 404, "E0000007")
     assert "00TNoSuchToken000000" in body["errorSummary"]
-    _okta_error(api.http.delete("/api/v1/api-tokens/00TNoSuchToken000000", headers=api.ssws), 404, "E0000007")
+    okta_error(api.http.delete("/api/v1/api-tokens/00TNoSuchToken000000", headers=api.ssws), 404, "E0000007")

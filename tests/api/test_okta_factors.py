@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from ..support import two_codes, wrong_code
+from ..support import okta_error, two_codes, wrong_code
 
 TOTP = "token:software:totp"
 ISO = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
@@ -22,15 +22,6 @@ def _enroll(api, user_id, provider="GOOGLE"):
     r = api.http.post(_factors(api, user_id), headers=api.ssws, json={"factorType": TOTP, "provider": provider})
     assert r.status_code == 200, r.text
     return r.json()
-
-
-def _okta_error(r, status, code):
-    assert r.status_code == status, r.text
-    assert r.headers["content-type"].startswith("application/json")
-    body = r.json()
-    assert body["errorCode"] == code and body["errorLink"] == code
-    assert body["errorId"] and isinstance(body["errorCauses"], list) and body["errorSummary"]
-    return body
 
 
 @pytest.mark.parametrize("provider", ["GOOGLE", "OKTA"])
@@ -56,7 +47,7 @@ def test_enroll_activate_verify_walkthrough(api, provider):
     assert r.status_code == 200 and r.json() == {"factorResult": "SUCCESS"}
     # The activation code and the verified code are spent (R1): PASSCODE_REPLAYED semantics.
     for code in (first, second):
-        body = _okta_error(api.http.post(active["_links"]["verify"]["href"], headers=api.ssws, json={"passCode": code}),
+        body = okta_error(api.http.post(active["_links"]["verify"]["href"], headers=api.ssws, json={"passCode": code}),
                            403, "E0000082")
         assert "once" in body["errorSummary"]
     # Reads never show the secret again once active (R7, R39).
@@ -69,11 +60,11 @@ def test_wrong_code_is_403_E0000068(api):
     f = _enroll(api, user["id"])
     secret = f["_embedded"]["activation"]["sharedSecret"]
     wrong = wrong_code(secret)
-    body = _okta_error(api.http.post(f["_links"]["activate"]["href"], headers=api.ssws, json={"passCode": wrong}),
+    body = okta_error(api.http.post(f["_links"]["activate"]["href"], headers=api.ssws, json={"passCode": wrong}),
                        403, "E0000068")
     assert body["errorSummary"] == "Invalid Passcode/Answer"
     assert body["errorCauses"] == [{"errorSummary": "Your passcode doesn't match our records. Please try again."}]
-    _okta_error(api.http.post(f["_links"]["activate"]["href"], headers=api.ssws, json={}), 400, "E0000001")
+    okta_error(api.http.post(f["_links"]["activate"]["href"], headers=api.ssws, json={}), 400, "E0000001")
 
 
 def test_qr_code_is_a_png_of_the_secret_not_carrying_it(api, tmp_path):
@@ -103,7 +94,7 @@ def test_already_enrolled_and_re_enrollment_of_a_pending_factor(api):
     assert api.http.get(f"{_factors(api, user['id'])}/{first['id']}", headers=api.ssws).status_code == 404
     code, _ = two_codes(second["_embedded"]["activation"]["sharedSecret"])
     assert api.http.post(second["_links"]["activate"]["href"], headers=api.ssws, json={"passCode": code}).status_code == 200
-    body = _okta_error(api.http.post(_factors(api, user["id"]), headers=api.ssws,
+    body = okta_error(api.http.post(_factors(api, user["id"]), headers=api.ssws,
                                      json={"factorType": TOTP, "provider": "GOOGLE"}), 400, "E0000001")
     assert body["errorCauses"] == [{"errorSummary": "A factor of this type is already set up."}]
     assert _enroll(api, user["id"], "OKTA")["status"] == "PENDING_ACTIVATION"  # another provider is another factor
@@ -121,9 +112,9 @@ def test_list_get_delete_catalog_questions(api):
     r = api.http.get(_factors(api, user["id"]) + "/questions", headers=api.ssws)
     assert {"question": "disliked_food", "questionText": "What is the food you least liked as a child?"} in r.json()
     assert api.http.delete(f"{_factors(api, user['id'])}/{f['id']}", headers=api.ssws).status_code == 204
-    _okta_error(api.http.get(f"{_factors(api, user['id'])}/{f['id']}", headers=api.ssws), 404, "E0000007")
-    _okta_error(api.http.get(_factors(api, "00uNOSUCHUSER0000000"), headers=api.ssws), 404, "E0000007")
-    _okta_error(api.http.get(_factors(api, user["id"])), 401, "E0000011")
+    okta_error(api.http.get(f"{_factors(api, user['id'])}/{f['id']}", headers=api.ssws), 404, "E0000007")
+    okta_error(api.http.get(_factors(api, "00uNOSUCHUSER0000000"), headers=api.ssws), 404, "E0000007")
+    okta_error(api.http.get(_factors(api, user["id"])), 401, "E0000011")
     assert api.http.get(_factors(api, user["login"]), headers=api.ssws).status_code == 200  # login works as id
 
 
@@ -136,11 +127,11 @@ def test_security_question(api):
     assert q["profile"] == {"question": "disliked_food", "questionText": "What is the food you least liked as a child?"}
     verify = q["_links"]["verify"]["href"]
     assert api.http.post(verify, headers=api.ssws, json={"answer": "  mayonnaise "}).json() == {"factorResult": "SUCCESS"}
-    err = _okta_error(api.http.post(verify, headers=api.ssws, json={"answer": "ketchup"}), 403, "E0000068")
+    err = okta_error(api.http.post(verify, headers=api.ssws, json={"answer": "ketchup"}), 403, "E0000068")
     assert err["errorCauses"] == [{"errorSummary": "Your answer doesn't match our records. Please try again."}]
-    _okta_error(api.http.post(_factors(api, user["id"]), headers=api.ssws,
+    okta_error(api.http.post(_factors(api, user["id"]), headers=api.ssws,
                               json={**body, "profile": {"question": "disliked_food", "answer": "abc"}}), 400, "E0000001")
-    _okta_error(api.http.post(_factors(api, user["id"]), headers=api.ssws,
+    okta_error(api.http.post(_factors(api, user["id"]), headers=api.ssws,
                               json={"factorType": "sms", "provider": "OKTA", "profile": {"phoneNumber": "+15551234567"}}),
                 400, "E0000001")
 
@@ -180,7 +171,7 @@ def test_one_lockout_counter_for_both_dialects(api):
             api.http.post(factor["_links"]["verify"]["href"], headers=api.ssws, json={"passCode": wrong})
         else:
             api.mfa_otp(client, api.mfa_token(client, user), wrong)
-    body = _okta_error(api.http.post(factor["_links"]["verify"]["href"], headers=api.ssws,
+    body = okta_error(api.http.post(factor["_links"]["verify"]["href"], headers=api.ssws,
                                      json={"passCode": user["next_code"]}), 403, "E0000069")
     assert body["errorSummary"] == "User Locked"
     assert api.mfa_otp(client, api.mfa_token(client, user), user["next_code"]).status_code == 429
@@ -198,7 +189,7 @@ def test_rate_limit_exceeded_is_429_E0000047(backend, make_server):
     api = srv.api()
     answers = [api.http.get(_factors(api, "00uNOSUCHUSER0000000"), headers=api.ssws) for _ in range(4)]
     assert [r.status_code for r in answers[:3]] == [404, 404, 404]
-    body = _okta_error(answers[3], 429, "E0000047")
+    body = okta_error(answers[3], 429, "E0000047")
     assert body["errorSummary"] == "API call exceeded rate limit due to too many requests."
     # The Okta SDKs need these two to back off (reference B.0).
     assert answers[3].headers["x-rate-limit-remaining"] == "0"
@@ -210,7 +201,7 @@ def test_verify_without_a_code_is_malformed_and_not_counted(api):
     user = api.enrolled_user(client)
     (factor,) = api.http.get(_factors(api, user["id"]), headers=api.ssws).json()
     for _ in range(12):  # more than the lockout limit: none of them is a guess
-        _okta_error(api.http.post(factor["_links"]["verify"]["href"], headers=api.ssws, json={}), 400, "E0000001")
+        okta_error(api.http.post(factor["_links"]["verify"]["href"], headers=api.ssws, json={}), 400, "E0000001")
     r = api.http.post(factor["_links"]["verify"]["href"], headers=api.ssws, json={"passCode": user["next_code"]})
     assert r.json() == {"factorResult": "SUCCESS"}
 
@@ -219,7 +210,7 @@ def test_ssws_scheme_with_and_without_space(api):
     token = api.api_token
     assert api.http.get("/api/v1/users?limit=1", headers={"Authorization": f"SSWS{token}"}).status_code == 200
     for header in ("SSWS", f"Bearer {token}", f"ssws {token}"):
-        _okta_error(api.http.get("/api/v1/users?limit=1", headers={"Authorization": header}), 401, "E0000011")
+        okta_error(api.http.get("/api/v1/users?limit=1", headers={"Authorization": header}), 401, "E0000011")
 
 
 def test_parallel_question_enrollments_make_one_factor(api):
@@ -243,5 +234,5 @@ def test_totp_is_never_auto_activated(api):
     user = api.create_user()
     r = api.http.post(_factors(api, user["id"]) + "?activate=true", headers=api.ssws,
                       json={"factorType": TOTP, "provider": "GOOGLE"})
-    _okta_error(r, 400, "E0000001")
+    okta_error(r, 400, "E0000001")
     assert api.http.get(_factors(api, user["id"]), headers=api.ssws).json() == []

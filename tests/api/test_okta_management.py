@@ -7,24 +7,10 @@ import secrets
 
 import pytest
 
-from ..support import PASSWORD
+from ..support import PASSWORD, okta_error
 
 ISO_MS = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$")
 TIMESTAMPS = ("created", "activated", "statusChanged", "lastLogin", "lastUpdated", "passwordChanged")
-
-
-def _okta_error(r, status: int, code: str, summary: str | None = None) -> dict:
-    assert r.status_code == status, (r.status_code, r.text)
-    assert r.headers["content-type"].split(";")[0].strip() == "application/json"
-    body = r.json()
-    assert body["errorCode"] == code, body
-    assert body["errorLink"] == code
-    assert isinstance(body["errorId"], str) and body["errorId"].startswith("oae") and len(body["errorId"]) > 3
-    assert isinstance(body["errorCauses"], list)
-    assert all(isinstance(c, dict) and isinstance(c.get("errorSummary"), str) for c in body["errorCauses"])
-    if summary is not None:
-        assert body["errorSummary"] == summary, body
-    return body
 
 
 def _new_login() -> str:
@@ -56,15 +42,15 @@ def _create(api, body, query: str = "?activate=true"):
 @pytest.mark.parametrize("path", ["/api/v1/users", "/oauth2/v1/clients"])
 def test_missing_or_wrong_api_token(api, headers, path):
     r = api.http.post(path, headers=headers, json=_user_body())
-    body = _okta_error(r, 401, "E0000011", "Invalid token provided")
+    body = okta_error(r, 401, "E0000011", "Invalid token provided")
     assert body["errorCauses"] == []
 
 
 def test_right_token_with_wrong_case_scheme_or_token(api):
     r = api.http.post("/api/v1/users", headers={"Authorization": "SSWS " + api.api_token + "x"}, json=_user_body())
-    _okta_error(r, 401, "E0000011")
+    okta_error(r, 401, "E0000011")
     r = api.http.post("/api/v1/users", headers={"Authorization": "SSWS " + api.api_token[:-1]}, json=_user_body())
-    _okta_error(r, 401, "E0000011")
+    okta_error(r, 401, "E0000011")
 
 
 def test_error_ids_are_unique(api):
@@ -131,27 +117,27 @@ def test_staged_and_provisioned_users_cannot_sign_in(api):
 def test_duplicate_login(api):
     login = _new_login()
     assert _create(api, _user_body(login)).status_code == 200
-    body = _okta_error(_create(api, _user_body(login)), 400, "E0000001")
+    body = okta_error(_create(api, _user_body(login)), 400, "E0000001")
     assert body["errorSummary"].startswith("Api validation failed")
     assert any("already exists" in c["errorSummary"] for c in body["errorCauses"]), body
     # Logins are unique regardless of case.
-    body = _okta_error(_create(api, _user_body(login.upper(), email=login)), 400, "E0000001")
+    body = okta_error(_create(api, _user_body(login.upper(), email=login)), 400, "E0000001")
     assert any("already exists" in c["errorSummary"] for c in body["errorCauses"]), body
 
 
 def test_missing_first_name(api):
     body = _user_body()
     del body["profile"]["firstName"]
-    err = _okta_error(_create(api, body), 400, "E0000001")
+    err = okta_error(_create(api, body), 400, "E0000001")
     assert err["errorSummary"].startswith("Api validation failed")
     assert any("firstName" in c["errorSummary"] for c in err["errorCauses"]), err
 
 
 def test_missing_profile_and_bad_email_and_short_password(api):
-    _okta_error(_create(api, {"credentials": {"password": {"value": PASSWORD}}}), 400, "E0000001")
-    err = _okta_error(_create(api, _user_body(email="not-an-email")), 400, "E0000001")
+    okta_error(_create(api, {"credentials": {"password": {"value": PASSWORD}}}), 400, "E0000001")
+    err = okta_error(_create(api, _user_body(email="not-an-email")), 400, "E0000001")
     assert any("email" in c["errorSummary"] for c in err["errorCauses"]), err
-    err = _okta_error(_create(api, _user_body(password="short")), 400, "E0000001")
+    err = okta_error(_create(api, _user_body(password="short")), 400, "E0000001")
     assert any("password" in c["errorSummary"].lower() for c in err["errorCauses"]), err
     assert "short" not in str(err)
 
@@ -160,7 +146,7 @@ def test_missing_profile_and_bad_email_and_short_password(api):
 def test_malformed_json(api, content):
     r = api.http.post("/api/v1/users?activate=true", headers={**api.ssws, "content-type": "application/json"},
                       content=content)
-    _okta_error(r, 400, "E0000003", "The request body was not well-formed.")
+    okta_error(r, 400, "E0000003", "The request body was not well-formed.")
 
 
 # --- POST /oauth2/v1/clients --------------------------------------------------------------------

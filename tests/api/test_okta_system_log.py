@@ -13,27 +13,10 @@ from urllib.parse import parse_qs, quote, urlparse
 
 import pytest
 
-from ..support import PASSWORD, wrong_code
+from ..support import PASSWORD, link_headers, okta_error, wrong_code
 
 ISO_MS = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$")
-LINK = re.compile(r'<([^>]+)>;\s*rel="([a-z]+)"')
 MAX_FAILURES = 10
-
-
-def _okta_error(r, status: int, code: str) -> dict:
-    assert r.status_code == status, (r.status_code, r.text)
-    body = r.json()
-    assert body["errorCode"] == code and body["errorLink"] == code, body
-    assert body["errorId"].startswith("oae") and isinstance(body["errorCauses"], list)
-    return body
-
-
-def _links(r) -> dict[str, str]:
-    out = {}
-    for value in r.headers.get_list("link"):
-        for href, rel in LINK.findall(value):
-            out[rel] = href
-    return out
 
 
 def _logs(api, **params):
@@ -201,16 +184,16 @@ def test_pages_follow_next_links_until_the_end_of_a_bounded_range(api, five_sign
     flt = _actor_filter(five_sign_ins["user"]["id"])
     until = _since(-60)  # a minute ahead: bounded
     r = _logs(api, since=five_sign_ins["since"], until=until, filter=flt, limit="2")
-    links = _links(r)
+    links = link_headers(r)
     assert set(links) == {"self", "next"}
     self_query = parse_qs(urlparse(links["self"]).query)
     assert self_query["limit"] == ["2"] and self_query["filter"] == [flt] and self_query["until"] == [until]
     assert links["self"].startswith(api.issuer + "api/v1/logs?")
     seen = [e["uuid"] for e in r.json()]
     pages = 1
-    while "next" in _links(r):
-        r = _follow(api, _links(r)["next"])
-        assert parse_qs(urlparse(_links(r)["self"]).query)["after"]
+    while "next" in link_headers(r):
+        r = _follow(api, link_headers(r)["next"])
+        assert parse_qs(urlparse(link_headers(r)["self"]).query)["after"]
         seen += [e["uuid"] for e in r.json()]
         pages += 1
         assert pages < 10
@@ -219,21 +202,21 @@ def test_pages_follow_next_links_until_the_end_of_a_bounded_range(api, five_sign
     # descending: the same events, newest first, and pages that go on backwards
     r = _logs(api, since=five_sign_ins["since"], until=until, filter=flt, limit="3", sortOrder="DESCENDING")
     first = [e["uuid"] for e in r.json()]
-    r2 = _follow(api, _links(r)["next"])
+    r2 = _follow(api, link_headers(r)["next"])
     assert first + [e["uuid"] for e in r2.json()] == ids[::-1]
-    assert "next" not in _links(r2)
-    assert parse_qs(urlparse(_links(r2)["self"]).query)["sortOrder"] == ["DESCENDING"]
+    assert "next" not in link_headers(r2)
+    assert parse_qs(urlparse(link_headers(r2)["self"]).query)["sortOrder"] == ["DESCENDING"]
 
 
 def test_polling_always_has_a_next_link(api, five_sign_ins):
     flt = _actor_filter(five_sign_ins["user"]["id"])
     r = _logs(api, since=five_sign_ins["since"], filter=flt, limit="5")
     assert len(r.json()) == 5
-    r = _follow(api, _links(r)["next"])  # nothing newer yet
-    assert r.json() == [] and "next" in _links(r)
+    r = _follow(api, link_headers(r)["next"])  # nothing newer yet
+    assert r.json() == [] and "next" in link_headers(r)
     # a new event appears on the same next link
     assert api.password_login(five_sign_ins["client"], five_sign_ins["user"]).status_code in (200, 403)
-    r = _follow(api, _links(r)["next"])
+    r = _follow(api, link_headers(r)["next"])
     assert [e["eventType"] for e in r.json()] == ["user.session.start"]
     assert r.json()[0]["uuid"] not in {e["uuid"] for e in five_sign_ins["events"]}
 
@@ -252,7 +235,7 @@ def test_since_until_and_limit(api, five_sign_ins):
     # limit 0 and the default limit (100)
     assert _logs(api, since=five_sign_ins["since"], filter=flt, limit="0").json() == []
     r = _logs(api, since=five_sign_ins["since"], filter=flt)
-    assert parse_qs(urlparse(_links(r)["self"]).query)["limit"] == ["100"]
+    assert parse_qs(urlparse(link_headers(r)["self"]).query)["limit"] == ["100"]
 
 
 def test_filter_expressions(api, five_sign_ins):
@@ -306,7 +289,7 @@ def test_keywords(api, five_sign_ins):
 
 @pytest.mark.parametrize("name", ["since", "until"])
 def test_a_bad_date_is_400_E0000001(api, name):
-    body = _okta_error(api.http.get("/api/v1/logs", headers=api.ssws, params={name: "yesterday"}), 400, "E0000001")
+    body = okta_error(api.http.get("/api/v1/logs", headers=api.ssws, params={name: "yesterday"}), 400, "E0000001")
     assert body["errorSummary"].startswith(
         f"Api validation failed: '{name}': The date format in your query is not recognized")
 
@@ -325,7 +308,7 @@ def test_a_bad_date_is_400_E0000001(api, name):
     ('', None),
 ])
 def test_a_bad_filter_is_400_E0000053(api, flt, summary):
-    body = _okta_error(api.http.get("/api/v1/logs", headers=api.ssws, params={"filter": flt}), 400, "E0000053")
+    body = okta_error(api.http.get("/api/v1/logs", headers=api.ssws, params={"filter": flt}), 400, "E0000053")
     if summary is not None:
         assert body["errorSummary"] == summary
 
@@ -335,21 +318,21 @@ def test_a_bad_filter_is_400_E0000053(api, flt, summary):
     {"after": "MTIzOnh4eA" + "!"}, {"q": " ".join(["k"] * 11)}, {"q": "k" * 41},
 ])
 def test_other_bad_parameters_are_400_E0000001(api, params):
-    body = _okta_error(api.http.get("/api/v1/logs", headers=api.ssws, params=params), 400, "E0000001")
+    body = okta_error(api.http.get("/api/v1/logs", headers=api.ssws, params=params), 400, "E0000001")
     assert body["errorSummary"].startswith("Api validation failed: '")
 
 
 def test_a_large_limit_is_capped_and_no_token_is_401(api):
     r = _logs(api, limit="5000", since=_since(1))
-    assert parse_qs(urlparse(_links(r)["self"]).query)["limit"] == ["1000"]
+    assert parse_qs(urlparse(link_headers(r)["self"]).query)["limit"] == ["1000"]
     assert r.headers.get("X-Rate-Limit-Limit")
-    _okta_error(api.http.get("/api/v1/logs"), 401, "E0000011")
-    _okta_error(api.http.get("/api/v1/logs", headers={"Authorization": "SSWS 00nope"}), 401, "E0000011")
+    okta_error(api.http.get("/api/v1/logs"), 401, "E0000011")
+    okta_error(api.http.get("/api/v1/logs", headers={"Authorization": "SSWS 00nope"}), 401, "E0000011")
 
 
 def test_link_urls_encode_their_parameters(api):
     flt = 'eventType eq "user.session.start" and outcome.result eq "FAILURE"'
     r = _logs(api, filter=flt, q="a&b=c", since=_since(1))
-    self_url = _links(r)["self"]
+    self_url = link_headers(r)["self"]
     assert quote(flt, safe="") in self_url and "a%26b%3Dc" in self_url
     assert parse_qs(urlparse(self_url).query)["q"] == ["a&b=c"]

@@ -13,22 +13,10 @@ from urllib.parse import quote
 
 import pytest
 
-from ..support import PASSWORD, wrong_code
+from ..support import PASSWORD, link_headers, okta_error, wrong_code
 
 ISO_MS = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$")
-LINK = re.compile(r'<([^>]+)>;\s*rel="([a-z]+)"')
 MAX_FAILURES = 10
-
-
-def _okta_error(r, status: int, code: str, summary: str | None = None) -> dict:
-    assert r.status_code == status, (r.status_code, r.text)
-    assert r.headers["content-type"].split(";")[0].strip() == "application/json"
-    body = r.json()
-    assert body["errorCode"] == code and body["errorLink"] == code, body
-    assert body["errorId"].startswith("oae") and isinstance(body["errorCauses"], list)
-    if summary is not None:
-        assert body["errorSummary"] == summary, body
-    return body
 
 
 def _create(api, login: str | None = None, *, password: str | None = PASSWORD, activate: bool = True,
@@ -56,14 +44,6 @@ def _status(api, user_id: str) -> str:
     return r.json()["status"]
 
 
-def _links(r) -> dict[str, str]:
-    out = {}
-    for value in r.headers.get_list("link"):
-        for href, rel in LINK.findall(value):
-            out[rel] = href
-    return out
-
-
 def _list(api, **params):
     r = api.http.get("/api/v1/users", headers=api.ssws, params=params)
     assert r.status_code == 200, r.text
@@ -78,8 +58,6 @@ def _prefix() -> str:
     return "pf" + secrets.token_hex(4)
 
 
-
-
 # --- authentication and rate limits -----------------------------------------------------------
 
 @pytest.mark.parametrize("method,path", [
@@ -91,7 +69,7 @@ def _prefix() -> str:
 ])
 def test_no_token_is_e0000011(api, method, path):
     r = api.http.request(method, path, json={} if method in ("POST", "PUT") else None)
-    body = _okta_error(r, 401, "E0000011", "Invalid token provided")
+    body = okta_error(r, 401, "E0000011", "Invalid token provided")
     assert body["errorCauses"] == []
 
 
@@ -127,9 +105,9 @@ def test_get_by_id_and_by_login(api, server):
 
 
 def test_get_unknown_user(api):
-    _okta_error(_user(api, "00uNoSuchUser0000000"), 404, "E0000007",
+    okta_error(_user(api, "00uNoSuchUser0000000"), 404, "E0000007",
                 "Not found: Resource not found: 00uNoSuchUser0000000 (User)")
-    _okta_error(_user(api, "nobody-here@example.com"), 404, "E0000007",
+    okta_error(_user(api, "nobody-here@example.com"), 404, "E0000007",
                 "Not found: Resource not found: nobody-here@example.com (User)")
 
 
@@ -157,13 +135,13 @@ def test_pagination_follows_link_next_to_the_end(api):
     one_page = _ids(_list(api, q=p))  # id order, in the database's collation
     assert set(one_page) == made
     r = _list(api, q=p, limit=2)
-    links = _links(r)
+    links = link_headers(r)
     assert links["self"].startswith(f"{api.issuer}api/v1/users?") and "limit=2" in links["self"]
     pages, seen = [], []
     while True:
         pages.append(len(r.json()))
         seen += _ids(r)
-        links = _links(r)
+        links = link_headers(r)
         assert "self" in links
         if "next" not in links:
             break
@@ -175,11 +153,11 @@ def test_pagination_follows_link_next_to_the_end(api):
     assert seen == one_page  # the same order, none twice, none missing
     # A page that is exactly full has no `next` when nothing follows.
     r = _list(api, q=p, limit=5)
-    assert _ids(r) == one_page and "next" not in _links(r)
+    assert _ids(r) == one_page and "next" not in link_headers(r)
     # `after` alone continues from a cursor; the default limit is 200.
     r = _list(api, q=p, after=one_page[2])
-    assert _ids(r) == one_page[3:] and "limit=200" in _links(r)["self"]
-    assert "limit=200" in _links(_list(api, q=p, limit=1000))["self"]  # larger limits get the maximum
+    assert _ids(r) == one_page[3:] and "limit=200" in link_headers(r)["self"]
+    assert "limit=200" in link_headers(_list(api, q=p, limit=1000))["self"]  # larger limits get the maximum
 
 
 def test_filter_forms(api):
@@ -224,12 +202,12 @@ def test_filter_forms(api):
 ])
 def test_bad_filter_is_e0000031(api, filter_):
     r = api.http.get("/api/v1/users", headers=api.ssws, params={"filter": filter_})
-    _okta_error(r, 400, "E0000031", "Invalid search criteria.")
+    okta_error(r, 400, "E0000031", "Invalid search criteria.")
 
 
 @pytest.mark.parametrize("limit", ["0", "-1", "abc", "1.5"])
 def test_bad_limit_is_e0000001(api, limit):
-    _okta_error(api.http.get("/api/v1/users", headers=api.ssws, params={"limit": limit}), 400, "E0000001")
+    okta_error(api.http.get("/api/v1/users", headers=api.ssws, params={"limit": limit}), 400, "E0000001")
 
 
 # --- update and replace --------------------------------------------------------------------------
@@ -253,9 +231,9 @@ def test_partial_update_changes_only_given_fields(api):
                       json={"profile": {"login": new_login}})
     assert r.status_code == 200 and r.json()["profile"]["login"] == new_login, r.text
     assert _user(api, new_login).json()["id"] == user["id"]
-    _okta_error(_user(api, user["login"]), 404, "E0000007")
+    okta_error(_user(api, user["login"]), 404, "E0000007")
     other = _create(api)
-    body = _okta_error(api.http.post(f"/api/v1/users/{other['id']}", headers=api.ssws,
+    body = okta_error(api.http.post(f"/api/v1/users/{other['id']}", headers=api.ssws,
                                      json={"profile": {"login": new_login.upper()}}), 400, "E0000001")
     assert any("already exists" in c["errorSummary"] for c in body["errorCauses"]), body
     assert _user(api, other["id"]).json()["profile"]["login"] == other["login"]
@@ -266,10 +244,10 @@ def test_partial_update_refusals(api):
     url = f"/api/v1/users/{user['id']}"
     for body in ({"profile": {"email": "not-an-email"}}, {"profile": {"firstName": None}},
                  {"profile": {"lastName": ""}}, {"profile": "x"}, {}):
-        _okta_error(api.http.post(url, headers=api.ssws, json=body), 400, "E0000001")
-    _okta_error(api.http.post(url, headers={**api.ssws, "content-type": "application/json"}, content=b"{"),
+        okta_error(api.http.post(url, headers=api.ssws, json=body), 400, "E0000001")
+    okta_error(api.http.post(url, headers={**api.ssws, "content-type": "application/json"}, content=b"{"),
                 400, "E0000003")
-    _okta_error(api.http.post("/api/v1/users/00uNoSuchUser0000000", headers=api.ssws,
+    okta_error(api.http.post("/api/v1/users/00uNoSuchUser0000000", headers=api.ssws,
                               json={"profile": {"firstName": "X"}}), 404, "E0000007")
     assert _user(api, user["id"]).json()["profile"]["email"] == user["login"]
 
@@ -284,11 +262,11 @@ def test_full_replace(api):
     assert (got["firstName"], got["lastName"]) == ("Grace", "Hopper")
     assert got["mobilePhone"] is None and "nickName" not in got  # replaced, not merged
     assert r.json()["credentials"]["password"] == {}  # the password stays
-    body = _okta_error(api.http.put(f"/api/v1/users/{user['id']}", headers=api.ssws,
+    body = okta_error(api.http.put(f"/api/v1/users/{user['id']}", headers=api.ssws,
                                     json={"profile": {"login": login, "email": login, "firstName": "Grace"}}),
                        400, "E0000001")
     assert any("lastName" in c["errorSummary"] for c in body["errorCauses"]), body
-    _okta_error(api.http.put(f"/api/v1/users/{user['id']}", headers=api.ssws, json={}), 400, "E0000001")
+    okta_error(api.http.put(f"/api/v1/users/{user['id']}", headers=api.ssws, json={}), 400, "E0000001")
     assert _user(api, user["id"]).json()["profile"]["lastName"] == "Hopper"
 
 
@@ -304,7 +282,7 @@ def test_password_change_then_password_grant(api):
     assert r.status_code == 403 and r.json()["error"] == "mfa_required", r.text
     r = api.password_login(client, user)
     assert r.status_code == 403 and r.json()["error"] == "invalid_grant", r.text
-    body = _okta_error(api.http.post(f"/api/v1/users/{user['id']}", headers=api.ssws,
+    body = okta_error(api.http.post(f"/api/v1/users/{user['id']}", headers=api.ssws,
                                      json={"credentials": {"password": {"value": "short"}}}), 400, "E0000001")
     assert "short" not in str(body)
 
@@ -334,16 +312,16 @@ def test_lifecycle_transitions_and_refusals(api):
     assert r.status_code == 200 and r.json() == {}, r.text
     got = _user(api, uid).json()
     assert got["status"] == "ACTIVE" and ISO_MS.match(got["activated"]) and ISO_MS.match(got["statusChanged"])
-    _okta_error(_lifecycle(api, uid, "activate"), 403, "E0000016",
+    okta_error(_lifecycle(api, uid, "activate"), 403, "E0000016",
                 "Activation failed because the user is already active")
-    _okta_error(_lifecycle(api, uid, "unsuspend"), 400, "E0000001")
+    okta_error(_lifecycle(api, uid, "unsuspend"), 400, "E0000001")
 
     assert _lifecycle(api, uid, "suspend").json() == {}
     assert _status(api, uid) == "SUSPENDED"
     r = api.password_login(client, user)
     assert r.status_code == 403 and r.json()["error"] == "invalid_grant", r.text
-    _okta_error(_lifecycle(api, uid, "suspend"), 400, "E0000001")
-    _okta_error(_lifecycle(api, uid, "activate"), 400, "E0000001")
+    okta_error(_lifecycle(api, uid, "suspend"), 400, "E0000001")
+    okta_error(_lifecycle(api, uid, "activate"), 400, "E0000001")
 
     assert _lifecycle(api, uid, "unsuspend").json() == {}
     assert _status(api, uid) == "ACTIVE"
@@ -354,14 +332,14 @@ def test_lifecycle_transitions_and_refusals(api):
     assert _status(api, uid) == "DEPROVISIONED"
     r = api.password_login(client, user)
     assert r.status_code == 403 and r.json()["error"] == "invalid_grant", r.text
-    _okta_error(_lifecycle(api, uid, "deactivate"), 400, "E0000001")
-    _okta_error(_lifecycle(api, uid, "suspend"), 400, "E0000001")
+    okta_error(_lifecycle(api, uid, "deactivate"), 400, "E0000001")
+    okta_error(_lifecycle(api, uid, "suspend"), 400, "E0000001")
 
     assert _lifecycle(api, uid, "activate").json() == {}
     assert _status(api, uid) == "ACTIVE"
 
     for op in ("activate", "deactivate", "suspend", "unsuspend", "unlock", "reset_factors"):
-        _okta_error(_lifecycle(api, "00uNoSuchUser0000000", op), 404, "E0000007")
+        okta_error(_lifecycle(api, "00uNoSuchUser0000000", op), 404, "E0000007")
 
 
 def test_deactivated_user_refresh_token_is_refused(api):
@@ -423,8 +401,8 @@ def test_delete_deactivates_then_deletes(api):
     assert _status(api, user["id"]) == "DEPROVISIONED"
     r = api.http.delete(f"/api/v1/users/{quote(user['login'], safe='')}", headers=api.ssws)
     assert r.status_code == 204, r.text
-    _okta_error(_user(api, user["id"]), 404, "E0000007")
-    _okta_error(api.http.delete(f"/api/v1/users/{user['id']}", headers=api.ssws), 404, "E0000007")
+    okta_error(_user(api, user["id"]), 404, "E0000007")
+    okta_error(api.http.delete(f"/api/v1/users/{user['id']}", headers=api.ssws), 404, "E0000007")
     r = api.token(client, grant_type="refresh_token", refresh_token=user["tokens"]["refresh_token"])
     assert r.status_code in (400, 403) and r.json()["error"] == "invalid_grant", r.text
     # The login is free again.

@@ -9,7 +9,7 @@ from starlette.responses import Response
 
 from ...services import enrollment_policies, org_authenticators
 from ..http import json_response, meta, read_json_object, runtime
-from .endpoint import okta_endpoint
+from .endpoint import lifecycle_status, okta_endpoint
 from .views import iso, link
 
 router = APIRouter()
@@ -89,11 +89,7 @@ async def replace_authenticator(request: Request, authenticator_id: str) -> Resp
 @router.post(AUTHENTICATORS + "/{authenticator_id}/lifecycle/{operation}")
 @okta_endpoint("authenticators")
 async def authenticator_lifecycle(request: Request, authenticator_id: str, operation: str) -> Response:
-    status = {"activate": "ACTIVE", "deactivate": "INACTIVE"}.get(operation)
-    if status is None:
-        from ...domain.errors import NotFound
-
-        raise NotFound(f"{operation} (Lifecycle operation)")
+    status = lifecycle_status(operation)
     row = await org_authenticators.set_status(runtime(request), authenticator_id, status, meta(request))
     return json_response(authenticator_object(row, _base(request)))
 

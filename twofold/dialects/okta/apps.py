@@ -8,10 +8,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from ...domain import ids
-from ...domain.errors import NotFound
 from ...services import apps
 from ..http import json_response, meta, read_json_object, runtime
-from .endpoint import okta_endpoint
+from .endpoint import lifecycle_status, okta_endpoint
 from .views import iso, link
 
 router = APIRouter()
@@ -74,9 +73,7 @@ async def delete_app(request: Request, app_id: str) -> Response:
 @router.post(BASE + "/{app_id}/lifecycle/{operation}")
 @okta_endpoint("apps")
 async def app_lifecycle(request: Request, app_id: str, operation: str) -> Response:
-    status = {"activate": "ACTIVE", "deactivate": "INACTIVE"}.get(operation)
-    if status is None:
-        raise NotFound(f"{operation} (Lifecycle operation)")
+    status = lifecycle_status(operation)
     await apps.set_status(runtime(request), app_id, status, meta(request))
     return json_response({})
 

@@ -8,10 +8,9 @@ from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import Response
 
-from ...domain.errors import NotFound
 from ...services import servers
 from ..http import json_response, meta, read_json_object, runtime
-from .endpoint import okta_endpoint
+from .endpoint import lifecycle_status, okta_endpoint
 from .views import iso, link
 
 router = APIRouter()
@@ -73,8 +72,6 @@ async def delete_server(request: Request, server_id: str) -> Response:
 @router.post(BASE + "/{server_id}/lifecycle/{operation}")
 @okta_endpoint("authorizationServers")
 async def server_lifecycle(request: Request, server_id: str, operation: str) -> Response:
-    status = {"activate": "ACTIVE", "deactivate": "INACTIVE"}.get(operation)
-    if status is None:
-        raise NotFound(f"{operation} (Lifecycle operation)")
+    status = lifecycle_status(operation)
     await servers.set_status(runtime(request), server_id, status, meta(request))
     return Response(status_code=204)

@@ -7,7 +7,7 @@ import functools
 from starlette.requests import Request
 from starlette.responses import Response
 
-from ...domain.errors import DomainError
+from ...domain.errors import DomainError, NotFound
 from ..http import BodyTooLarge, runtime
 from .auth import require_api_token
 from .errors import from_domain, okta_error
@@ -19,6 +19,14 @@ def _limiter(request: Request) -> FixedWindowLimiter:
     if getattr(state, "okta_limiter", None) is None:
         state.okta_limiter = FixedWindowLimiter(runtime(request).settings.management_rate_limit_per_minute)
     return state.okta_limiter
+
+
+def lifecycle_status(operation: str) -> str:
+    """`…/lifecycle/activate|deactivate` → the status it sets; anything else is 404."""
+    status = {"activate": "ACTIVE", "deactivate": "INACTIVE"}.get(operation)
+    if status is None:
+        raise NotFound(f"{operation[:64]} (Lifecycle operation)")
+    return status
 
 
 def okta_endpoint(group: str):

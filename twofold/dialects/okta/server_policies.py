@@ -10,12 +10,11 @@ from starlette.responses import Response
 from ...domain.errors import NotFound
 from ...services import server_policies, servers
 from ..http import json_response, meta, read_json_object, runtime
-from .endpoint import okta_endpoint
+from .endpoint import lifecycle_status, okta_endpoint
 from .views import iso, link
 
 router = APIRouter()
 BASE = "/api/v1/authorizationServers/{server_id}/policies"
-STATUS = {"activate": "ACTIVE", "deactivate": "INACTIVE"}
 
 
 def _href(request: Request, server_id: str, *parts: str) -> str:
@@ -56,12 +55,6 @@ async def _server(request: Request, server_id: str) -> str:
         raise NotFound(f"{server_id} (AuthorizationServer)")  # the org server has no access policies
     await servers.custom_row(runtime(request), server_id)  # inactive ones are managed too
     return server_id
-
-
-def _status(operation: str) -> str:
-    if operation not in STATUS:
-        raise NotFound(f"{operation} (Lifecycle operation)")
-    return STATUS[operation]
 
 
 @router.get(BASE)
@@ -107,7 +100,8 @@ async def delete_policy(request: Request, server_id: str, policy_id: str) -> Res
 @okta_endpoint("authorizationServers")
 async def policy_lifecycle(request: Request, server_id: str, policy_id: str, operation: str) -> Response:
     sid = await _server(request, server_id)
-    await server_policies.set_policy_status(runtime(request), sid, policy_id, _status(operation), meta(request))
+    status = lifecycle_status(operation)
+    await server_policies.set_policy_status(runtime(request), sid, policy_id, status, meta(request))
     return Response(status_code=204)
 
 
@@ -157,5 +151,6 @@ async def delete_rule(request: Request, server_id: str, policy_id: str, rule_id:
 @okta_endpoint("authorizationServers")
 async def rule_lifecycle(request: Request, server_id: str, policy_id: str, rule_id: str, operation: str) -> Response:
     sid = await _server(request, server_id)
-    await server_policies.set_rule_status(runtime(request), sid, policy_id, rule_id, _status(operation), meta(request))
+    status = lifecycle_status(operation)
+    await server_policies.set_rule_status(runtime(request), sid, policy_id, rule_id, status, meta(request))
     return Response(status_code=204)
