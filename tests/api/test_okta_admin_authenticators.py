@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from ..support import oathtool_totp, okta_error
+from ..support import oathtool_totp, okta_error, two_codes
 
 TOTP = "token:software:totp"
 
@@ -187,3 +187,42 @@ def test_policies_priority_and_the_default_policy(api, org):
     default = _default_policy(api)
     okta_error(api.http.delete(f"/api/v1/policies/{default['id']}", headers=api.ssws), 400, "E0000001")
     okta_error(api.http.get(f"/api/v1/policies/{policy['id']}", headers=api.ssws), 404, "E0000007")
+
+
+def test_a_required_authenticator_is_enrolled_before_any_token(api, org):
+    """Seed 000's Required: a user who has Okta Verify but not Google Authenticator proves
+    Okta Verify, is then asked to enroll Google Authenticator (a new mfa_token, no tokens),
+    enrolls it with that mfa_token, and only its first code brings the tokens. The next sign-in
+    is an ordinary challenge."""
+    assert _set_enroll(api, _default_policy(api), "google_otp", "REQUIRED").status_code == 200
+    client = api.create_client()
+    user = api.create_user()
+    f = api.http.post(f"/api/v1/users/{user['id']}/factors", headers=api.ssws,
+                      json={"factorType": TOTP, "provider": "OKTA"}).json()
+    verify_first, verify_second = two_codes(f["_embedded"]["activation"]["sharedSecret"])
+    assert api.http.post(f["_links"]["activate"]["href"], headers=api.ssws,
+                         json={"passCode": verify_first}).status_code == 200
+
+    r = api.password_login(client, user)
+    assert r.status_code == 403 and r.json()["mfa_requirements"] == {"challenge": [{"type": "otp"}]}, r.text
+    r = api.mfa_otp(client, r.json()["mfa_token"], verify_second)
+    assert r.status_code == 403, r.text
+    body = r.json()
+    assert body["error"] == "mfa_required" and body["mfa_requirements"] == {"enroll": [{"type": "otp"}]}
+    assert "access_token" not in body
+    enrol_token = body["mfa_token"]
+
+    assoc = api.associate(enrol_token)  # allowed: this transaction already proved a second factor
+    assert assoc.status_code == 200, assoc.text
+    google_first, google_second = two_codes(assoc.json()["secret"])
+    r = api.mfa_otp(client, enrol_token, google_first)
+    assert r.status_code == 200 and "access_token" in r.json(), r.text
+
+    r = api.password_login(client, user)
+    assert r.status_code == 403 and "challenge" in r.json()["mfa_requirements"]
+    r = api.mfa_otp(client, r.json()["mfa_token"], google_second)
+    assert r.status_code == 200 and "access_token" in r.json(), r.text
+
+    # An mfa_token from the password step alone still cannot add an authenticator (R35).
+    r = api.password_login(client, user)
+    assert api.associate(r.json()["mfa_token"]).status_code == 403

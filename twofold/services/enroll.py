@@ -19,6 +19,13 @@ def _has_active_primary(views: list[FactorView]) -> bool:
     return any(v.primary and v.status == "ACTIVE" for v in views)
 
 
+def _second_factor_proven(principal: Principal) -> bool:
+    """An mfa_token issued after a second factor (an enrollment the policy requires): it may
+    add an authenticator, as an MFA-API token with `enroll` may (R35)."""
+    txn = principal.transaction
+    return txn is not None and "mfa" in (txn.amr or "").split(",")
+
+
 async def associate_otp(rt: Runtime, bearer: str | None, meta: RequestMeta | None = None) -> dict:
     """Auth0 /mfa/associate for OTP. With an mfa_token only while the user has no active
     factor; otherwise an MFA-API access token with `enroll` is needed (R35, R36)."""
@@ -29,7 +36,7 @@ async def associate_otp(rt: Runtime, bearer: str | None, meta: RequestMeta | Non
         views = await factor_views(conn, principal.user_id)
         if principal.access is not None:
             require_scope(principal.access, "enroll")
-        elif _has_active_primary(views):
+        elif _has_active_primary(views) and not _second_factor_proven(principal):
             raise AlreadyEnrolled()
         if any(v.type == "totp" and v.provider == OTP_PROVIDER and v.status == "ACTIVE" for v in views):
             raise AlreadyEnrolled()

@@ -9,7 +9,7 @@ from ..domain import ids
 from ..domain.errors import NotFound, SystemPolicy, ValidationFailed
 from ..store import admin_plane as store
 from . import audit
-from .org_authenticators import ENROLL_SELF
+from .org_authenticators import ENROLL_SELF, forget_rules
 from .runtime import RequestMeta, Runtime
 
 TYPE = "MFA_ENROLL"
@@ -88,6 +88,7 @@ async def create(rt: Runtime, body: dict, meta: RequestMeta | None = None):
             status="INACTIVE" if body.get("status") == "INACTIVE" else "ACTIVE", priority=priority, system=0,
             settings=settings, conditions=None, created_at=now, last_updated_at=now)
         await audit.record(conn, now, "policy.lifecycle.create", "SUCCESS", meta=meta, detail={"policy": policy_id})
+        forget_rules()
         return await _row(conn, policy_id), await _authenticators(conn)
 
 
@@ -108,6 +109,7 @@ async def replace(rt: Runtime, policy_id: str, body: dict, meta: RequestMeta | N
         await store.update_policy(conn, row.id, **values)
         await audit.record(conn, values["last_updated_at"], "policy.lifecycle.update", "SUCCESS", meta=meta,
                            detail={"policy": row.id})
+        forget_rules()
         return await _row(conn, policy_id), await _authenticators(conn)
 
 
@@ -117,3 +119,4 @@ async def delete(rt: Runtime, policy_id: str, meta: RequestMeta | None = None) -
         if row.system or not await store.delete_policy(conn, row.id):
             raise SystemPolicy("Default Policy is immutable")
         await audit.record(conn, rt.now_ms(), "policy.lifecycle.delete", "SUCCESS", meta=meta, detail={"policy": row.id})
+        forget_rules()

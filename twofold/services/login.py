@@ -63,6 +63,7 @@ async def password_login(rt: Runtime, client: Client, *, username: str, password
                                reason="invalid_credentials")
         raise InvalidCredentials()
 
+    rules = await org_authenticators.cached_rules(rt)  # read before the transaction (SQLite: one writer)
     async with rt.db.atomic():
         now = rt.now_ms()
         await throttle.reset_now(rt.db, key)
@@ -71,7 +72,8 @@ async def password_login(rt: Runtime, client: Client, *, username: str, password
                                user_id=user.id, client_id=client.client_id)
         views = [v for v in views_of(await factor_store.for_user_now(rt.db, user.id)) if v.status == "ACTIVE"]
         token = None
-        if policy.mfa_needed(s.mfa_policy, views):
+        missing = org_authenticators.missing_required(rules, views)
+        if policy.mfa_needed(s.mfa_policy, views) or missing:  # REQUIRED: no tokens until enrolled
             token = await start_transaction(rt, client_id=client.client_id, user_id=user.id, audience=audience,
                                             scope=scope, amr=["pwd"], auth_time=now, server_id=server_id)
     if token is not None:  # raised after the commit: the transaction must exist

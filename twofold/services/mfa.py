@@ -25,16 +25,20 @@ def views_of(rows) -> list[FactorView]:
 
 async def start_transaction(rt: Runtime, *, client_id: str, user_id: str,
                             audience: str | None, scope: str | None, amr: list[str], auth_time: int,
-                            server_id: str | None = None) -> str:
+                            server_id: str | None = None, conn: AsyncConnection | None = None) -> str:
     """Opaque, 256-bit, stored hashed, bound to client+user+audience+scope, 10 minutes (R44, R45).
-    Written through Database.run: inside the sign-in's Database.atomic block."""
+    Written in `conn`'s transaction, else through Database.run (the sign-in's Database.atomic)."""
     token = ids.opaque_token(32)
     now = rt.now_ms()
-    await token_store.insert_mfa_transaction_now(
-        rt.db, id=ids.opaque_token(16)[:22], token_hash=ids.token_hash(token), client_id=client_id,
+    values = dict(
+        id=ids.opaque_token(16)[:22], token_hash=ids.token_hash(token), client_id=client_id,
         user_id=user_id, audience=audience, scope=scope, amr=",".join(amr), auth_time=auth_time,
         server_id=server_id, created_at=now, expires_at=now + rt.settings.mfa_token_ttl * 1000, consumed_at=None,
     )
+    if conn is not None:
+        await token_store.insert_mfa_transaction(conn, **values)
+    else:
+        await token_store.insert_mfa_transaction_now(rt.db, **values)
     return token
 
 

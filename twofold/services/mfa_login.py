@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from ..domain import grants
 from ..domain.errors import (
-    DomainError, InvalidAuthenticator, InvalidCredentials, MfaTokenExpired, NotEnrolled, UnsupportedChallengeType,
+    DomainError, InvalidAuthenticator, InvalidCredentials, MfaRequired, MfaTokenExpired, NotEnrolled,
+    UnsupportedChallengeType,
 )
 from ..store import tokens as token_store
 from ..store import users as user_store
-from . import audit
+from . import audit, org_authenticators
 from .clients import Client
-from .mfa import factor_views, live_transaction_context, open_transaction
+from .mfa import factor_views, live_transaction_context, open_transaction, start_transaction
 from .runtime import RequestMeta, Runtime
 from .tokens import Authentication, issue, mint_planned, plan_issue
 from .verify import Check, check_recovery_code, check_totp, settle_totp
@@ -20,6 +21,8 @@ async def _finish(rt: Runtime, client: Client, mfa_token: str | None, checker, v
                   amr_factor: list[str], meta: RequestMeta | None, server_id: str | None,
                   grant_type: str) -> tuple[dict, Check]:
     failure: DomainError | None = None
+    # Read before the transaction (on SQLite a second one would wait for this one's lock).
+    rules = await org_authenticators.cached_rules(rt) if grant_type == grants.MFA_OTP else {}
     async with rt.db.transaction() as conn:
         txn = await open_transaction(conn, rt, mfa_token, client_id=client.client_id, server_id=server_id)
         user = await user_store.by_id(conn, txn.user_id)
@@ -31,10 +34,21 @@ async def _finish(rt: Runtime, client: Client, mfa_token: str | None, checker, v
             if not await token_store.consume_mfa_transaction(conn, txn.id, rt.now_ms()):
                 raise MfaTokenExpired()
             amr = [a for a in txn.amr.split(",") if a] + amr_factor
-            auth = Authentication(user_id=txn.user_id, audience=txn.audience, scope=txn.scope,
-                                  amr=amr, auth_time=rt.now_ms(), server_id=txn.server_id, grant_type=grant_type)
-            return await issue(conn, rt, client, auth, meta, user=user), result
-        failure = result.error
+            # A recovery code is the way back in without a device: it is not held to REQUIRED.
+            missing = org_authenticators.missing_required(
+                rules, await factor_views(conn, txn.user_id, statuses=("ACTIVE",))) if rules else []
+            if not missing:
+                auth = Authentication(user_id=txn.user_id, audience=txn.audience, scope=txn.scope,
+                                      amr=amr, auth_time=rt.now_ms(), server_id=txn.server_id, grant_type=grant_type)
+                return await issue(conn, rt, client, auth, meta, user=user), result
+            # Proven, but the enrollment policy requires another authenticator first: no tokens
+            # yet; a new transaction (which records the second factor) lets the user enrol it.
+            token = await start_transaction(rt, client_id=client.client_id, user_id=txn.user_id, audience=txn.audience,
+                                            scope=txn.scope, amr=list(dict.fromkeys(amr)), auth_time=txn.auth_time,
+                                            server_id=txn.server_id, conn=conn)
+            failure = MfaRequired(token, {"enroll": [{"type": t} for t in org_authenticators.auth0_types(missing)]})
+        else:
+            failure = result.error
     raise failure
 
 
@@ -42,12 +56,14 @@ async def complete_with_otp(rt: Runtime, client: Client, mfa_token: str | None, 
                             meta: RequestMeta | None = None, server_id: str | None = None) -> dict:
     """The hot path of a login storm: one read and one atomic settle (count the attempt,
     claim the step, spend the transaction, audit the verification and the issue), then the
-    signed tokens. A user whose TOTP enrollment is still pending takes the transactional path,
-    where the first code also activates it."""
+    signed tokens. A user whose TOTP enrollment is still pending, or who lacks an authenticator
+    the enrollment policy requires, takes the transactional path (the first code also activates
+    a pending factor; a missing required one is asked for before any token)."""
     async with rt.db.held():
         txn, user, rows = await live_transaction_context(rt, mfa_token, client_id=client.client_id,
                                                          server_id=server_id)
-        if not any(r.type == "totp" and r.status == "PENDING_ACTIVATION" for r in rows):
+        pending = any(r.type == "totp" and r.status == "PENDING_ACTIVATION" for r in rows)
+        if not pending and not org_authenticators.missing_required(await org_authenticators.cached_rules(rt), rows):
             if user.status != "ACTIVE":
                 raise InvalidCredentials()  # deactivated since the password step
             auth = Authentication(user_id=txn.user_id, audience=txn.audience, scope=txn.scope,

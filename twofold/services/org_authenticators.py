@@ -11,6 +11,7 @@ from ..domain import ids
 from ..domain.errors import AuthenticatorInUse, AuthenticatorNotAllowed, NotFound, ValidationFailed
 from ..store import admin_plane as store
 from . import audit
+from .cache import TtlCache
 from .runtime import RequestMeta, Runtime
 
 # The keys an administrator can add: (Okta type, display name, default settings).
@@ -71,6 +72,35 @@ async def enrollment_rules(conn: AsyncConnection) -> dict[str, str]:
             for row in await store.list_authenticators(conn)}
 
 
+# The enrollment rules are read on every sign-in: remembered for a few seconds per process and
+# forgotten at once after a change made in this process (other processes: at most 5 s).
+_rules: TtlCache = TtlCache(5.0)
+
+
+def forget_rules() -> None:
+    _rules.drop("rules")
+
+
+async def cached_rules(rt: Runtime) -> dict[str, str]:
+    rules = _rules.get("rules")
+    if rules is None:
+        async with rt.db.transaction() as conn:
+            rules = await enrollment_rules(conn)
+        _rules.put("rules", rules)
+    return rules
+
+
+def missing_required(rules: dict[str, str], factors) -> list[str]:
+    """REQUIRED authenticators (other than the password) the user has no ACTIVE factor of."""
+    have = {key_of(f.type, f.provider) for f in factors if f.status == "ACTIVE"}
+    return sorted(k for k, mode in rules.items() if mode == "REQUIRED" and k != "okta_password" and k not in have)
+
+
+def auth0_types(keys: list[str]) -> list[str]:
+    """The Auth0 authenticator types that can enroll these keys (Auth0's OTP is Google's)."""
+    return ["otp"] if key_of("totp", "GOOGLE") in keys else []
+
+
 async def auth0_enrollable_types(rt: Runtime) -> tuple[str, ...]:
     """Auth0 `mfa_requirements.enroll` types allowed now (its OTP is Google Authenticator's)."""
     async with rt.db.transaction() as conn:
@@ -123,6 +153,7 @@ async def create(rt: Runtime, body: dict, *, activate: bool = True, meta: Reques
             status="ACTIVE" if activate else "INACTIVE", settings=json.dumps(settings) if settings else None,
             created_at=now, last_updated_at=now)
         await audit.record(conn, now, "authenticator.create", "SUCCESS", meta=meta, detail={"key": key})
+        forget_rules()
         return await _row(conn, authenticator_id)
 
 
@@ -160,6 +191,7 @@ async def set_status(rt: Runtime, authenticator_id: str, status: str, meta: Requ
             await store.update_authenticator(conn, row.id, status=status, last_updated_at=now)
             event = "authenticator.lifecycle.activate" if status == "ACTIVE" else "authenticator.lifecycle.deactivate"
             await audit.record(conn, now, event, "SUCCESS", meta=meta, detail={"key": row.key})
+            forget_rules()
         return await _row(conn, authenticator_id)
 
 

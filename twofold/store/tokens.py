@@ -11,6 +11,10 @@ from .tables import api_tokens, factors, mfa_transactions, refresh_tokens, users
 _INSERT_TXN = insert(mfa_transactions)
 
 
+async def insert_mfa_transaction(conn: AsyncConnection, **values) -> None:
+    await conn.execute(_INSERT_TXN, values)
+
+
 async def insert_mfa_transaction_now(db, **values) -> None:
     """Through Database.run (inside Database.atomic on the sign-in path); every column given."""
     await db.run(_INSERT_TXN, values)
