@@ -226,3 +226,27 @@ def test_a_required_authenticator_is_enrolled_before_any_token(api, org):
     # An mfa_token from the password step alone still cannot add an authenticator (R35).
     r = api.password_login(client, user)
     assert api.associate(r.json()["mfa_token"]).status_code == 403
+
+
+def test_a_factor_of_a_disallowed_authenticator_stays_enrolled_but_cannot_be_used(api, org):
+    """Okta's documented behaviour: disabling an authenticator in the enrollment policy keeps
+    users' enrollments but removes their use; allowing it again brings them back."""
+    client = api.create_client()
+    user = api.enrolled_user(client)  # Google Authenticator through Auth0
+    factors = api.http.get(f"/api/v1/users/{user['id']}/factors", headers=api.ssws).json()
+    google = next(f for f in factors if f["provider"] == "GOOGLE")
+    policy = _default_policy(api)
+    assert _set_enroll(api, policy, "google_otp", "NOT_ALLOWED").status_code == 200
+
+    r = api.http.post(f"/api/v1/users/{user['id']}/factors/{google['id']}/verify", headers=api.ssws,
+                      json={"passCode": user["next_code"]})
+    okta_error(r, 400, "E0000001")  # not usable: refused, and the code is not spent
+    r = api.password_login(client, user)
+    assert r.status_code == 403 and r.json()["mfa_requirements"] == {"enroll": []}  # nothing usable, nothing enrollable
+    listed = api.http.get(f"/api/v1/users/{user['id']}/factors", headers=api.ssws).json()
+    assert any(f["id"] == google["id"] and f["status"] == "ACTIVE" for f in listed)  # still enrolled
+
+    assert _set_enroll(api, policy, "google_otp", "OPTIONAL").status_code == 200
+    r = api.http.post(f"/api/v1/users/{user['id']}/factors/{google['id']}/verify", headers=api.ssws,
+                      json={"passCode": user["next_code"]})
+    assert r.status_code == 200 and r.json() == {"factorResult": "SUCCESS"}, r.text

@@ -31,9 +31,11 @@ async def associate_otp(rt: Runtime, bearer: str | None, meta: RequestMeta | Non
     factor; otherwise an MFA-API access token with `enroll` is needed (R35, R36)."""
     totp = authenticators.get("totp")
     rc = authenticators.get("recovery_code")
+    rules = await org_authenticators.cached_rules(rt)  # read before the transaction (SQLite: one writer)
     async with rt.db.transaction() as conn:
         principal = await principal_from_bearer(conn, rt, bearer)
-        views = await factor_views(conn, principal.user_id)
+        # A factor the policy no longer allows cannot be used, so it does not count as enrolled.
+        views = [v for v in await factor_views(conn, principal.user_id) if org_authenticators.usable(rules, v)]
         if principal.access is not None:
             require_scope(principal.access, "enroll")
         elif _has_active_primary(views) and not _second_factor_proven(principal):

@@ -17,7 +17,7 @@ from ..authenticators.base import FactorView
 from ..authenticators.question import MIN_ANSWER, QUESTIONS, normalize_answer
 from ..domain import otp
 from ..domain.errors import (
-    AlreadyEnrolled, DomainError, FactorState, NotFound, UnsupportedFactor, ValidationFailed,
+    AlreadyEnrolled, DomainError, FactorState, NotEnrolled, NotFound, UnsupportedFactor, ValidationFailed,
 )
 from ..store import factors as factor_store
 from ..store import users as user_store
@@ -197,12 +197,15 @@ async def verify(rt: Runtime, user_id: str, factor_id: str, pass_code: str | Non
                 raise result.error
             return
     failure: DomainError | None = None
+    rules = await org_authenticators.cached_rules(rt)  # read before the transaction (SQLite: one writer)
     async with rt.db.transaction() as conn:
         # A login in the path, another kind of factor, or no such factor.
         uid = (await _user(conn, user_id)).id
         row = await _factor_row(conn, uid, factor_id)
         if row.status != "ACTIVE":
             raise FactorState("The factor is not active. Activate it first.")
+        if not org_authenticators.usable(rules, row):
+            raise NotEnrolled()
         if row.type == "question":
             result = await check_question(conn, rt, uid, factor_id, answer, meta=meta)
             if result.ok:

@@ -70,7 +70,8 @@ async def password_login(rt: Runtime, client: Client, *, username: str, password
         await user_store.record_login_now(rt.db, user.id, now, new_hash)
         await audit.record_now(rt.db, now, "user.authentication.password", "SUCCESS", meta=meta,
                                user_id=user.id, client_id=client.client_id)
-        views = [v for v in views_of(await factor_store.for_user_now(rt.db, user.id)) if v.status == "ACTIVE"]
+        views = [v for v in views_of(await factor_store.for_user_now(rt.db, user.id))
+                 if v.status == "ACTIVE" and org_authenticators.usable(rules, v)]
         token = None
         missing = org_authenticators.missing_required(rules, views)
         if policy.mfa_needed(s.mfa_policy, views) or missing:  # REQUIRED: no tokens until enrolled
@@ -97,11 +98,13 @@ async def otp_login(rt: Runtime, client: Client, *, login_hint: str, otp: str, s
     if len(login_hint) > MAX_USERNAME:
         raise InvalidCredentials()
     failure: DomainError | None = None
+    rules = await org_authenticators.cached_rules(rt)  # read before the transaction (SQLite: one writer)
     async with rt.db.transaction() as conn:
         user = await user_store.by_login_any_realm(conn, login_key(login_hint))
         if user is None or user.status != "ACTIVE":
             raise InvalidCredentials()
-        result = await check_totp(conn, rt, user.id, otp, meta=meta, client_id=client.client_id, statuses=("ACTIVE",))
+        result = await check_totp(conn, rt, user.id, otp, meta=meta, client_id=client.client_id, statuses=("ACTIVE",),
+                                  rules=rules)
         if result.ok:
             now = rt.now_ms()
             await user_store.record_login(conn, user.id, now, None)

@@ -28,7 +28,8 @@ async def _finish(rt: Runtime, client: Client, mfa_token: str | None, checker, v
         user = await user_store.by_id(conn, txn.user_id)
         if user is None or user.status != "ACTIVE":
             raise InvalidCredentials()  # deactivated since the password step
-        result: Check = await checker(conn, rt, txn.user_id, value, meta=meta, client_id=client.client_id)
+        extra = {"rules": rules} if rules else {}
+        result: Check = await checker(conn, rt, txn.user_id, value, meta=meta, client_id=client.client_id, **extra)
         if result.ok:
             # Consumed only on success (R46); losing this race rolls the whole attempt back.
             if not await token_store.consume_mfa_transaction(conn, txn.id, rt.now_ms()):
@@ -102,9 +103,11 @@ async def challenge(rt: Runtime, client: Client, mfa_token: str | None, challeng
                     server_id: str | None = None) -> dict:
     """Auth0 /mfa/challenge (and Okta's /challenge). For OTP nothing is sent: the answer says
     which code to ask for."""
+    rules = await org_authenticators.cached_rules(rt)  # read before the transaction (SQLite: one writer)
     async with rt.db.transaction() as conn:
         txn = await open_transaction(conn, rt, mfa_token, client_id=client.client_id, server_id=server_id)
-        views = [v for v in await factor_views(conn, txn.user_id, statuses=("ACTIVE",)) if v.primary]
+        views = [v for v in await factor_views(conn, txn.user_id, statuses=("ACTIVE",))
+                 if v.primary and org_authenticators.usable(rules, v)]
         if not views:
             raise NotEnrolled()
         wanted = (challenge_type or " ".join(CHALLENGE_TYPES)).split()

@@ -96,6 +96,13 @@ def missing_required(rules: dict[str, str], factors) -> list[str]:
     return sorted(k for k, mode in rules.items() if mode == "REQUIRED" and k != "okta_password" and k not in have)
 
 
+def usable(rules: dict[str, str], factor) -> bool:
+    """Okta: a factor whose authenticator the enrollment policy in force has NOT_ALLOWED stays
+    enrolled but cannot be used. Recovery codes belong to no authenticator."""
+    key = key_of(factor.type, factor.provider)
+    return key is None or rules.get(key) != "NOT_ALLOWED"
+
+
 def auth0_types(keys: list[str]) -> list[str]:
     """The Auth0 authenticator types that can enroll these keys (Auth0's OTP is Google's)."""
     return ["otp"] if key_of("totp", "GOOGLE") in keys else []

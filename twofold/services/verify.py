@@ -21,7 +21,7 @@ from ..domain.errors import (
 from ..store import factors as factor_store
 from ..store import users as user_store
 from ..store.settle import OtpAttempt, settle_otp
-from . import audit
+from . import audit, org_authenticators
 from .runtime import RequestMeta, Runtime
 
 
@@ -81,7 +81,8 @@ async def settle_totp(rt: Runtime, user_id: str, rows, code: str | None, *, meta
     a success also spends that MFA transaction, and writes `success_event`, in the same
     atomic step (R46)."""
     totp = authenticators.get("totp")
-    rows = [r for r in rows if r.type == "totp" and r.status == "ACTIVE"]
+    rules = await org_authenticators.cached_rules(rt)
+    rows = [r for r in rows if r.type == "totp" and r.status == "ACTIVE" and org_authenticators.usable(rules, r)]
     if not rows:
         return Check(error=NotEnrolled())
     now_s = rt.clock.now()
@@ -118,7 +119,8 @@ async def settle_totp(rt: Runtime, user_id: str, rows, code: str | None, *, meta
 async def check_totp(conn: AsyncConnection, rt: Runtime, user_id: str, code: str | None, *,
                      factor_id: str | None = None, meta: RequestMeta | None = None,
                      client_id: str | None = None,
-                     statuses: tuple[str, ...] = ("ACTIVE", "PENDING_ACTIVATION"), rows=None) -> Check:
+                     statuses: tuple[str, ...] = ("ACTIVE", "PENDING_ACTIVATION"), rows=None,
+                     rules: dict[str, str] | None = None) -> Check:
     """Verify a TOTP code against the user's TOTP factors (or one of them). A pending factor
     is confirmed by its first valid code; the step is claimed atomically (R1, R2, R37)."""
     totp = authenticators.get("totp")
@@ -129,6 +131,7 @@ async def check_totp(conn: AsyncConnection, rt: Runtime, user_id: str, code: str
         r for r in rows
         if r.type == "totp" and r.status in statuses
         and (r.status == "ACTIVE" or (r.activation_expires_at or 0) > now_ms)  # expired enrollments never confirm
+        and (rules is None or r.status != "ACTIVE" or org_authenticators.usable(rules, r))
     ]
     if factor_id is not None:
         rows = [r for r in rows if r.id == factor_id]
