@@ -5,7 +5,6 @@ The rows themselves never hold a secret (R68), so a page shows them whole."""
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 
 from ..store import audit as audit_store
@@ -101,16 +100,9 @@ def detail_of(row) -> dict:
     return data if isinstance(data, dict) else {"value": data}
 
 
-# --- filter: a subset of Okta's SCIM filter -------------------------------------------------------
+# --- filter: the comparisons Okta's SCIM `filter` may use here (grammar: dialects/okta/scim_filter)
 
-class BadFilter(Exception):
-    """An expression this server does not understand: 400 E0000053 with this message."""
-
-
-OKTA_OPERATORS = ("eq", "co", "sw", "pr", "gt", "ge", "lt", "le")
-SUPPORTED = {"eventType": ("eq", "sw", "co"), "outcome.result": ("eq",), "actor.id": ("eq",)}
-MAX_FILTER, MAX_COMPARISONS, MAX_DEPTH = 2048, 32, 8
-_TOKEN = re.compile(r'\s*(?:(?P<paren>[()])|"(?P<string>(?:[^"\\]|\\.)*)"|(?P<word>[A-Za-z][A-Za-z0-9_.]*))')
+FILTER_ATTRIBUTES = {"eventType": ("eq", "sw", "co"), "outcome.result": ("eq",), "actor.id": ("eq",)}
 
 
 def _event_types(op: str, value: str):
@@ -134,96 +126,13 @@ def _actor(actor_id: str):
                             ("and", [("null", "user_id"), ("eq", "client_id", actor_id)])])])
 
 
-def parse_filter(text: str):
-    """`eventType eq "…"`, `eventType sw|co "…"`, `outcome.result eq "…"`, `actor.id eq "…"`,
-    combined with `and` (binding tighter) and `or`, with parentheses. Returns a condition tree
-    for store.audit.event_page."""
-    if len(text) > MAX_FILTER:
-        raise BadFilter(f"Invalid filter '{text[:100]}…': the filter is too long.")
-    tokens: list[tuple[str, str, int]] = []
-    pos = 0
-    while pos < len(text):
-        m = _TOKEN.match(text, pos)
-        if m is None or m.end() == pos:
-            if text[pos:].strip() == "":
-                break
-            bad = pos + (len(text[pos:]) - len(text[pos:].lstrip()))
-            raise BadFilter(f"Invalid filter '{text}': Unexpected character '{text[bad]}' at position {bad + 1}.")
-        kind = m.lastgroup
-        value = m.group(kind)
-        tokens.append((kind, re.sub(r"\\(.)", r"\1", value) if kind == "string" else value, m.start(kind) + 1))
-        pos = m.end()
-    if not tokens:
-        raise BadFilter(f"Invalid filter '{text}': the filter is empty.")
-    i = 0
-    comparisons = 0
-
-    def fail(why: str):
-        raise BadFilter(f"Invalid filter '{text}': {why}")
-
-    def take(what: str) -> tuple[str, str, int]:
-        nonlocal i
-        if i >= len(tokens):
-            fail(f"Expected {what} at the end of the filter.")
-        i += 1
-        return tokens[i - 1]
-
-    def keyword(word: str) -> bool:
-        return i < len(tokens) and tokens[i][0] == "word" and tokens[i][1].lower() == word
-
-    def expr(depth: int):
-        nonlocal i
-        parts = [term(depth)]
-        while keyword("or"):
-            i += 1
-            parts.append(term(depth))
-        return parts[0] if len(parts) == 1 else ("or", parts)
-
-    def term(depth: int):
-        nonlocal i
-        parts = [factor(depth)]
-        while keyword("and"):
-            i += 1
-            parts.append(factor(depth))
-        return parts[0] if len(parts) == 1 else ("and", parts)
-
-    def factor(depth: int):
-        nonlocal comparisons
-        kind, value, at = take("an attribute")
-        if kind == "paren" and value == "(":
-            if depth >= MAX_DEPTH:
-                fail("too many nested parentheses.")
-            inner = expr(depth + 1)
-            if take("')'")[:2] != ("paren", ")"):
-                fail(f"Expected ')' at position {tokens[i - 1][2]}.")
-            return inner
-        if kind != "word":
-            fail(f"Expected an attribute at position {at}.")
-        if value not in SUPPORTED:
-            raise BadFilter(f"field is not valid: {value}")
-        attribute = value
-        kind, op, at = take("an operator")
-        if kind != "word" or op.lower() not in OKTA_OPERATORS:
-            fail(f"Unrecognized attribute operator '{op}' at position {at}. Expected: {','.join(OKTA_OPERATORS)}")
-        op = op.lower()
-        if op not in SUPPORTED[attribute]:
-            fail(f"Operator '{op}' is not supported for '{attribute}' (supported: {','.join(SUPPORTED[attribute])}).")
-        kind, literal, at = take("a quoted value")
-        if kind != "string":
-            fail(f"Expected a quoted value at position {at}.")
-        comparisons += 1
-        if comparisons > MAX_COMPARISONS:
-            fail("too many comparisons.")
-        if attribute == "eventType":
-            return _event_types(op, literal)
-        if attribute == "outcome.result":
-            return ("eq", "outcome", literal.upper())
-        return _actor(literal)
-
-    tree = expr(0)
-    if i != len(tokens):
-        fail(f"Unexpected '{tokens[i][1]}' at position {tokens[i][2]}.")
-    return tree
+def condition(attribute: str, op: str, literal: str):
+    """One comparison of FILTER_ATTRIBUTES as a condition for store.audit.event_page."""
+    if attribute == "eventType":
+        return _event_types(op, literal)
+    if attribute == "outcome.result":
+        return ("eq", "outcome", literal.upper())
+    return _actor(literal)
 
 
 # --- q: keywords ----------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from starlette.responses import Response
 from ...services import system_log
 from ..http import json_response, runtime
 from .endpoint import okta_endpoint
+from . import scim_filter
 from .errors import okta_error
 from .views import iso
 
@@ -202,9 +203,9 @@ async def list_logs(request: Request) -> Response:
         return _bad(exc)
     if params.get("filter") is not None:
         try:
-            where.append(system_log.parse_filter(params["filter"]))
-        except system_log.BadFilter as exc:
-            return okta_error("E0000053", 400, str(exc))
+            where.append(scim_filter.parse(params["filter"], system_log.FILTER_ATTRIBUTES, system_log.condition))
+        except scim_filter.FilterError as exc:
+            return okta_error("E0000053", 400, exc.message)
     until_ms = until if until is not None else rt.now_ms()
     since_ms = since if since is not None else (None if after is not None else until_ms - DEFAULT_RANGE_MS)
     condition = None if not where else where[0] if len(where) == 1 else ("and", where)

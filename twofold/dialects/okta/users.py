@@ -3,7 +3,6 @@
 `{user_id}` is the user id or the login (URL-encoded), as in Okta (reference B.6)."""
 from __future__ import annotations
 
-import re
 from datetime import datetime, timedelta, timezone
 from urllib.parse import quote, urlencode
 
@@ -11,12 +10,12 @@ from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import Response
 
-from ...domain.errors import ValidationFailed
+from ...domain.errors import NotFound, ValidationFailed
 from ...services import factors, user_lifecycle, users
 from ..http import json_response, meta, read_json_object, runtime
 from .endpoint import okta_endpoint
+from . import scim_filter
 from .errors import okta_error
-from .users_lookup import resolve_user_id
 from .views import user_object
 
 router = APIRouter()
@@ -101,46 +100,21 @@ async def delete_user(request: Request, user_id: str) -> Response:
 
 # --- lifecycle -----------------------------------------------------------------------------------
 
-@router.post(ONE + "/lifecycle/activate")
+# Each operation answers `{}`; `sendEmail` is accepted and ignored (no e-mail, no activation token).
+LIFECYCLE = {
+    "activate": user_lifecycle.activate, "deactivate": user_lifecycle.deactivate,
+    "suspend": user_lifecycle.suspend, "unsuspend": user_lifecycle.unsuspend, "unlock": user_lifecycle.unlock,
+    "reset_factors": factors.reset,
+}
+
+
+@router.post(ONE + "/lifecycle/{operation}")
 @okta_endpoint("users:id")
-async def activate_user(request: Request, user_id: str) -> Response:
-    # `sendEmail` is accepted and ignored: no activation e-mail, no activation token.
-    await user_lifecycle.activate(runtime(request), user_id, meta(request))
-    return json_response({})
-
-
-@router.post(ONE + "/lifecycle/deactivate")
-@okta_endpoint("users:id")
-async def deactivate_user(request: Request, user_id: str) -> Response:
-    await user_lifecycle.deactivate(runtime(request), user_id, meta(request))
-    return json_response({})
-
-
-@router.post(ONE + "/lifecycle/suspend")
-@okta_endpoint("users:id")
-async def suspend_user(request: Request, user_id: str) -> Response:
-    await user_lifecycle.suspend(runtime(request), user_id, meta(request))
-    return json_response({})
-
-
-@router.post(ONE + "/lifecycle/unsuspend")
-@okta_endpoint("users:id")
-async def unsuspend_user(request: Request, user_id: str) -> Response:
-    await user_lifecycle.unsuspend(runtime(request), user_id, meta(request))
-    return json_response({})
-
-
-@router.post(ONE + "/lifecycle/unlock")
-@okta_endpoint("users:id")
-async def unlock_user(request: Request, user_id: str) -> Response:
-    await user_lifecycle.unlock(runtime(request), user_id, meta(request))
-    return json_response({})
-
-
-@router.post(ONE + "/lifecycle/reset_factors")
-@okta_endpoint("users:id")
-async def reset_factors(request: Request, user_id: str) -> Response:
-    await factors.reset(runtime(request), await resolve_user_id(request, user_id), meta(request))
+async def user_lifecycle_operation(request: Request, user_id: str, operation: str) -> Response:
+    run = LIFECYCLE.get(operation)
+    if run is None:
+        raise NotFound(f"{operation[:64]} (Lifecycle operation)")
+    await run(runtime(request), user_id, meta(request))
     return json_response({})
 
 
@@ -151,125 +125,50 @@ class BadCriteria(Exception):
 
 
 # Okta attribute -> (service field, operators). `search` also allows `sw` on text attributes.
-_TIME_OPS = frozenset({"eq", "gt", "ge", "lt", "le"})
+_TIME_OPS = ("eq", "gt", "ge", "lt", "le")
 _ATTRIBUTES = {
-    "id": ("id", frozenset({"eq"})),
-    "status": ("status", frozenset({"eq"})),
+    "id": ("id", ("eq",)),
+    "status": ("status", ("eq",)),
     "created": ("created", _TIME_OPS),
     "lastUpdated": ("last_updated", _TIME_OPS),
-    "profile.login": ("login", frozenset({"eq"})),
-    "profile.email": ("email", frozenset({"eq"})),
-    "profile.firstName": ("first_name", frozenset({"eq"})),
-    "profile.lastName": ("last_name", frozenset({"eq"})),
+    "profile.login": ("login", ("eq",)),
+    "profile.email": ("email", ("eq",)),
+    "profile.firstName": ("first_name", ("eq",)),
+    "profile.lastName": ("last_name", ("eq",)),
 }
 _TEXT = frozenset({"login", "email", "first_name", "last_name"})
-_TOKEN = re.compile(r'\s*(?:(?P<paren>[()])|"(?P<string>(?:[^"\\]|\\.)*)"|(?P<word>[A-Za-z][A-Za-z0-9_.]*))')
-MAX_EXPRESSION, MAX_COMPARISONS, MAX_DEPTH = 2048, 32, 8
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
-
-
-def _tokens(text: str) -> list[tuple[str, str]]:
-    out, pos = [], 0
-    while pos < len(text):
-        m = _TOKEN.match(text, pos)
-        if m is None or m.end() == pos:
-            if text[pos:].strip() == "":
-                break
-            raise BadCriteria()
-        pos = m.end()
-        kind = m.lastgroup
-        value = m.group(kind)
-        out.append((kind, re.sub(r"\\(.)", r"\1", value) if kind == "string" else value))
-    return out
 
 
 def _time_ms(text: str) -> int:
     try:
         dt = datetime.fromisoformat(text)  # 2013-06-01T00:00:00.000Z
     except ValueError as exc:
-        raise BadCriteria() from exc
+        raise scim_filter.FilterError("bad date") from exc
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=timezone.utc)
     return (dt - _EPOCH) // timedelta(milliseconds=1)
 
 
+def _compare(attribute: str, op: str, literal: str):
+    field = _ATTRIBUTES[attribute][0]
+    if field in ("created", "last_updated"):
+        return ("cmp", field, op, _time_ms(literal))
+    if field == "status" and literal not in user_lifecycle.STATUSES:
+        raise scim_filter.FilterError("unknown status")
+    return ("cmp", field, op, literal)
+
+
 def parse_expression(text: str, *, search: bool = False):
-    """Okta's filter/search grammar, `and` binding tighter than `or`, with parentheses:
-    `status eq "ACTIVE" and lastUpdated gt "2013-06-01T00:00:00.000Z" or profile.login eq "a@b.c"`.
-    Returns the service's condition tree."""
-    if len(text) > MAX_EXPRESSION:
-        raise BadCriteria()
-    tokens = _tokens(text)
-    pos = 0
-    comparisons = 0
-
-    def peek() -> tuple[str, str] | None:
-        return tokens[pos] if pos < len(tokens) else None
-
-    def take() -> tuple[str, str]:
-        nonlocal pos
-        if pos >= len(tokens):
-            raise BadCriteria()
-        pos += 1
-        return tokens[pos - 1]
-
-    def keyword(word: str) -> bool:
-        t = peek()
-        return t is not None and t[0] == "word" and t[1].lower() == word
-
-    def expr(depth: int):
-        nonlocal pos
-        parts = [term(depth)]
-        while keyword("or"):
-            pos += 1
-            parts.append(term(depth))
-        return parts[0] if len(parts) == 1 else ("or", parts)
-
-    def term(depth: int):
-        nonlocal pos
-        parts = [factor(depth)]
-        while keyword("and"):
-            pos += 1
-            parts.append(factor(depth))
-        return parts[0] if len(parts) == 1 else ("and", parts)
-
-    def factor(depth: int):
-        nonlocal comparisons
-        kind, value = take()
-        if kind == "paren" and value == "(":
-            if depth >= MAX_DEPTH:
-                raise BadCriteria()
-            inner = expr(depth + 1)
-            if take() != ("paren", ")"):
-                raise BadCriteria()
-            return inner
-        if kind != "word" or value not in _ATTRIBUTES:
-            raise BadCriteria()
-        field, ops = _ATTRIBUTES[value]
-        op_kind, op = take()
-        op = op.lower()
-        if search and field in _TEXT:
-            ops = ops | {"sw"}
-        if op_kind != "word" or op not in ops:
-            raise BadCriteria()
-        literal_kind, literal = take()
-        if literal_kind != "string":
-            raise BadCriteria()
-        comparisons += 1
-        if comparisons > MAX_COMPARISONS:
-            raise BadCriteria()
-        if field in ("created", "last_updated"):
-            return ("cmp", field, op, _time_ms(literal))
-        if field == "status" and literal not in user_lifecycle.STATUSES:
-            raise BadCriteria()
-        return ("cmp", field, op, literal)
-
-    if not tokens:
-        raise BadCriteria()
-    tree = expr(0)
-    if pos != len(tokens):
-        raise BadCriteria()
-    return tree
+    """Okta's filter/search grammar over the users' attributes, e.g. `status eq "ACTIVE" and
+    lastUpdated gt "2013-06-01T00:00:00.000Z" or profile.login eq "a@b.c"`. Returns the
+    service's condition tree; anything not understood is BadCriteria (E0000031)."""
+    attributes = {name: ops + (("sw",) if search and field in _TEXT else ())
+                  for name, (field, ops) in _ATTRIBUTES.items()}
+    try:
+        return scim_filter.parse(text, attributes, _compare)
+    except scim_filter.FilterError as exc:
+        raise BadCriteria() from exc
 
 
 def _limit(value: str | None) -> int:
@@ -299,7 +198,7 @@ async def list_users(request: Request) -> Response:
     expressions = []
     try:
         for name in ("filter", "search"):
-            text = _param(request, name, MAX_EXPRESSION)
+            text = _param(request, name, scim_filter.MAX_EXPRESSION)
             if text is not None:
                 expressions.append(parse_expression(text, search=name == "search"))
     except BadCriteria:
