@@ -58,7 +58,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception):
         # Never a stack trace on the wire; the log gets the type, not request data.
-        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        route = request.scope.get("route")
+        log.exception("unhandled error on %s %s", request.method, getattr(route, "path", "(no route)"))
         return json_response({"error": "server_error", "error_description": "Internal error."}, status=500)
 
     return HotLane(app)

@@ -147,6 +147,14 @@ def test_one_code_raced_through_both_dialects(api, server, other_server):
 
     responses = parallel(attempt, N)
     assert sum(r.status_code == 200 for r in responses) == 1, _statuses(responses)
+    for r in responses:  # every loser is a refusal in its dialect's words, never a 500
+        if r.status_code == 200:
+            continue
+        body = r.json()
+        if "errorCode" in body:
+            assert r.status_code == 403 and body["errorCode"] in ("E0000082", "E0000069"), body
+        else:
+            assert r.status_code in (403, 429) and body["error"] in ("invalid_grant", "too_many_attempts"), body
 
 
 def test_two_valid_codes_race_for_one_mfa_token(api):

@@ -36,24 +36,32 @@ def _set_enroll(api, policy: dict, key: str, mode: str):
 
 @pytest.fixture
 def org(api):
-    """Org-wide state is shared by the session's server: put it back after each test."""
+    """Org-wide state is shared by the session's server: put it back after each test, and
+    fail if it cannot be put back."""
     before_policy = _default_policy(api)
     before = _authenticators(api)
     yield
     for key, a in _authenticators(api).items():
-        if key in before and a["status"] != before[key]["status"]:
-            op = "activate" if before[key]["status"] == "ACTIVE" else "deactivate"
-            if op == "activate":
-                assert api.http.post(f"/api/v1/authenticators/{a['id']}/lifecycle/activate",
-                                     headers=api.ssws).status_code == 200
+        if key in before and a["status"] == "INACTIVE" and before[key]["status"] == "ACTIVE":
+            r = api.http.post(f"/api/v1/authenticators/{a['id']}/lifecycle/activate", headers=api.ssws)
+            assert r.status_code == 200, r.text
         if key in before and a.get("settings") != before[key].get("settings"):
-            api.http.put(f"/api/v1/authenticators/{a['id']}", headers=api.ssws,
-                         json={"name": a["name"], "settings": before[key].get("settings") or {}})
+            r = api.http.put(f"/api/v1/authenticators/{a['id']}", headers=api.ssws,
+                             json={"name": a["name"], "settings": before[key].get("settings") or {}})
+            assert r.status_code == 200, r.text
     body = {"name": before_policy["name"], "type": "MFA_ENROLL", "settings": before_policy["settings"]}
     assert api.http.put(f"/api/v1/policies/{before_policy['id']}", headers=api.ssws, json=body).status_code == 200
     for key, a in _authenticators(api).items():
         if key in before and before[key]["status"] == "INACTIVE" and a["status"] == "ACTIVE":
-            api.http.post(f"/api/v1/authenticators/{a['id']}/lifecycle/deactivate", headers=api.ssws)
+            r = api.http.post(f"/api/v1/authenticators/{a['id']}/lifecycle/deactivate", headers=api.ssws)
+            assert r.status_code == 200, r.text
+    after = _authenticators(api)
+    assert {k: (a["status"], a.get("settings")) for k, a in after.items() if k in before} == \
+        {k: (a["status"], a.get("settings")) for k, a in before.items()}
+    modes = {e["key"]: e["enroll"]["self"] for e in _default_policy(api)["settings"]["authenticators"]}
+    was = {e["key"]: e["enroll"]["self"] for e in before_policy["settings"]["authenticators"]}
+    # An authenticator added by a test stays (Okta has no DELETE), disabled in the policy.
+    assert modes == {**{k: "NOT_ALLOWED" for k in modes if k not in was}, **was}
 
 
 def test_the_org_starts_with_what_twofold_can_enroll(api, org):

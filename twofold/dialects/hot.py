@@ -46,6 +46,12 @@ class HotLane:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
             path = scope["path"]
+            if "\x00" in path or b"%00" in scope.get("query_string", b""):
+                # No route takes NUL (PostgreSQL text cannot hold it): malformed, answered here.
+                response = json_response({"error": "invalid_request",
+                                          "error_description": "The request contains a NUL character."}, status=400)
+                await response(scope, receive, send)
+                return
             for method, pattern, handler in self.routes:
                 match = pattern.fullmatch(path)
                 if match is None:
@@ -65,6 +71,7 @@ class HotLane:
         try:
             return await handler(request=request, **params)
         except Exception:
-            # Never a stack trace on the wire; the log gets the type, not request data.
-            log.exception("unhandled error on %s %s", request.method, request.url.path)
+            # Never a stack trace on the wire; the log gets the route, not the path (which may
+            # hold a capability) nor request data.
+            log.exception("unhandled error on %s %s", request.method, handler.__name__)
             return json_response({"error": "server_error", "error_description": "Internal error."}, status=500)

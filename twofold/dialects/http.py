@@ -67,14 +67,32 @@ def _no_duplicate_keys(pairs: list[tuple[str, object]]) -> dict:
     return out
 
 
+def _has_nul(value) -> bool:
+    """PostgreSQL text cannot hold NUL: such input is refused as malformed, not stored or 500'd."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
 async def read_json_object(request: Request) -> dict:
     body = await read_body(request)
+    if not body:
+        return {}
     try:
-        data = json.loads(body, object_pairs_hook=_no_duplicate_keys) if body else {}
-    except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+        # orjson first: strict UTF-8, no lone surrogates, bounded depth; the second parse only
+        # finds repeated keys (R52), on a document already known to be sound.
+        orjson.loads(body)
+        data = json.loads(body, object_pairs_hook=_no_duplicate_keys)
+    except (ValueError, RecursionError) as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
         raise InvalidRequest("The request body is not valid JSON.") from exc
     if not isinstance(data, dict):
         raise InvalidRequest("The request body must be a JSON object.")
+    if _has_nul(data):
+        raise InvalidRequest("The request body contains a NUL character.")
     return data
 
 
@@ -106,6 +124,8 @@ async def read_params(request: Request) -> dict[str, str]:
     for k, v in out.items():
         if len(v) > MAX_PARAM:
             raise InvalidRequest(f"Parameter {k} is too long.")
+        if _has_nul(k) or _has_nul(v):
+            raise InvalidRequest(f"Parameter {k[:64]} contains a NUL character.")
     return out
 
 

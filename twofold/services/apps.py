@@ -7,7 +7,7 @@ import json
 from ..domain import ids
 from ..domain.errors import NotFound, ValidationFailed
 from ..store import clients as client_store
-from . import audit, clients
+from . import audit, clients, fields
 from .runtime import RequestMeta, Runtime
 
 
@@ -31,10 +31,10 @@ async def _row(conn, app_id: str):
 def _oauth(body: dict) -> tuple[dict, dict]:
     if body.get("signOnMode", "OPENID_CONNECT") != "OPENID_CONNECT":
         raise ValidationFailed("app", [("signOnMode", "signOnMode: Only OPENID_CONNECT apps are supported.")])
-    settings = ((body.get("settings") or {}).get("oauthClient")) or {}
-    credentials = ((body.get("credentials") or {}).get("oauthClient")) or {}
-    if not isinstance(settings, dict) or not isinstance(credentials, dict):
-        raise ValidationFailed("app", [("settings", "settings.oauthClient: Must be an object.")])
+    settings = fields.obj(fields.obj(body.get("settings"), "app", "settings").get("oauthClient"),
+                          "app", "settings.oauthClient")
+    credentials = fields.obj(fields.obj(body.get("credentials"), "app", "credentials").get("oauthClient"),
+                             "app", "credentials.oauthClient")
     return settings, credentials
 
 

@@ -12,6 +12,7 @@ from .cache import TtlCache
 from .runtime import Runtime
 
 AUTH_METHODS = ("client_secret_post", "client_secret_basic", "none")
+APPLICATION_TYPES = ("web", "native", "browser", "service")
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,9 @@ async def register(rt: Runtime, *, client_name: str, grant_types: list[str] | No
     """Returns the client and its secret (shown once; only its hash is kept)."""
     method = token_endpoint_auth_method or "client_secret_basic"
     grant_list = validated_grants(client_name, grant_types, method)
+    if application_type is not None and application_type not in APPLICATION_TYPES:
+        raise ValidationFailed("client metadata", [("application_type", "application_type must be one of "
+                                                                        + ", ".join(APPLICATION_TYPES))])
     secret = ids.client_secret() if method != "none" else None
     now = rt.now_ms()
     values = dict(

@@ -34,6 +34,9 @@ async def associate_otp(rt: Runtime, bearer: str | None, meta: RequestMeta | Non
     rules = await org_authenticators.cached_rules(rt)  # read before the transaction (SQLite: one writer)
     async with rt.db.transaction() as conn:
         principal = await principal_from_bearer(conn, rt, bearer)
+        # The user's row lock serialises parallel associations (PostgreSQL; SQLite's BEGIN
+        # IMMEDIATE already does): two could otherwise each keep a pending factor and code.
+        user = await user_store.lookup(conn, principal.user_id, principal.user_id, lock=True)
         # A factor the policy no longer allows cannot be used, so it does not count as enrolled.
         views = [v for v in await factor_views(conn, principal.user_id) if org_authenticators.usable(rules, v)]
         if principal.access is not None:
@@ -42,7 +45,6 @@ async def associate_otp(rt: Runtime, bearer: str | None, meta: RequestMeta | Non
             raise AlreadyEnrolled()
         if any(v.type == "totp" and v.provider == OTP_PROVIDER and v.status == "ACTIVE" for v in views):
             raise AlreadyEnrolled()
-        user = await user_store.by_id(conn, principal.user_id)
         if user is None or user.status != "ACTIVE":
             raise NotFound("user")
         settings = await org_authenticators.require_enrollable(conn, org_authenticators.key_of("totp", OTP_PROVIDER))

@@ -8,8 +8,8 @@ import json
 from ..domain import ids
 from ..domain.errors import NotFound, SystemPolicy, ValidationFailed
 from ..store import admin_plane as store
-from . import audit
-from .org_authenticators import ENROLL_SELF, forget_rules
+from . import audit, fields
+from .org_authenticators import ENROLL_SELF, changes_rules
 from .runtime import RequestMeta, Runtime
 
 TYPE = "MFA_ENROLL"
@@ -40,15 +40,16 @@ async def _row(conn, policy_id: str):
 
 def _settings(body: dict, known_keys: dict[str, str]) -> str:
     """Validated `settings` (authenticator form) as stored JSON. `known_keys`: key → status."""
-    settings = body.get("settings") or {}
-    entries = settings.get("authenticators") if isinstance(settings, dict) else None
+    settings = fields.obj(body.get("settings"), "policy", "settings")
+    entries = settings.get("authenticators")
     if settings.get("type", "AUTHENTICATORS") != "AUTHENTICATORS" or not isinstance(entries, list):
         raise ValidationFailed("policy", [("settings", "settings: Only the AUTHENTICATORS form "
                                                        "(settings.type AUTHENTICATORS, settings.authenticators) is supported.")])
     out, causes, seen = [], [], set()
     for entry in entries:
-        key = entry.get("key") if isinstance(entry, dict) else None
-        mode = (entry.get("enroll") or {}).get("self") if isinstance(entry, dict) else None
+        entry = entry if isinstance(entry, dict) else {}
+        key = entry.get("key") if isinstance(entry.get("key"), str) else None
+        mode = fields.obj(entry.get("enroll"), "policy", "settings.authenticators.enroll").get("self")
         if key not in known_keys:
             causes.append(("settings.authenticators", f"settings.authenticators: Unknown authenticator {str(key)[:64]!r}."))
         elif mode not in ENROLL_SELF:
@@ -66,57 +67,49 @@ def _settings(body: dict, known_keys: dict[str, str]) -> str:
     return json.dumps({"type": "AUTHENTICATORS", "authenticators": out})
 
 
-def _name(body: dict) -> str:
-    name = body.get("name")
-    if not isinstance(name, str) or not name.strip():
-        raise ValidationFailed("policy", [("name", "name: The field cannot be left blank")])
-    return name.strip()[:200]
-
-
+@changes_rules
 async def create(rt: Runtime, body: dict, meta: RequestMeta | None = None):
     if body.get("type") != TYPE:
         raise ValidationFailed("policy", [("type", f"type: Only {TYPE} policies can be created here.")])
-    name = _name(body)
+    name = fields.name(body, "policy")
+    priority = fields.whole(body.get("priority"), "policy", "priority", 1, 1000, 1)
     async with rt.db.transaction() as conn:
         settings = _settings(body, {a.key: a.status for a in await _authenticators(conn)})
-        priority = body.get("priority")
-        priority = priority if isinstance(priority, int) and not isinstance(priority, bool) and priority >= 1 else 1
         now = rt.now_ms()
         policy_id = ids.okta_id("00p")
         await store.insert_policy(
-            conn, id=policy_id, type=TYPE, name=name, description=str(body.get("description") or "")[:1000] or None,
+            conn, id=policy_id, type=TYPE, name=name, description=fields.description(body),
             status="INACTIVE" if body.get("status") == "INACTIVE" else "ACTIVE", priority=priority, system=0,
             settings=settings, conditions=None, created_at=now, last_updated_at=now)
         await audit.record(conn, now, "policy.lifecycle.create", "SUCCESS", meta=meta, detail={"policy": policy_id})
-        forget_rules()
         return await _row(conn, policy_id), await _authenticators(conn)
 
 
+@changes_rules
 async def replace(rt: Runtime, policy_id: str, body: dict, meta: RequestMeta | None = None):
-    name = _name(body)
+    name = fields.name(body, "policy")
     async with rt.db.transaction() as conn:
         row = await _row(conn, policy_id)
         settings = _settings(body, {a.key: a.status for a in await _authenticators(conn)})
         values = {"name": name, "settings": settings, "last_updated_at": rt.now_ms()}
         if "description" in body:
-            values["description"] = str(body.get("description") or "")[:1000] or None
+            values["description"] = fields.description(body)
         if not row.system:  # the Default Policy keeps its place and its status
-            priority = body.get("priority")
-            if isinstance(priority, int) and not isinstance(priority, bool) and priority >= 1:
-                values["priority"] = priority
+            values["priority"] = fields.whole(body.get("priority"), "policy", "priority", 1, 1000, row.priority)
             if body.get("status") in ("ACTIVE", "INACTIVE"):
                 values["status"] = body["status"]
         await store.update_policy(conn, row.id, **values)
         await audit.record(conn, values["last_updated_at"], "policy.lifecycle.update", "SUCCESS", meta=meta,
                            detail={"policy": row.id})
-        forget_rules()
         return await _row(conn, policy_id), await _authenticators(conn)
 
 
+@changes_rules
 async def delete(rt: Runtime, policy_id: str, meta: RequestMeta | None = None) -> None:
     async with rt.db.transaction() as conn:
         row = await _row(conn, policy_id)
-        if row.system or not await store.delete_policy(conn, row.id):
+        if row.system:
             raise SystemPolicy("Default Policy is immutable")
+        if not await store.delete_policy(conn, row.id):
+            raise NotFound(f"{policy_id} (Policy)")
         await audit.record(conn, rt.now_ms(), "policy.lifecycle.delete", "SUCCESS", meta=meta, detail={"policy": row.id})
-        forget_rules()

@@ -105,7 +105,7 @@ async def active_kinds(rt: Runtime, user_id: str) -> set[tuple[str, str]]:
 
 async def enroll(rt: Runtime, user_id: str, factor_type: str | None, provider: str | None, profile: dict | None,
                  meta: RequestMeta | None = None, *, activate: bool = False) -> FactorInfo:
-    provider = (provider or "OKTA").upper()
+    provider = "OKTA" if provider is None else provider.upper() if isinstance(provider, str) else ""
     if factor_type == "token:software:totp" and provider in TOTP_PROVIDERS:
         if activate:  # Okta: a TOTP factor is confirmed by its first code, never auto-activated
             raise ValidationFailed("factorEnrollRequest", [("activate", "Auto-activation is not supported for this factor.")])
@@ -139,7 +139,7 @@ async def _enroll_totp(rt: Runtime, user_id: str, provider: str, meta) -> Factor
 async def _enroll_question(rt: Runtime, user_id: str, profile: dict, meta) -> FactorInfo:
     question, answer = profile.get("question"), profile.get("answer")
     causes = []
-    if question not in QUESTIONS:
+    if not isinstance(question, str) or question not in QUESTIONS:
         causes.append(("question", "question: The security question is not valid."))
     if not isinstance(answer, str) or len(normalize_answer(answer)) < MIN_ANSWER or len(answer) > 1024:
         causes.append(("answer", f"answer: The security question answer must be at least {MIN_ANSWER} characters in length"))

@@ -80,7 +80,7 @@ async def password_login(rt: Runtime, client: Client, *, username: str, password
     if token is not None:  # raised after the commit: the transaction must exist
         enrollable = policy.ENROLLABLE_AUTH0_TYPES
         if not any(v.primary for v in views):  # enrolling: offer only what the admin plane allows
-            enrollable = await org_authenticators.auth0_enrollable_types(rt)
+            enrollable = org_authenticators.auth0_enrollable_types(rules)
         raise MfaRequired(token, policy.requirements(views, enrollable))
     auth = Authentication(user_id=user.id, audience=audience, scope=scope, amr=["pwd"], auth_time=now,
                           server_id=server_id, grant_type=grants.PASSWORD)

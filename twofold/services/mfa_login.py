@@ -9,7 +9,7 @@ from ..domain.errors import (
 )
 from ..store import tokens as token_store
 from ..store import users as user_store
-from . import audit, org_authenticators
+from . import audit, org_authenticators, server_policies, servers
 from .clients import Client
 from .mfa import factor_views, live_transaction_context, open_transaction, start_transaction
 from .runtime import RequestMeta, Runtime
@@ -34,7 +34,7 @@ async def _finish(rt: Runtime, client: Client, mfa_token: str | None, checker, v
             # Consumed only on success (R46); losing this race rolls the whole attempt back.
             if not await token_store.consume_mfa_transaction(conn, txn.id, rt.now_ms()):
                 raise MfaTokenExpired()
-            amr = [a for a in txn.amr.split(",") if a] + amr_factor
+            amr = list(dict.fromkeys([a for a in txn.amr.split(",") if a] + amr_factor))
             # A recovery code is the way back in without a device: it is not held to REQUIRED.
             missing = org_authenticators.missing_required(
                 rules, await factor_views(conn, txn.user_id, statuses=("ACTIVE",))) if rules else []
@@ -68,9 +68,13 @@ async def complete_with_otp(rt: Runtime, client: Client, mfa_token: str | None, 
             if user.status != "ACTIVE":
                 raise InvalidCredentials()  # deactivated since the password step
             auth = Authentication(user_id=txn.user_id, audience=txn.audience, scope=txn.scope,
-                                  amr=[a for a in txn.amr.split(",") if a] + ["otp", "mfa"],
+                                  amr=list(dict.fromkeys([a for a in txn.amr.split(",") if a] + ["otp", "mfa"])),
                                   auth_time=rt.now_ms(), server_id=txn.server_id, grant_type=grants.MFA_OTP)
             plan = plan_issue(rt, client, auth)
+            if plan is None and txn.server_id not in (None, servers.ORG):
+                # A custom server's rule must cover the transaction's scopes before the code is spent.
+                await server_policies.check(rt, txn.server_id, client.client_id, grants.MFA_OTP,
+                                            grants.split_scope(txn.scope), meta)
             result = await settle_totp(
                 rt, txn.user_id, rows, otp, meta=meta, client_id=client.client_id, txn_id=txn.id,
                 success_event="token.issue" if plan else None, success_detail=plan.audit_detail if plan else None)

@@ -3,14 +3,17 @@ enrolled, in either dialect, only while its authenticator is ACTIVE and the enro
 in force has it OPTIONAL or REQUIRED."""
 from __future__ import annotations
 
+import functools
 import json
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..domain import ids
 from ..domain.errors import AuthenticatorInUse, AuthenticatorNotAllowed, NotFound, ValidationFailed
 from ..store import admin_plane as store
-from . import audit
+from ..store.rows import is_unique_violation
+from . import audit, fields
 from .cache import TtlCache
 from .runtime import RequestMeta, Runtime
 
@@ -77,16 +80,33 @@ async def enrollment_rules(conn: AsyncConnection) -> dict[str, str]:
 _rules: TtlCache = TtlCache(5.0)
 
 
-def forget_rules() -> None:
-    _rules.drop("rules")
+_generation = 0  # bumped by every change: a read that began before it does not store its result
+
+
+def changes_rules(service):
+    """For the services that change authenticators or enrollment policies: once the change has
+    committed, this process forgets the rules it remembered."""
+
+    @functools.wraps(service)
+    async def changed(*args, **kwargs):
+        global _generation
+        try:
+            return await service(*args, **kwargs)
+        finally:
+            _generation += 1
+            _rules.drop("rules")
+
+    return changed
 
 
 async def cached_rules(rt: Runtime) -> dict[str, str]:
     rules = _rules.get("rules")
     if rules is None:
+        started = _generation
         async with rt.db.transaction() as conn:
             rules = await enrollment_rules(conn)
-        _rules.put("rules", rules)
+        if started == _generation:
+            _rules.put("rules", rules)
     return rules
 
 
@@ -108,11 +128,9 @@ def auth0_types(keys: list[str]) -> list[str]:
     return ["otp"] if key_of("totp", "GOOGLE") in keys else []
 
 
-async def auth0_enrollable_types(rt: Runtime) -> tuple[str, ...]:
-    """Auth0 `mfa_requirements.enroll` types allowed now (its OTP is Google Authenticator's)."""
-    async with rt.db.transaction() as conn:
-        rules = await enrollment_rules(conn)
-    return ("otp",) if rules.get(key_of("totp", "GOOGLE"), "NOT_ALLOWED") != "NOT_ALLOWED" else ()
+def auth0_enrollable_types(rules: dict[str, str]) -> tuple[str, ...]:
+    """Auth0 `mfa_requirements.enroll` types these rules allow (its OTP is Google's)."""
+    return tuple(auth0_types([k for k, mode in rules.items() if mode != "NOT_ALLOWED"]))
 
 
 async def require_enrollable(conn: AsyncConnection, key: str) -> dict:
@@ -143,46 +161,51 @@ async def _row(conn: AsyncConnection, authenticator_id: str):
     return row
 
 
+@changes_rules
 async def create(rt: Runtime, body: dict, *, activate: bool = True, meta: RequestMeta | None = None):
     key = body.get("key")
-    if key not in CATALOG:
+    if not isinstance(key, str) or key not in CATALOG:
         raise ValidationFailed("authenticator", [("key", f"key: Unsupported authenticator key {str(key)[:64]!r}.")])
     type_, default_name, default_settings = CATALOG[key]
-    name = body.get("name") if isinstance(body.get("name"), str) and body.get("name").strip() else default_name
-    settings = _valid_settings(key, {**(default_settings or {}), **(body.get("settings") or {})})
+    name = fields.name(body, "authenticator") if body.get("name") is not None else default_name
+    settings = _valid_settings(key, {**(default_settings or {}),
+                                     **fields.obj(body.get("settings"), "authenticator", "settings")})
     async with rt.db.transaction() as conn:
         if any(row.key == key for row in await store.list_authenticators(conn)):
             raise ValidationFailed("authenticator", [("key", f"key: An authenticator with key {key} already exists.")])
         now = rt.now_ms()
         authenticator_id = ids.okta_id("aut")
-        await store.insert_authenticator(
-            conn, id=authenticator_id, key=key, type=type_, name=name[:200],
-            status="ACTIVE" if activate else "INACTIVE", settings=json.dumps(settings) if settings else None,
-            created_at=now, last_updated_at=now)
+        try:  # the unique index on `key` settles two concurrent additions
+            async with conn.begin_nested():
+                await store.insert_authenticator(
+                    conn, id=authenticator_id, key=key, type=type_, name=name[:200],
+                    status="ACTIVE" if activate else "INACTIVE", settings=json.dumps(settings) if settings else None,
+                    created_at=now, last_updated_at=now)
+        except IntegrityError as exc:
+            if not is_unique_violation(exc):
+                raise
+            raise ValidationFailed("authenticator", [("key", f"key: An authenticator with key {key} already exists.")]) \
+                from exc
         await audit.record(conn, now, "authenticator.create", "SUCCESS", meta=meta, detail={"key": key})
-        forget_rules()
         return await _row(conn, authenticator_id)
 
 
 async def replace(rt: Runtime, authenticator_id: str, body: dict, meta: RequestMeta | None = None):
     """PUT: `name` is required; `settings` replaces the key's settings (TOTP parameters for new
     Google Authenticator enrollments; `allowedFor` …)."""
-    name = body.get("name")
-    if not isinstance(name, str) or not name.strip():
-        raise ValidationFailed("authenticator", [("name", "name: The field cannot be left blank")])
+    name = fields.name(body, "authenticator")
+    settings = fields.obj(body.get("settings"), "authenticator", "settings")
     async with rt.db.transaction() as conn:
         row = await _row(conn, authenticator_id)
-        settings = body.get("settings")
-        if settings is not None and not isinstance(settings, dict):
-            raise ValidationFailed("authenticator", [("settings", "settings: Must be an object.")])
-        merged = _valid_settings(row.key, {**settings_of(row), **(settings or {})})
+        merged = _valid_settings(row.key, {**settings_of(row), **settings})
         now = rt.now_ms()
-        await store.update_authenticator(conn, row.id, name=name.strip()[:200],
+        await store.update_authenticator(conn, row.id, name=name,
                                          settings=json.dumps(merged) if merged else None, last_updated_at=now)
         await audit.record(conn, now, "authenticator.update", "SUCCESS", meta=meta, detail={"key": row.key})
         return await _row(conn, authenticator_id)
 
 
+@changes_rules
 async def set_status(rt: Runtime, authenticator_id: str, status: str, meta: RequestMeta | None = None):
     async with rt.db.transaction() as conn:
         row = await _row(conn, authenticator_id)
@@ -198,8 +221,7 @@ async def set_status(rt: Runtime, authenticator_id: str, status: str, meta: Requ
             await store.update_authenticator(conn, row.id, status=status, last_updated_at=now)
             event = "authenticator.lifecycle.activate" if status == "ACTIVE" else "authenticator.lifecycle.deactivate"
             await audit.record(conn, now, event, "SUCCESS", meta=meta, detail={"key": row.key})
-            forget_rules()
-        return await _row(conn, authenticator_id)
+            return await _row(conn, authenticator_id)
 
 
 def _valid_settings(key: str, settings: dict) -> dict:
@@ -209,14 +231,14 @@ def _valid_settings(key: str, settings: dict) -> dict:
     if key == "google_otp":
         if settings.get("algorithm") not in TOTP_ALGORITHMS:
             causes.append(("settings.algorithm", f"settings.algorithm: Must be one of {', '.join(TOTP_ALGORITHMS)}."))
-        if settings.get("digits") not in (6, 8):
+        if type(settings.get("digits")) is not int or settings.get("digits") not in (6, 8):
             causes.append(("settings.digits", "settings.digits: Must be 6 or 8."))
         period = settings.get("period")
-        if not isinstance(period, int) or isinstance(period, bool) or not 15 <= period <= 120:
+        if type(period) is not int or not 15 <= period <= 120:
             causes.append(("settings.period", "settings.period: Must be a whole number of seconds from 15 to 120."))
     if key == "okta_email":
         minutes = settings.get("tokenLifetimeInMinutes")
-        if not isinstance(minutes, int) or isinstance(minutes, bool) or not 1 <= minutes <= 1440:
+        if type(minutes) is not int or not 1 <= minutes <= 1440:
             causes.append(("settings.tokenLifetimeInMinutes",
                            "settings.tokenLifetimeInMinutes: Must be a whole number from 1 to 1440."))
     if causes:

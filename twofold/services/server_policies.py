@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from ..domain import grants, ids
 from ..domain.errors import NotFound, PolicyDenied, ValidationFailed
 from ..store import admin_plane as store
-from . import audit
+from . import audit, fields
 from .runtime import RequestMeta, Runtime
 
 ALL_CLIENTS = "ALL_CLIENTS"
@@ -77,15 +77,11 @@ async def _policy(conn, server_id: str, policy_id: str):
 
 
 def _name(body: dict, what: str) -> str:
-    name = body.get("name")
-    if not isinstance(name, str) or not name.strip():
-        raise ValidationFailed(what, [("name", "name: The field cannot be left blank")])
-    return name.strip()[:200]
+    return fields.name(body, what)
 
 
 def _priority(body: dict, default: int) -> int:
-    p = body.get("priority")
-    return p if isinstance(p, int) and not isinstance(p, bool) and p >= 1 else default
+    return fields.whole(body.get("priority"), "policy", "priority", 1, 1000, default)
 
 
 def _status(body: dict, default: str = "ACTIVE") -> str:
@@ -93,7 +89,8 @@ def _status(body: dict, default: str = "ACTIVE") -> str:
 
 
 def _clients(body: dict) -> str:
-    include = ((body.get("conditions") or {}).get("clients") or {}).get("include")
+    conditions = fields.obj(body.get("conditions"), "policy", "conditions")
+    include = fields.obj(conditions.get("clients"), "policy", "conditions.clients").get("include")
     if not isinstance(include, list) or not include or not all(isinstance(c, str) and c for c in include):
         raise ValidationFailed("policy", [("conditions.clients.include",
                                            "conditions.clients.include: ALL_CLIENTS or a list of client ids")])
@@ -106,7 +103,7 @@ async def create_policy(rt: Runtime, server_id: str, body: dict, meta: RequestMe
         now = rt.now_ms()
         policy_id = ids.okta_id("00p")
         await store.insert_server_policy(
-            conn, id=policy_id, server_id=server_id, name=name, description=str(body.get("description") or "")[:1000],
+            conn, id=policy_id, server_id=server_id, name=name, description=fields.description(body),
             status=_status(body), priority=_priority(body, 1), clients=clients, created_at=now, last_updated_at=now)
         await audit.record(conn, now, "policy.lifecycle.create", "SUCCESS", meta=meta,
                            detail={"server": server_id, "policy": policy_id})
@@ -119,7 +116,7 @@ async def replace_policy(rt: Runtime, server_id: str, policy_id: str, body: dict
         row = await _policy(conn, server_id, policy_id)
         now = rt.now_ms()
         await store.update_server_policy(
-            conn, row.id, name=name, description=str(body.get("description") or row.description or "")[:1000],
+            conn, row.id, name=name, description=fields.description(body, row.description),
             status=_status(body, row.status), priority=_priority(body, row.priority), clients=clients,
             last_updated_at=now)
         await audit.record(conn, now, "policy.lifecycle.update", "SUCCESS", meta=meta,
@@ -167,30 +164,30 @@ async def _rule(conn, server_id: str, policy_id: str, rule_id: str):
 def _rule_values(body: dict) -> dict:
     """Validated rule fields (Okta's limits: access token 5–1440 minutes; refresh token 0 =
     unlimited or at least the access token's; window 10 minutes to 5 years)."""
-    conditions = body.get("conditions") or {}
-    include = (conditions.get("grantTypes") or {}).get("include")
+    conditions = fields.obj(body.get("conditions"), "rule", "conditions")
+    include = fields.obj(conditions.get("grantTypes"), "rule", "conditions.grantTypes").get("include")
     causes = []
     if not isinstance(include, list) or not include:
         causes.append(("conditions.grantTypes.include", "conditions.grantTypes.include: At least one grant type."))
     else:
-        unknown = [g for g in include if g not in GRANT_TYPES]
+        unknown = [g for g in include if not isinstance(g, str) or g not in GRANT_TYPES]
         if unknown:
             causes.append(("conditions.grantTypes.include",
                            f"conditions.grantTypes.include: Unknown grant type {str(unknown[0])[:200]!r}."))
-    scopes = (conditions.get("scopes") or {}).get("include", ["*"])
+    scopes = fields.obj(conditions.get("scopes"), "rule", "conditions.scopes").get("include", ["*"])
     if not isinstance(scopes, list) or not scopes or not all(isinstance(s, str) and s for s in scopes):
         causes.append(("conditions.scopes.include", "conditions.scopes.include: A list of scopes, or [\"*\"]."))
-    token = (body.get("actions") or {}).get("token") or {}
+    token = fields.obj(fields.obj(body.get("actions"), "rule", "actions").get("token"), "rule", "actions.token")
     access = token.get("accessTokenLifetimeMinutes", 60)
     refresh = token.get("refreshTokenLifetimeMinutes", 0)
     window = token.get("refreshTokenWindowMinutes", 10080)
-    if not isinstance(access, int) or isinstance(access, bool) or not 5 <= access <= 1440:
+    if type(access) is not int or not 5 <= access <= 1440:
         causes.append(("actions.token.accessTokenLifetimeMinutes",
                        "actions.token.accessTokenLifetimeMinutes: From 5 minutes to 1 day."))
-    elif not isinstance(refresh, int) or isinstance(refresh, bool) or (refresh != 0 and refresh < access):
+    elif type(refresh) is not int or refresh < 0 or refresh > 5 * 365 * 24 * 60 or (refresh != 0 and refresh < access):
         causes.append(("actions.token.refreshTokenLifetimeMinutes",
                        "actions.token.refreshTokenLifetimeMinutes: 0 (unlimited) or at least the access token's."))
-    if not isinstance(window, int) or isinstance(window, bool) or not 10 <= window <= 5 * 365 * 24 * 60:
+    if type(window) is not int or not 10 <= window <= 5 * 365 * 24 * 60:
         causes.append(("actions.token.refreshTokenWindowMinutes",
                        "actions.token.refreshTokenWindowMinutes: From 10 minutes to 5 years."))
     if causes:

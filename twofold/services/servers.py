@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from ..domain import ids
 from ..domain.errors import NotFound, ValidationFailed
 from ..store import servers as server_store
-from . import audit
+from . import audit, fields
 from .runtime import Runtime
 
 ORG = "org"
@@ -78,7 +78,7 @@ def _fields(body: dict) -> dict:
         causes.append(("audiences", "audiences: At least one audience is required."))
     if causes:
         raise ValidationFailed("authorizationServer", causes)
-    return {"name": name.strip()[:200], "description": str(body.get("description") or "")[:1000] or None,
+    return {"name": name.strip()[:200], "description": fields.description(body),
             "audiences": json.dumps(audiences[:20])}
 
 

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..crypto.signing import ACCESS_TOKEN_TYP
 from ..domain import grants, ids
-from ..domain.errors import InsufficientScope, InvalidRefreshToken, InvalidToken, UserGone
+from ..domain.errors import InsufficientScope, InvalidRefreshToken, InvalidToken, PolicyDenied, UserGone
 from ..store import tokens as token_store
 from ..store import users as user_store
 from . import audit, servers
@@ -104,6 +104,8 @@ async def issue(conn: AsyncConnection, rt: Runtime, client: Client, auth: Authen
 
         rule = await matching_rule(conn, server.id, client.client_id, auth.grant_type,
                                    grants.split_scope(auth.scope))
+        if rule is None:  # fail closed: the stored scopes (refresh, mfa-otp) must be covered too
+            raise PolicyDenied()
     body, scopes = _mint(rt, client, auth, server, user, now_ms // 1000,
                          access_ttl=rule.access_token_minutes * 60 if rule else None)
     if _wants_refresh(client, scopes):

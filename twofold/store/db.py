@@ -29,7 +29,7 @@ def is_sqlite(engine: AsyncEngine) -> bool:
 def create_engine(url: str, *, pool_size: int = 5) -> AsyncEngine:
     aurl = async_url(url)
     if aurl.startswith("sqlite"):
-        engine = create_async_engine(aurl, connect_args={"timeout": 30})
+        engine = create_async_engine(aurl, connect_args={"timeout": 30}, hide_parameters=True)
 
         @event.listens_for(engine.sync_engine, "connect")
         def _on_connect(dbapi_conn, _record):  # pragma: no cover - exercised by every test
@@ -50,7 +50,8 @@ def create_engine(url: str, *, pool_size: int = 5) -> AsyncEngine:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
-    return create_async_engine(aurl, pool_size=pool_size, max_overflow=0, pool_pre_ping=False)
+    # hide_parameters: an error's log line never carries bound values (hashes, logins).
+    return create_async_engine(aurl, pool_size=pool_size, max_overflow=0, pool_pre_ping=False, hide_parameters=True)
 
 
 class Record:

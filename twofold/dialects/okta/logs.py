@@ -16,7 +16,7 @@ from ..http import json_response, runtime
 from .endpoint import okta_endpoint
 from . import scim_filter
 from .errors import okta_error
-from .views import iso
+from .views import iso, whole_number
 
 router = APIRouter()
 LOGS = "/api/v1/logs"
@@ -58,9 +58,10 @@ def _limit(request: Request) -> int:
     text = request.query_params.get("limit")
     if text is None:
         return DEFAULT_LIMIT
-    if not text.isdigit():
+    number = whole_number(text)
+    if number is None:
         raise BadParam("limit", "'limit': must be an integer between 0 and 1000.")
-    return min(int(text), MAX_LIMIT)  # Okta answers at most its maximum page
+    return min(number, MAX_LIMIT)  # Okta answers at most its maximum page
 
 
 def _sort(request: Request) -> bool:

@@ -16,7 +16,7 @@ from ..http import json_response, meta, read_json_object, runtime
 from .endpoint import okta_endpoint
 from . import scim_filter
 from .errors import okta_error
-from .views import user_object
+from .views import user_object, whole_number
 
 router = APIRouter()
 BASE = "/api/v1/users"
@@ -174,9 +174,10 @@ def parse_expression(text: str, *, search: bool = False):
 def _limit(value: str | None) -> int:
     if value is None:
         return DEFAULT_LIMIT
-    if not value.isdigit() or int(value) < 1:
+    number = whole_number(value)
+    if number is None or number < 1:
         raise ValidationFailed("limit", [("limit", "limit: must be a positive integer")])
-    return min(int(value), MAX_LIMIT)  # Okta answers at most its maximum page
+    return min(number, MAX_LIMIT)  # Okta answers at most its maximum page
 
 
 def _param(request: Request, name: str, max_len: int = 320) -> str | None:

@@ -6,6 +6,11 @@ from datetime import datetime, timezone
 from ...services.users import profile_of
 
 
+def whole_number(text: str | None) -> int | None:
+    """A query parameter of ASCII digits (at most 9), else None: `isdigit()` also accepts '²'."""
+    return int(text) if text is not None and text.isascii() and text.isdigit() and len(text) <= 9 else None
+
+
 def iso(ms: int | None) -> str | None:
     """ISO-8601 with milliseconds and Z, as Okta writes it."""
     if ms is None:
