@@ -11,7 +11,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
 
 from .config import Settings
-from .dialects import auth0, oidc, okta
+from .dialects import auth0, console, oidc, okta
 from .dialects.okta import oauth as okta_oauth
 from .dialects.hot import HotLane
 from .dialects.http import json_response
@@ -44,6 +44,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.include_router(okta.router)
     app.include_router(okta_oauth.router)
     app.include_router(oidc.router)
+    app.include_router(console.router)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException):

@@ -90,12 +90,33 @@ def cmd_users_create(args) -> int:
                    "firstName": args.first_name or args.login.split("@")[0], "lastName": args.last_name or "-"}
         row = await users.create(rt, users.NewUser(profile=profile, password=password, activate=True, realm=args.realm))
         print(f"user_id={row.id} login={row.login} status={row.status}")
+        if args.admin:
+            from .services import console_auth
+
+            await console_auth.grant_admin(rt, row.id)
+            print(f"role={console_auth.SUPER_ADMIN} (Admin Console: /admin; an authenticator app is set up at the first sign-in)")
 
     try:
         asyncio.run(_with_runtime(run))
     except DomainError as exc:
         causes = getattr(exc, "causes", None)
         print("twofold: " + ("; ".join(m for _, m in causes) if causes else exc.detail), file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_admins_grant(args) -> int:
+    from .domain.errors import DomainError
+    from .services import console_auth
+
+    async def run(rt):
+        granted = await console_auth.grant_admin(rt, args.login)
+        print(f"{args.login}: {console_auth.SUPER_ADMIN} " + ("granted" if granted else "already held"))
+
+    try:
+        asyncio.run(_with_runtime(run))
+    except DomainError as exc:
+        print(f"twofold: {exc.detail or 'no such user'}", file=sys.stderr)
         return 1
     return 0
 
@@ -152,7 +173,13 @@ def build_parser() -> argparse.ArgumentParser:
     uc.add_argument("--realm", help="default: Username-Password-Authentication")
     uc.add_argument("--password", help="prefer --password-stdin or the prompt")
     uc.add_argument("--password-stdin", action="store_true")
+    uc.add_argument("--admin", action="store_true", help="also make the user an administrator (Admin Console)")
     uc.set_defaults(fn=cmd_users_create)
+
+    a = sub.add_parser("admins", help="Admin Console administrators").add_subparsers(dest="admins_command", required=True)
+    ag = a.add_parser("grant", help="make an existing user an administrator (SUPER_ADMIN)")
+    ag.add_argument("--login", required=True, help="the user's login or id")
+    ag.set_defaults(fn=cmd_admins_grant)
 
     c = sub.add_parser("clients", help="manage OAuth clients").add_subparsers(dest="clients_command", required=True)
     cc = c.add_parser("create", help="register a client; prints client_id and client_secret")

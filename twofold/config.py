@@ -39,6 +39,9 @@ class Settings(BaseSettings):
     id_token_ttl: int = 36000
     refresh_token_ttl: int = 30 * 86400
     factor_activation_ttl: int = 86400  # an unconfirmed factor expires after this
+    console_session_ttl: int = Field(12 * 3600, ge=60, description="Admin Console: a session's absolute lifetime")
+    console_idle_ttl: int = Field(30 * 60, ge=60, description="Admin Console: sign-out after this long idle")
+    console_signin_ttl: int = Field(300, ge=30, description="Admin Console: time to give the second factor")
 
     # Password hashing: argon2id at OWASP's recommended minimum (m=19 MiB, t=2, p=1)
     argon2_memory_kib: int = 19456

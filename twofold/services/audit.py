@@ -13,6 +13,8 @@ from .runtime import RequestMeta
 def _event(at: int, event_type: str, outcome: str, *, meta: RequestMeta | None = None, user_id: str | None = None,
            client_id: str | None = None, factor_id: str | None = None, reason: str | None = None,
            detail: dict | None = None) -> dict:
+    if meta is not None and meta.actor_id:
+        detail = {**(detail or {}), "actor": meta.actor_id}
     return dict(
         at=at,
         event_type=event_type,

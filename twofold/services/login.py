@@ -34,12 +34,11 @@ async def _realm(rt: Runtime, name: str):
     return row
 
 
-async def password_login(rt: Runtime, client: Client, *, username: str, password: str, realm: str | None,
-                         audience: str | None, scope: str | None, meta: RequestMeta | None = None,
-                         server_id: str | None = None) -> dict:
-    """A sign-in storm's first step. Before the hash: count the attempt (one upsert, atomic
-    alone) and read the user; after it: one transaction for a success's writes. No database
-    connection is held while argon2id runs."""
+async def check_password(rt: Runtime, *, username: str, password: str, realm: str | None,
+                         meta: RequestMeta | None, client_id: str | None):
+    """The password step every sign-in shares (token endpoints and the Admin Console), under
+    one throttle per login and realm (R31, R34). Returns (user, throttle key, new hash or None);
+    the caller resets the throttle and records the login in its own atomic writes."""
     s = rt.settings
     if len(username) > MAX_USERNAME or len(password) > MAX_PASSWORD:
         raise InvalidCredentials()
@@ -50,7 +49,7 @@ async def password_login(rt: Runtime, client: Client, *, username: str, password
     if not await throttle.reserve_now(rt.db, key, rt.now_ms(), s.password_max_failures,
                                       s.password_lockout_seconds * 1000):
         await audit.record_now(rt.db, rt.now_ms(), "user.authentication.password", "DENY", meta=meta,
-                               client_id=client.client_id, reason="locked_out")
+                               client_id=client_id, reason="locked_out")
         # R34: while locked, the password is not even checked, so the answer tells nothing.
         raise TooManyAttempts(kind="password", retry_after=s.password_lockout_seconds)
     user = await user_store.by_login_now(rt.db, realm_row.id, login_key(username))
@@ -59,10 +58,21 @@ async def password_login(rt: Runtime, client: Client, *, username: str, password
     new_hash = await rt.passwords.hash(password) if matches and needs_rehash else None
     if not (matches and user is not None and user.status == "ACTIVE"):
         await audit.record_now(rt.db, rt.now_ms(), "user.authentication.password", "FAILURE", meta=meta,
-                               user_id=user.id if user else None, client_id=client.client_id,
+                               user_id=user.id if user else None, client_id=client_id,
                                reason="invalid_credentials")
         raise InvalidCredentials()
+    return user, key, new_hash
 
+
+async def password_login(rt: Runtime, client: Client, *, username: str, password: str, realm: str | None,
+                         audience: str | None, scope: str | None, meta: RequestMeta | None = None,
+                         server_id: str | None = None) -> dict:
+    """A sign-in storm's first step. Before the hash: count the attempt (one upsert, atomic
+    alone) and read the user; after it: one transaction for a success's writes. No database
+    connection is held while argon2id runs."""
+    s = rt.settings
+    user, key, new_hash = await check_password(rt, username=username, password=password, realm=realm, meta=meta,
+                                               client_id=client.client_id)
     rules = await org_authenticators.cached_rules(rt)  # read before the transaction (SQLite: one writer)
     async with rt.db.atomic():
         now = rt.now_ms()

@@ -17,6 +17,7 @@ class RequestMeta:
 
     ip: str | None = None
     user_agent: str | None = None
+    actor_id: str | None = None  # the administrator acting in the Admin Console
 
 
 @dataclass

@@ -251,3 +251,23 @@ server_policy_rules = Table(
     Column("last_updated_at", Ms, nullable=False),
     Index("ix_server_policy_rules_policy", "policy_id"),
 )
+
+# The Admin Console: administrators (Okta's SUPER_ADMIN role) and their browser sessions.
+admin_roles = Table(
+    "admin_roles", metadata,
+    Column("user_id", String(20), ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("role", String(32), primary_key=True),  # SUPER_ADMIN
+    Column("created_at", Ms, nullable=False),
+)
+
+console_sessions = Table(
+    "console_sessions", metadata,
+    Column("id", String(32), primary_key=True),
+    Column("token_hash", LargeBinary(32), nullable=False, unique=True),  # SHA-256 of the cookie (R15)
+    Column("user_id", String(20), ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("stage", String(16), nullable=False),  # password (second factor due) | full
+    Column("created_at", Ms, nullable=False),
+    Column("expires_at", Ms, nullable=False),  # absolute end
+    Column("last_seen_at", Ms, nullable=False),  # idle timeout
+    Index("ix_console_sessions_user", "user_id"),
+)

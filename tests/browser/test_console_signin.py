@@ -1,0 +1,111 @@
+"""Signing in to the Admin Console (R30, R31, R39, R68): password and TOTP through the same
+verifier as every other path, CSRF, no secret in a URL, sign-out."""
+from __future__ import annotations
+
+import httpx
+
+from ..support import two_codes, wrong_code
+from .conftest import LAPTOP, new_admin
+
+
+def test_first_sign_in_enrolls_an_authenticator_then_signs_in_with_it(chromium, console_server, shots):
+    admin = new_admin(console_server)
+    context = chromium.new_context(viewport=LAPTOP)
+    page = context.new_page()
+    urls: list[str] = []
+    page.on("request", lambda r: urls.append(r.url))
+    page.goto(console_server.base_url + "/admin/security/authenticators")
+    assert "/admin/signin" in page.url  # not signed in: the sign-in page, remembering where to go
+    shots(page, "signin")
+    page.get_by_label("Username").fill(admin.login)
+    page.get_by_label("Password").fill(admin.password)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("heading", name="Set up an authenticator app").wait_for()
+    page.get_by_role("button", name="Set up").click()
+    admin.secret = page.locator("#shared-secret").inner_text().strip()
+    shots(page, "signin-enroll")
+    first, second = two_codes(admin.secret)
+    page.get_by_label("Enter code").fill(wrong_code(admin.secret))
+    page.get_by_role("button", name="Verify").click()
+    page.get_by_role("alert").get_by_text("That code is not right").wait_for()
+    assert page.locator("#shared-secret").inner_text().strip() == admin.secret  # the QR stays to retry
+    page.get_by_label("Enter code").fill(first)
+    page.get_by_role("button", name="Verify").click()
+    page.wait_for_url("**/admin/security/authenticators")
+    # The key and codes were in pages and POST bodies only, never in a URL (R39).
+    assert not any(admin.secret in u or first in u for u in urls)
+
+    # Signed out, the next sign-in asks for a code of the enrolled app; a replay is refused (R1).
+    page.get_by_role("button", name="Sign out").click()
+    page.get_by_text("You are signed out.").wait_for()
+    page.get_by_label("Username").fill(admin.login)
+    page.get_by_label("Password").fill(admin.password)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("heading", name="Verify with your authenticator app").wait_for()
+    shots(page, "signin-verify")
+    page.get_by_label("Enter code").fill(first)
+    page.get_by_role("button", name="Verify").click()
+    page.get_by_role("alert").get_by_text("already used").wait_for()
+    page.get_by_label("Enter code").fill(second)
+    page.get_by_role("button", name="Verify").click()
+    page.get_by_role("heading", name="Dashboard").wait_for()
+    shots(page, "dashboard")
+    context.close()
+
+
+def test_wrong_password_and_non_admins_get_one_answer(chromium, console_server):
+    api = console_server.api()
+    user = api.create_user()  # a valid user who is not an administrator
+    context = chromium.new_context(viewport=LAPTOP)
+    page = context.new_page()
+    page.goto(console_server.base_url + "/admin/signin")
+    for login, password in ((user["profile"]["login"], "correct-horse-battery-9"), (user["profile"]["login"], "nope")):
+        page.get_by_label("Username").fill(login)
+        page.get_by_label("Password").fill(password)
+        page.get_by_role("button", name="Sign in").click()
+        page.get_by_role("alert").get_by_text("Sign-in failed").wait_for()
+        assert "/admin/signin" in page.url
+    context.close()
+
+
+def test_console_refuses_forms_without_the_csrf_token_and_pages_without_a_session(console_server, console):
+    base = console_server.base_url
+    cookies = {c["name"]: c["value"] for c in console.context.cookies()}
+    with httpx.Client(base_url=base, cookies=cookies, follow_redirects=False) as http:
+        assert http.get("/admin/").status_code == 200  # the session cookie alone opens pages
+        r = http.post("/admin/signout", data={"csrf": "forged"}, headers={"Origin": base})
+        assert r.status_code == 303 and r.headers["location"] == "/admin/"  # refused: still signed in
+        assert http.get("/admin/").status_code == 200
+    r = httpx.get(base + "/admin/", follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"].startswith("/admin/signin")
+    page = httpx.get(base + "/admin/signin")
+    assert page.headers["cache-control"] == "no-store"
+    assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
+
+
+def test_sign_in_with_a_code_after_enrolling_through_the_api_of_the_same_factor(chromium, console_server):
+    """A factor is one factor: an admin whose TOTP was enrolled through the Okta API signs in
+    to the console with it."""
+    api = console_server.api()
+    admin = new_admin(console_server)
+    user = httpx.get(f"{console_server.base_url}/api/v1/users/{admin.login}", headers=api.ssws).json()
+    r = httpx.post(f"{console_server.base_url}/api/v1/users/{user['id']}/factors", headers=api.ssws,
+                   json={"factorType": "token:software:totp", "provider": "GOOGLE"})
+    assert r.status_code == 200, r.text
+    factor = r.json()
+    secret = factor["_embedded"]["activation"]["sharedSecret"]
+    first, second = two_codes(secret)
+    r = httpx.post(f"{console_server.base_url}/api/v1/users/{user['id']}/factors/{factor['id']}/lifecycle/activate",
+                   headers=api.ssws, json={"passCode": first})
+    assert r.status_code == 200, r.text
+    admin.secret = secret
+    context = chromium.new_context(viewport=LAPTOP)
+    page = context.new_page()
+    page.goto(console_server.base_url + "/admin/signin")
+    page.get_by_label("Username").fill(admin.login)
+    page.get_by_label("Password").fill(admin.password)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_label("Enter code").fill(second)
+    page.get_by_role("button", name="Verify").click()
+    page.get_by_role("heading", name="Dashboard").wait_for()
+    context.close()

@@ -1,0 +1,58 @@
+"""The Admin Console's error catalogue: each refusal of the domain as a sentence an
+administrator can act on (the console's dialect, as errors.py is for Auth0 and Okta)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ...domain import errors as e
+
+
+@dataclass(frozen=True)
+class Shown:
+    summary: str
+    causes: list[str] = field(default_factory=list)
+
+
+class BadForm(e.DomainError):
+    """A form the console did not send (wrong encoding, NUL, oversize field)."""
+
+
+CSRF = Shown("This form expired or was sent from another site.",
+             ["Reload the page and try again. If it keeps happening, sign out and sign in again."])
+TOO_LARGE = Shown("The form was too large to accept.")
+
+
+def describe(exc: e.DomainError) -> tuple[int, str, list[str]]:
+    """(HTTP status, summary, causes)."""
+    if isinstance(exc, e.UserStatus):
+        return 400, exc.causes[0][1] if exc.causes else "The user's status does not allow this.", []
+    if isinstance(exc, e.ValidationFailed):
+        return 400, "Some fields need attention.", [m for _, m in exc.causes]
+    if isinstance(exc, e.AuthenticatorInUse):
+        return 403, ("This authenticator is enabled in one or more enrollment policies. "
+                     "Set it to Disabled in these policies first."), [exc.detail]
+    if isinstance(exc, e.SystemPolicy):
+        return 400, "The Default Policy cannot be changed this way.", [exc.detail]
+    if isinstance(exc, e.AuthenticatorNotAllowed):
+        return 400, "This authenticator cannot be enrolled.", [exc.detail]
+    if isinstance(exc, e.NotFound):
+        return 404, "Not found: it may have been deleted meanwhile.", [exc.detail] if exc.detail else []
+    if isinstance(exc, e.InvalidOtp) and exc.replayed:
+        return 403, "That code was already used. Wait for the next code and try again.", []
+    if isinstance(exc, e.InvalidOtp):
+        return 403, "That code is not right. Check the time on your device and try again.", []
+    if isinstance(exc, e.TooManyAttempts):
+        return 403, "Too many failed attempts. Try again later or ask another administrator to unlock you.", []
+    if isinstance(exc, e.InvalidCredentials):
+        return 401, "Sign-in failed: the username or password is wrong, or the account is not an administrator.", []
+    if isinstance(exc, e.AlreadyEnrolled):
+        return 400, "An authenticator of this kind is already set up.", []
+    if isinstance(exc, (e.FactorState, e.NotEnrolled, e.UnsupportedFactor)):
+        return 400, exc.detail or "The authenticator is not in a state that allows this.", []
+    if isinstance(exc, e.Conflict):
+        return 400, exc.detail or "It conflicts with an existing item.", []
+    if isinstance(exc, e.InvalidRequest):
+        return 400, exc.detail or "The request was not well-formed.", []
+    if isinstance(exc, BadForm):
+        return 400, exc.detail, []
+    return 400, exc.detail or "The change was refused.", []

@@ -1,0 +1,29 @@
+"""The console's dashboard and its static files."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import APIRouter
+from starlette.responses import Response
+
+from ...services import console_auth
+from .web import PREFIX, Console, console_page
+
+router = APIRouter()
+
+_STATIC = Path(__file__).parent / "static"
+_TYPES = {"console.css": "text/css; charset=utf-8", "console.js": "text/javascript; charset=utf-8"}
+
+
+@router.get(PREFIX + "/")
+@console_page("dashboard")
+async def dashboard(c: Console) -> Response:
+    return c.page("home.html", section="dashboard", title="Dashboard", counts=await console_auth.dashboard_counts(c.rt))
+
+
+@router.get(PREFIX + "/static/{name}")
+async def static(name: str) -> Response:
+    if name not in _TYPES:  # a fixed list: no path is ever joined from the request
+        return Response("Not found", status_code=404, media_type="text/plain")
+    return Response((_STATIC / name).read_bytes(), media_type=_TYPES[name],
+                    headers={"Cache-Control": "public, max-age=300", "X-Content-Type-Options": "nosniff"})

@@ -1,0 +1,177 @@
+"""Signing in to the Admin Console: twofold protects its own console with a password and a
+TOTP code, through the same throttle, verifier, lockout counter and replay guard as every
+other sign-in (R30, R31). A session lives in the database under the SHA-256 of its cookie
+(R15); the cookie changes when the second factor is given (no session fixation)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..domain import ids
+from ..domain.errors import DomainError, InvalidCredentials
+from ..store import console as store
+from ..store import factors as factor_store
+from ..store import throttle
+from ..store import users as user_store
+from . import audit, factors, org_authenticators
+from .login import check_password
+from .runtime import RequestMeta, Runtime
+from .users import resolve_or_404
+from .verify import check_totp
+
+SUPER_ADMIN = "SUPER_ADMIN"
+TOTP_PROVIDERS = ("GOOGLE", "OKTA")  # tried in this order when an administrator enrolls
+
+
+class SignInFailed(DomainError):
+    """Second step refused: the session is gone, expired or not at this stage."""
+
+
+@dataclass
+class ConsoleSession:
+    id: str
+    user_id: str
+    login: str
+    stage: str
+    display_name: str
+
+
+async def grant_admin(rt: Runtime, id_or_login: str, meta: RequestMeta | None = None) -> bool:
+    async with rt.db.transaction() as conn:
+        user = await resolve_or_404(conn, id_or_login)
+        granted = await store.grant_role(conn, user.id, SUPER_ADMIN, rt.now_ms())
+        if granted:
+            await audit.record(conn, rt.now_ms(), "user.account.privilege.grant", "SUCCESS", meta=meta,
+                               user_id=user.id, detail={"role": SUPER_ADMIN})
+        return granted
+
+
+async def sign_in_password(rt: Runtime, username: str, password: str, meta: RequestMeta | None) -> str:
+    """First step. Returns the cookie of a session that still needs the second factor. A user
+    who is not an administrator gets the same answer as a wrong password."""
+    user, key, new_hash = await check_password(rt, username=username, password=password, realm=None,
+                                               meta=meta, client_id=None)
+    token = ids.opaque_token(32)
+    async with rt.db.transaction() as conn:
+        now = rt.now_ms()
+        if SUPER_ADMIN not in await store.roles_of(conn, user.id):
+            await audit.record(conn, now, "user.authentication.password", "FAILURE", meta=meta, user_id=user.id,
+                               reason="not_admin", detail={"via": "admin_console"})
+            failed = True
+        else:
+            failed = False
+            await throttle.clear(conn, key)
+            await user_store.record_login(conn, user.id, now, new_hash)
+            await store.purge_expired(conn, now)
+            await store.insert_session(conn, id=ids.random_base62(32), token_hash=ids.token_hash(token),
+                                       user_id=user.id, stage="password", created_at=now,
+                                       expires_at=now + rt.settings.console_signin_ttl * 1000, last_seen_at=now)
+            await audit.record(conn, now, "user.authentication.password", "SUCCESS", meta=meta, user_id=user.id,
+                               detail={"via": "admin_console"})
+    if failed:
+        raise InvalidCredentials()
+    return token
+
+
+async def _pending_session(conn, rt: Runtime, token: str | None):
+    now = rt.now_ms()
+    row = await store.live_session(conn, ids.token_hash(token), now, rt.settings.console_signin_ttl * 1000) \
+        if token else None
+    if row is None or row.stage != "password" or row.user_status != "ACTIVE":
+        raise SignInFailed("Your sign-in expired. Sign in again.")
+    return row
+
+
+async def second_factor_state(rt: Runtime, token: str | None) -> tuple[str, list]:
+    """("verify", active TOTP factors) or ("enroll", []) for a half-signed-in session."""
+    rules = await org_authenticators.cached_rules(rt)
+    async with rt.db.transaction() as conn:
+        row = await _pending_session(conn, rt, token)
+        active = [f for f in await factor_store.for_user(conn, row.user_id, types=("totp",), statuses=("ACTIVE",))
+                  if org_authenticators.usable(rules, f)]
+    return ("verify", active) if active else ("enroll", [])
+
+
+async def sign_in_code(rt: Runtime, token: str | None, code: str, meta: RequestMeta | None) -> str:
+    """Second step: a code of the administrator's active TOTP factor. Returns the new cookie."""
+    rules = await org_authenticators.cached_rules(rt)
+    failure = None
+    async with rt.db.transaction() as conn:
+        row = await _pending_session(conn, rt, token)
+        check = await check_totp(conn, rt, row.user_id, code, meta=meta, statuses=("ACTIVE",), rules=rules)
+        if check.ok:
+            return await _promote(conn, rt, token, row.user_id, meta)
+        failure = check.error
+    raise failure  # after the commit: the counted failure stays counted
+
+
+async def start_enrollment(rt: Runtime, token: str | None, meta: RequestMeta | None) -> factors.FactorInfo:
+    """An administrator without an authenticator app enrolls one before the console opens."""
+    async with rt.db.transaction() as conn:
+        row = await _pending_session(conn, rt, token)
+    last: DomainError | None = None
+    for provider in TOTP_PROVIDERS:
+        try:
+            return await factors.enroll(rt, row.user_id, "token:software:totp", provider, None, meta)
+        except DomainError as exc:  # not allowed by the enrollment policy, or already enrolled
+            last = exc
+    raise last or SignInFailed("No authenticator app can be enrolled.")
+
+
+async def finish_enrollment(rt: Runtime, token: str | None, factor_id: str, code: str,
+                            meta: RequestMeta | None) -> str:
+    async with rt.db.transaction() as conn:
+        row = await _pending_session(conn, rt, token)
+    await factors.activate(rt, row.user_id, factor_id, code, meta)  # the one verifier; raises on failure
+    async with rt.db.transaction() as conn:
+        return await _promote(conn, rt, token, row.user_id, meta)
+
+
+async def _promote(conn, rt: Runtime, token: str, user_id: str, meta) -> str:
+    new_token = ids.opaque_token(32)
+    now = rt.now_ms()
+    if not await store.promote(conn, ids.token_hash(token), ids.token_hash(new_token), now,
+                               now + rt.settings.console_session_ttl * 1000):
+        raise SignInFailed("Your sign-in expired. Sign in again.")
+    await audit.record(conn, now, "user.session.start", "SUCCESS", meta=meta, user_id=user_id,
+                       detail={"via": "admin_console"})
+    return new_token
+
+
+async def current(rt: Runtime, token: str | None) -> ConsoleSession | None:
+    """The signed-in administrator of this cookie, or None. Idle sessions end; a user who lost
+    the role or is no longer ACTIVE is signed out at the next request."""
+    if not token:
+        return None
+    now = rt.now_ms()
+    async with rt.db.transaction() as conn:
+        row = await store.live_session(conn, ids.token_hash(token), now, rt.settings.console_idle_ttl * 1000)
+        if row is None or row.stage != "full":
+            return None
+        if row.user_status != "ACTIVE" or SUPER_ADMIN not in await store.roles_of(conn, row.user_id):
+            await store.end(conn, ids.token_hash(token))
+            return None
+        if now - row.last_seen_at > 30_000:  # one write per half minute, not per request
+            await store.touch(conn, row.id, now)
+    name = " ".join(p for p in (row.first_name, row.last_name) if p and p != "-") or row.login
+    return ConsoleSession(id=row.id, user_id=row.user_id, login=row.login, stage=row.stage, display_name=name)
+
+
+async def sign_out(rt: Runtime, token: str | None, meta: RequestMeta | None) -> None:
+    if not token:
+        return
+    async with rt.db.transaction() as conn:
+        user_id = await store.end(conn, ids.token_hash(token))
+        if user_id:
+            await audit.record(conn, rt.now_ms(), "user.session.end", "SUCCESS", meta=meta, user_id=user_id,
+                               detail={"via": "admin_console"})
+
+
+
+async def pending_user(rt: Runtime, token: str | None) -> str:
+    async with rt.db.transaction() as conn:
+        return (await _pending_session(conn, rt, token)).user_id
+
+
+async def dashboard_counts(rt: Runtime) -> dict[str, int]:
+    async with rt.db.transaction() as conn:
+        return await store.counts(conn)
