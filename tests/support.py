@@ -167,3 +167,61 @@ def link_headers(r) -> dict[str, str]:
         for href, rel in _LINK.findall(value):
             out[rel] = href
     return out
+
+
+# --- the admin plane's org-wide state (tests that change it put it back) ----------------------
+
+def authenticators_by_key(api: Api) -> dict[str, dict]:
+    r = api.http.get("/api/v1/authenticators", headers=api.ssws)
+    assert r.status_code == 200, r.text
+    return {a["key"]: a for a in r.json()}
+
+
+def default_enroll_policy(api: Api) -> dict:
+    r = api.http.get("/api/v1/policies", params={"type": "MFA_ENROLL"}, headers=api.ssws)
+    assert r.status_code == 200, r.text
+    (policy,) = [p for p in r.json() if p["system"]]
+    return policy
+
+
+def put_enroll_modes(api: Api, policy: dict, **modes: str) -> httpx.Response:
+    """PUT the policy with these authenticators' enroll.self changed (or added)."""
+    entries = [{"key": e["key"], "enroll": {"self": modes.pop(e["key"], e["enroll"]["self"])}}
+               for e in policy["settings"]["authenticators"]]
+    entries += [{"key": k, "enroll": {"self": m}} for k, m in modes.items()]
+    body = {"name": policy["name"], "type": "MFA_ENROLL",
+            "settings": {"type": "AUTHENTICATORS", "authenticators": entries}}
+    return api.http.put(f"/api/v1/policies/{policy['id']}", headers=api.ssws, json=body)
+
+
+def server_policies_url(server_id: str = "default") -> str:
+    return f"/api/v1/authorizationServers/{server_id}/policies"
+
+
+def default_server_rule(api: Api, server_id: str = "default") -> tuple[dict, dict]:
+    """The server's Default Policy and its Default Policy Rule."""
+    base = server_policies_url(server_id)
+    (policy,) = [p for p in api.http.get(base, headers=api.ssws).json() if p["name"] == "Default Policy"]
+    (rule,) = [r for r in api.http.get(f"{base}/{policy['id']}/rules", headers=api.ssws).json()
+               if r["name"] == "Default Policy Rule"]
+    return policy, rule
+
+
+def put_server_rule(api: Api, policy: dict, rule: dict, server_id: str = "default", *,
+                    conditions: dict | None = None, actions: dict | None = None) -> httpx.Response:
+    """PUT the rule as it was, with `conditions` merged in and `actions` replaced if given."""
+    body = {"name": rule["name"], "type": "RESOURCE_ACCESS", "priority": rule["priority"],
+            "conditions": {**rule["conditions"], **(conditions or {})}, "actions": actions or rule["actions"]}
+    return api.http.put(f"{server_policies_url(server_id)}/{policy['id']}/rules/{rule['id']}", headers=api.ssws,
+                        json=body)
+
+
+def user_with_totp(api: Api, provider: str = "OKTA") -> tuple[dict, str]:
+    """A user with an active authenticator app (enrolled through the Okta API); returns the
+    user and a code not used yet."""
+    user = api.create_user()
+    f = api.http.post(f"/api/v1/users/{user['id']}/factors", headers=api.ssws,
+                      json={"factorType": "token:software:totp", "provider": provider}).json()
+    first, second = two_codes(f["_embedded"]["activation"]["sharedSecret"])
+    assert api.http.post(f["_links"]["activate"]["href"], headers=api.ssws, json={"passCode": first}).status_code == 200
+    return user, second

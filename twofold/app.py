@@ -48,6 +48,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException):
+        if request.url.path.startswith("/admin/") or request.url.path == "/admin":
+            return console.not_found(request, exc.status_code)
         code = {404: "not_found", 405: "invalid_request"}.get(exc.status_code, "invalid_request")
         return json_response({"error": code, "error_description": str(exc.detail)}, status=exc.status_code,
                              headers=getattr(exc, "headers", None))

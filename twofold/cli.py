@@ -42,10 +42,16 @@ def cmd_serve(args) -> int:
     async def prepare():
         from .services.bootstrap import build_runtime
 
+        from .services import console_auth
+
         rt, report = await build_runtime(settings)
+        has_admin = await console_auth.any_admin(rt)
         await rt.db.dispose()
         if report.printed_api_token:
             _print_api_token(report.printed_api_token)
+        if not has_admin:
+            print("twofold: no administrator yet; for the Admin Console (/admin) run "
+                  "`twofold users create --login you@example.com --admin`", file=sys.stderr)
 
     asyncio.run(prepare())  # migrate and bootstrap once, before workers start
     print(f"twofold: serving {settings.resolved_issuer} (database: {settings.resolved_database_url.split('@')[-1]})",
@@ -144,10 +150,17 @@ def cmd_clients_create(args) -> int:
 def cmd_tokens_create(args) -> int:
     from .services import api_tokens
 
+    from .domain.errors import DomainError
+
     async def run(rt):
         print(await api_tokens.create(rt, args.name))
 
-    asyncio.run(_with_runtime(run))
+    try:
+        asyncio.run(_with_runtime(run))
+    except DomainError as exc:
+        causes = getattr(exc, "causes", None)
+        print("twofold: " + ("; ".join(m for _, m in causes) if causes else exc.detail), file=sys.stderr)
+        return 1
     return 0
 
 

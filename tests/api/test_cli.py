@@ -48,3 +48,32 @@ def test_weak_password_is_refused(tmp_path):
     env.pop("TWOFOLD_DATABASE_URL", None)
     r = _run(env, "users", "create", "--login", "x@example.com", "--password-stdin", stdin="short\n")
     assert r.returncode == 1 and "at least 8 characters" in r.stderr
+
+
+def test_cli_makes_administrators_who_can_sign_in_to_the_console(tmp_path):
+    env = {**os.environ, "TWOFOLD_DATA_DIR": str(tmp_path), "TWOFOLD_ISSUER": "http://127.0.0.1/"}
+    env.pop("TWOFOLD_DATABASE_URL", None)
+    env.pop("TWOFOLD_BOOTSTRAP_API_TOKEN", None)
+    r = _run(env, "users", "create", "--login", "root@example.com", "--password-stdin", "--admin", stdin=PASSWORD + "\n")
+    assert r.returncode == 0 and "role=SUPER_ADMIN" in r.stdout, r.stderr
+    r = _run(env, "users", "create", "--login", "ops@example.com", "--password-stdin", stdin=PASSWORD + "\n")
+    assert r.returncode == 0 and "role=" not in r.stdout
+    r = _run(env, "admins", "grant", "--login", "ops@example.com")
+    assert r.returncode == 0 and "granted" in r.stdout
+    assert "already held" in _run(env, "admins", "grant", "--login", "ops@example.com").stdout
+    r = _run(env, "admins", "grant", "--login", "nobody@example.com")
+    assert r.returncode == 1 and "nobody@example.com" in r.stderr
+
+    srv = Server("cli-admin", f"sqlite:///{tmp_path / 'twofold.db'}", tmp_path, "00unused-bootstrap-token")
+    srv.start()
+    try:
+        with httpx.Client(base_url=srv.base_url) as http:
+            page = http.get("/admin/signin")
+            csrf = page.text.split('name="csrf" value="', 1)[1].split('"', 1)[0]
+            r = http.post("/admin/signin", data={"csrf": csrf, "username": "ops@example.com", "password": PASSWORD,
+                                                 "next": "/admin/"}, headers={"Origin": srv.base_url})
+            assert r.status_code == 303 and r.headers["location"].startswith("/admin/signin/factor")
+            assert "Set up an authenticator app" in http.get(r.headers["location"]).text
+    finally:
+        srv.stop()
+    assert "no administrator yet" not in srv.log_text()

@@ -8,40 +8,21 @@ import time
 
 import pytest
 
-from ..support import oathtool_totp, okta_error, two_codes
+from ..support import (
+    authenticators_by_key, default_enroll_policy, oathtool_totp, okta_error, put_enroll_modes, two_codes,
+)
 
 TOTP = "token:software:totp"
-
-
-def _authenticators(api) -> dict[str, dict]:
-    r = api.http.get("/api/v1/authenticators", headers=api.ssws)
-    assert r.status_code == 200, r.text
-    return {a["key"]: a for a in r.json()}
-
-
-def _default_policy(api) -> dict:
-    r = api.http.get("/api/v1/policies", params={"type": "MFA_ENROLL"}, headers=api.ssws)
-    assert r.status_code == 200, r.text
-    (policy,) = [p for p in r.json() if p["system"]]
-    return policy
-
-
-def _set_enroll(api, policy: dict, key: str, mode: str):
-    entries = [e for e in policy["settings"]["authenticators"] if e["key"] != key]
-    entries.append({"key": key, "enroll": {"self": mode}})
-    body = {"name": policy["name"], "type": "MFA_ENROLL",
-            "settings": {"type": "AUTHENTICATORS", "authenticators": entries}}
-    return api.http.put(f"/api/v1/policies/{policy['id']}", headers=api.ssws, json=body)
 
 
 @pytest.fixture
 def org(api):
     """Org-wide state is shared by the session's server: put it back after each test, and
     fail if it cannot be put back."""
-    before_policy = _default_policy(api)
-    before = _authenticators(api)
+    before_policy = default_enroll_policy(api)
+    before = authenticators_by_key(api)
     yield
-    for key, a in _authenticators(api).items():
+    for key, a in authenticators_by_key(api).items():
         if key in before and a["status"] == "INACTIVE" and before[key]["status"] == "ACTIVE":
             r = api.http.post(f"/api/v1/authenticators/{a['id']}/lifecycle/activate", headers=api.ssws)
             assert r.status_code == 200, r.text
@@ -51,21 +32,21 @@ def org(api):
             assert r.status_code == 200, r.text
     body = {"name": before_policy["name"], "type": "MFA_ENROLL", "settings": before_policy["settings"]}
     assert api.http.put(f"/api/v1/policies/{before_policy['id']}", headers=api.ssws, json=body).status_code == 200
-    for key, a in _authenticators(api).items():
+    for key, a in authenticators_by_key(api).items():
         if key in before and before[key]["status"] == "INACTIVE" and a["status"] == "ACTIVE":
             r = api.http.post(f"/api/v1/authenticators/{a['id']}/lifecycle/deactivate", headers=api.ssws)
             assert r.status_code == 200, r.text
-    after = _authenticators(api)
+    after = authenticators_by_key(api)
     assert {k: (a["status"], a.get("settings")) for k, a in after.items() if k in before} == \
         {k: (a["status"], a.get("settings")) for k, a in before.items()}
-    modes = {e["key"]: e["enroll"]["self"] for e in _default_policy(api)["settings"]["authenticators"]}
+    modes = {e["key"]: e["enroll"]["self"] for e in default_enroll_policy(api)["settings"]["authenticators"]}
     was = {e["key"]: e["enroll"]["self"] for e in before_policy["settings"]["authenticators"]}
     # An authenticator added by a test stays (Okta has no DELETE), disabled in the policy.
     assert modes == {**{k: "NOT_ALLOWED" for k in modes if k not in was}, **was}
 
 
 def test_the_org_starts_with_what_twofold_can_enroll(api, org):
-    found = _authenticators(api)
+    found = authenticators_by_key(api)
     assert {"okta_password", "google_otp", "okta_verify", "security_question"} <= set(found)
     google = found["google_otp"]
     assert google["type"] == "app" and google["status"] == "ACTIVE" and google["id"].startswith("aut")
@@ -78,7 +59,7 @@ def test_the_org_starts_with_what_twofold_can_enroll(api, org):
     assert r.status_code == 200 and r.json() == google
     okta_error(api.http.get("/api/v1/authenticators/autNOPE", headers=api.ssws), 404, "E0000007")
 
-    policy = _default_policy(api)
+    policy = default_enroll_policy(api)
     assert policy["type"] == "MFA_ENROLL" and policy["name"] == "Default Policy" and policy["status"] == "ACTIVE"
     modes = {e["key"]: e["enroll"]["self"] for e in policy["settings"]["authenticators"]}
     assert modes["okta_password"] == "REQUIRED" and modes["google_otp"] == "OPTIONAL"
@@ -88,7 +69,7 @@ def test_the_org_starts_with_what_twofold_can_enroll(api, org):
 
 def test_add_an_authenticator_then_enable_it_in_the_default_policy(api, org):
     """Seed 000: Add authenticator, then set it Optional in the Default Policy."""
-    if "okta_email" not in _authenticators(api):
+    if "okta_email" not in authenticators_by_key(api):
         r = api.http.post("/api/v1/authenticators", headers=api.ssws, json={"key": "okta_email", "name": "Email"})
         assert r.status_code == 200, r.text
         email = r.json()
@@ -98,25 +79,25 @@ def test_add_an_authenticator_then_enable_it_in_the_default_policy(api, org):
     okta_error(r, 400, "E0000001")  # one per key
     okta_error(api.http.post("/api/v1/authenticators", headers=api.ssws, json={"key": "nope"}), 400, "E0000001")
 
-    policy = _default_policy(api)
+    policy = default_enroll_policy(api)
     modes = {e["key"]: e["enroll"]["self"] for e in policy["settings"]["authenticators"]}
     assert modes["okta_email"] == "NOT_ALLOWED"  # added, not yet enabled: Disabled in the console
-    r = _set_enroll(api, policy, "okta_email", "OPTIONAL")
+    r = put_enroll_modes(api, policy, okta_email="OPTIONAL")
     assert r.status_code == 200, r.text
     modes = {e["key"]: e["enroll"]["self"] for e in r.json()["settings"]["authenticators"]}
     assert modes["okta_email"] == "OPTIONAL"
-    okta_error(_set_enroll(api, policy, "okta_email", "SOMETIMES"), 400, "E0000001")
-    okta_error(_set_enroll(api, policy, "no_such_key", "OPTIONAL"), 400, "E0000001")
+    okta_error(put_enroll_modes(api, policy, okta_email="SOMETIMES"), 400, "E0000001")
+    okta_error(put_enroll_modes(api, policy, no_such_key="OPTIONAL"), 400, "E0000001")
 
 
 def test_disable_google_otp_refuses_its_enrollment_in_both_dialects(api, org):
-    google = _authenticators(api)["google_otp"]
-    policy = _default_policy(api)
+    google = authenticators_by_key(api)["google_otp"]
+    policy = default_enroll_policy(api)
     deactivate = f"/api/v1/authenticators/{google['id']}/lifecycle/deactivate"
     body = okta_error(api.http.post(deactivate, headers=api.ssws), 403, "E0000148")
     assert any("Default Policy" in c["errorSummary"] for c in body["errorCauses"])
 
-    assert _set_enroll(api, policy, "google_otp", "NOT_ALLOWED").status_code == 200
+    assert put_enroll_modes(api, policy, google_otp="NOT_ALLOWED").status_code == 200
     user = api.create_user()
     r = api.http.post(f"/api/v1/users/{user['id']}/factors", headers=api.ssws,
                       json={"factorType": TOTP, "provider": "GOOGLE"})
@@ -136,10 +117,10 @@ def test_disable_google_otp_refuses_its_enrollment_in_both_dialects(api, org):
 
     r = api.http.post(deactivate, headers=api.ssws)  # no policy enables it now
     assert r.status_code == 200 and r.json()["status"] == "INACTIVE" and "activate" in r.json()["_links"]
-    okta_error(_set_enroll(api, policy, "google_otp", "OPTIONAL"), 400, "E0000001")  # inactive
+    okta_error(put_enroll_modes(api, policy, google_otp="OPTIONAL"), 400, "E0000001")  # inactive
     r = api.http.post(f"/api/v1/authenticators/{google['id']}/lifecycle/activate", headers=api.ssws)
     assert r.status_code == 200 and r.json()["status"] == "ACTIVE"
-    assert _set_enroll(api, policy, "google_otp", "OPTIONAL").status_code == 200
+    assert put_enroll_modes(api, policy, google_otp="OPTIONAL").status_code == 200
     r = api.password_login(client, other)
     assert r.json()["mfa_requirements"] == {"enroll": [{"type": "otp"}]}
     assert api.associate(r.json()["mfa_token"]).status_code == 200
@@ -148,7 +129,7 @@ def test_disable_google_otp_refuses_its_enrollment_in_both_dialects(api, org):
 def test_google_otp_settings_apply_to_new_enrollments(api, org):
     """PUT settings (digits, period, algorithm): a new enrollment follows them, checked with
     oathtool; existing factors keep theirs."""
-    google = _authenticators(api)["google_otp"]
+    google = authenticators_by_key(api)["google_otp"]
     r = api.http.put(f"/api/v1/authenticators/{google['id']}", headers=api.ssws,
                      json={"name": "Google Authenticator", "settings": {"digits": 8, "period": 60, "algorithm": "SHA256"}})
     assert r.status_code == 200, r.text
@@ -192,7 +173,7 @@ def test_policies_priority_and_the_default_policy(api, org):
     r = api.http.post(f"/api/v1/users/{user['id']}/factors", headers=api.ssws,
                       json={"factorType": TOTP, "provider": "GOOGLE"})
     assert r.status_code == 200, r.text
-    default = _default_policy(api)
+    default = default_enroll_policy(api)
     okta_error(api.http.delete(f"/api/v1/policies/{default['id']}", headers=api.ssws), 400, "E0000001")
     okta_error(api.http.get(f"/api/v1/policies/{policy['id']}", headers=api.ssws), 404, "E0000007")
 
@@ -202,7 +183,7 @@ def test_a_required_authenticator_is_enrolled_before_any_token(api, org):
     Okta Verify, is then asked to enroll Google Authenticator (a new mfa_token, no tokens),
     enrolls it with that mfa_token, and only its first code brings the tokens. The next sign-in
     is an ordinary challenge."""
-    assert _set_enroll(api, _default_policy(api), "google_otp", "REQUIRED").status_code == 200
+    assert put_enroll_modes(api, default_enroll_policy(api), google_otp="REQUIRED").status_code == 200
     client = api.create_client()
     user = api.create_user()
     f = api.http.post(f"/api/v1/users/{user['id']}/factors", headers=api.ssws,
@@ -243,8 +224,8 @@ def test_a_factor_of_a_disallowed_authenticator_stays_enrolled_but_cannot_be_use
     user = api.enrolled_user(client)  # Google Authenticator through Auth0
     factors = api.http.get(f"/api/v1/users/{user['id']}/factors", headers=api.ssws).json()
     google = next(f for f in factors if f["provider"] == "GOOGLE")
-    policy = _default_policy(api)
-    assert _set_enroll(api, policy, "google_otp", "NOT_ALLOWED").status_code == 200
+    policy = default_enroll_policy(api)
+    assert put_enroll_modes(api, policy, google_otp="NOT_ALLOWED").status_code == 200
 
     r = api.http.post(f"/api/v1/users/{user['id']}/factors/{google['id']}/verify", headers=api.ssws,
                       json={"passCode": user["next_code"]})
@@ -254,7 +235,7 @@ def test_a_factor_of_a_disallowed_authenticator_stays_enrolled_but_cannot_be_use
     listed = api.http.get(f"/api/v1/users/{user['id']}/factors", headers=api.ssws).json()
     assert any(f["id"] == google["id"] and f["status"] == "ACTIVE" for f in listed)  # still enrolled
 
-    assert _set_enroll(api, policy, "google_otp", "OPTIONAL").status_code == 200
+    assert put_enroll_modes(api, policy, google_otp="OPTIONAL").status_code == 200
     r = api.http.post(f"/api/v1/users/{user['id']}/factors/{google['id']}/verify", headers=api.ssws,
                       json={"passCode": user["next_code"]})
     assert r.status_code == 200 and r.json() == {"factorResult": "SUCCESS"}, r.text

@@ -6,7 +6,7 @@ from __future__ import annotations
 import jwt
 import pytest
 
-from ..support import MFA_OTP, two_codes
+from ..support import default_server_rule, MFA_OTP, put_server_rule, user_with_totp
 
 PASSWORD_SCOPE = "openid profile offline_access"
 DENIED = {"error": "access_denied",
@@ -17,40 +17,16 @@ def _base(api) -> str:
     return "/api/v1/authorizationServers/default/policies"
 
 
-def _default_rule(api) -> tuple[dict, dict]:
-    policies = api.http.get(_base(api), headers=api.ssws).json()
-    (policy,) = [p for p in policies if p["name"] == "Default Policy"]
-    rules = api.http.get(f"{_base(api)}/{policy['id']}/rules", headers=api.ssws).json()
-    (rule,) = [r for r in rules if r["name"] == "Default Policy Rule"]
-    return policy, rule
-
-
-def _put_rule(api, policy, rule, **changes):
-    body = {"name": rule["name"], "type": "RESOURCE_ACCESS", "priority": rule["priority"],
-            "conditions": {**rule["conditions"], **changes.get("conditions", {})},
-            "actions": changes.get("actions", rule["actions"])}
-    return api.http.put(f"{_base(api)}/{policy['id']}/rules/{rule['id']}", headers=api.ssws, json=body)
-
-
 @pytest.fixture
 def rule(api):
-    policy, rule = _default_rule(api)
+    policy, rule = default_server_rule(api)
     yield policy, rule
-    assert _put_rule(api, policy, rule).status_code == 200  # as it was, for the session's other tests
+    assert put_server_rule(api, policy, rule).status_code == 200  # as it was, for the session's other tests
     api.http.post(f"{_base(api)}/{policy['id']}/rules/{rule['id']}/lifecycle/activate", headers=api.ssws)
 
 
 def _post(api, path, client, **data):
     return api.http.post(path, data=data, auth=(client["client_id"], client["client_secret"]))
-
-
-def _user_with_totp(api):
-    user = api.create_user()
-    f = api.http.post(f"/api/v1/users/{user['id']}/factors", headers=api.ssws,
-                      json={"factorType": "token:software:totp", "provider": "OKTA"}).json()
-    first, second = two_codes(f["_embedded"]["activation"]["sharedSecret"])
-    assert api.http.post(f["_links"]["activate"]["href"], headers=api.ssws, json={"passCode": first}).status_code == 200
-    return user, second
 
 
 def test_the_default_server_has_a_default_policy_and_rule(api, rule):
@@ -73,9 +49,9 @@ def test_unchecking_mfa_otp_refuses_the_grant_and_checking_it_allows_it(api, rul
     """Seed 000: Edit Rule → the MFA OTP checkbox → Update Rule."""
     policy, r = rule
     without = [g for g in r["conditions"]["grantTypes"]["include"] if g != MFA_OTP]
-    assert _put_rule(api, policy, r, conditions={"grantTypes": {"include": without}}).status_code == 200
+    assert put_server_rule(api, policy, r, conditions={"grantTypes": {"include": without}}).status_code == 200
     client = api.create_client(["password", MFA_OTP, "refresh_token"], method="client_secret_basic")
-    user, code = _user_with_totp(api)
+    user, code = user_with_totp(api)
     reply = _post(api, "/oauth2/default/v1/token", client, grant_type="password", username=user["login"],
                   password=user["password"], scope=PASSWORD_SCOPE)
     assert reply.status_code == 403 and reply.json()["error"] == "mfa_required"  # password is still allowed
@@ -87,7 +63,7 @@ def test_unchecking_mfa_otp_refuses_the_grant_and_checking_it_allows_it(api, rul
                 password=user["password"], scope=PASSWORD_SCOPE)
     assert org.status_code == 403 and org.json()["error"] == "mfa_required"
 
-    r2 = _put_rule(api, policy, r, conditions={"grantTypes": {"include": without + [MFA_OTP]}},
+    r2 = put_server_rule(api, policy, r, conditions={"grantTypes": {"include": without + [MFA_OTP]}},
                    actions={"token": {"accessTokenLifetimeMinutes": 5, "refreshTokenLifetimeMinutes": 0,
                                       "refreshTokenWindowMinutes": 10080}})
     assert r2.status_code == 200, r2.text

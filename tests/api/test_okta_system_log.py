@@ -1,13 +1,16 @@
 """Okta's System Log (GET /api/v1/logs) over HTTP, on SQLite and PostgreSQL: the events of a sign-in
 with MFA (password, verification success, failure, replay, lockout, enrolment, activation, factor
 removal) with actor, targets, outcome, client IP and user agent and never a secret; since / until /
-filter / q / limit / after / sortOrder and the Link headers; refusals of bad parameters. The
-server is shared by every test module, so each test looks only at its own users' events."""
+filter / q / limit / after / sortOrder and the Link headers; refusals of bad parameters; the
+administrators' events (apps, authorization servers, rules) by Okta's names, with the system or
+the Admin Console's administrator as actor. The server is shared by every test module, so each test looks only at its own users' events."""
 from __future__ import annotations
 
+import asyncio
 import re
 import secrets
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 from urllib.parse import parse_qs, quote, urlparse
 
@@ -336,3 +339,137 @@ def test_link_urls_encode_their_parameters(api):
     self_url = link_headers(r)["self"]
     assert quote(flt, safe="") in self_url and "a%26b%3Dc" in self_url
     assert parse_qs(urlparse(self_url).query)["q"] == ["a&b=c"]
+
+
+# --- administrators' events: Okta's names, and who acted ----------------------------------------
+
+def _one(api, since: str, event_type: str, q: str) -> dict:
+    r = _logs(api, since=since, filter=f'eventType eq "{event_type}"', q=q)
+    events = r.json()
+    assert len(events) == 1, (event_type, events)
+    return events[0]
+
+
+def test_management_api_changes_to_apps_servers_and_rules_are_logged_by_okta_names(api):
+    since = _since()
+    r = api.http.post("/api/v1/apps", headers=api.ssws, json={
+        "name": "oidc_client", "label": "Log app", "signOnMode": "OPENID_CONNECT",
+        "credentials": {"oauthClient": {"token_endpoint_auth_method": "client_secret_post"}},
+        "settings": {"oauthClient": {"grant_types": ["password"], "application_type": "native",
+                                     "redirect_uris": [], "response_types": []}}})
+    assert r.status_code == 200, r.text
+    app = r.json()
+    app_id, first_secret = app["id"], app["credentials"]["oauthClient"]["client_secret"]
+    rotated = api.http.post(f"/api/v1/apps/{app_id}/credentials/secrets", headers=api.ssws)
+    assert rotated.status_code == 200, rotated.text
+    new_secret = rotated.json()["client_secret"]
+    assert api.http.post(f"/api/v1/apps/{app_id}/lifecycle/deactivate", headers=api.ssws).status_code == 200
+    assert api.http.delete(f"/api/v1/apps/{app_id}", headers=api.ssws).status_code == 204
+
+    name = "Log server " + secrets.token_hex(3)
+    server = api.http.post("/api/v1/authorizationServers", headers=api.ssws,
+                           json={"name": name, "audiences": ["api://log-" + secrets.token_hex(3)]}).json()
+    sid = server["id"]
+    base = f"/api/v1/authorizationServers/{sid}/policies"
+    policy = api.http.post(base, headers=api.ssws, json={
+        "name": "Log policy", "priority": 1, "conditions": {"clients": {"include": ["ALL_CLIENTS"]}}}).json()
+    rules = f"{base}/{policy['id']}/rules"
+    rule_body = {"name": "Log rule", "conditions": {"grantTypes": {"include": ["password"]}}}
+    rule = api.http.post(rules, headers=api.ssws, json=rule_body).json()
+    rule_body["conditions"]["grantTypes"]["include"].append("refresh_token")
+    assert api.http.put(f"{rules}/{rule['id']}", headers=api.ssws, json=rule_body).status_code == 200
+    assert api.http.delete(f"{rules}/{rule['id']}", headers=api.ssws).status_code == 204
+    deactivate = f"/api/v1/authorizationServers/{sid}/lifecycle/deactivate"
+    assert api.http.post(deactivate, headers=api.ssws).status_code == 204
+
+    system = {"id": "system", "type": "SystemPrincipal", "alternateId": "system", "displayName": "Management API"}
+    for event_type, message in [("application.lifecycle.create", "Create application"),
+                                ("application.client_secret.rotate", "Rotate client secret"),
+                                ("application.lifecycle.deactivate", "Deactivate application"),
+                                ("application.lifecycle.delete", "Delete application")]:
+        e = _one(api, since, event_type, app_id)
+        assert e["actor"] == system and e["displayMessage"] == message and e["outcome"]["result"] == "SUCCESS"
+        assert [t["type"] for t in e["target"]] == ["AppInstance"] and e["target"][0]["id"] == app_id
+    created = _one(api, since, "oauth2.as.created", sid)
+    assert created["actor"] == system and created["legacyEventType"] == "oauth2.as.created"
+    assert created["target"] == [{"id": sid, "type": "AuthorizationServer", "alternateId": sid, "displayName": name}]
+    assert _one(api, since, "oauth2.as.deactivated", sid)["displayMessage"] == "Deactivate authorization server"
+    added = _one(api, since, "policy.rule.add", rule["id"])  # ours is policy.rule.create
+    assert added["actor"] == system and added["legacyEventType"] == "policy.rule.create"
+    ours = _logs(api, since=since, filter='eventType eq "policy.rule.create"', q=rule["id"])
+    assert ours.json() == []  # shown by Okta's name only
+    updated = _one(api, since, "policy.rule.update", rule["id"])
+    assert updated["displayMessage"] == "Update policy rule" and updated["actor"] == system
+    assert [(t["type"], t["id"]) for t in updated["target"]] == [
+        ("PolicyEntity", policy["id"]), ("PolicyRule", rule["id"]), ("AuthorizationServer", sid)]
+    assert updated["target"][0]["displayName"] == "Log policy" and updated["target"][2]["displayName"] == name
+    deleted = _one(api, since, "policy.rule.delete", rule["id"])
+    assert deleted["target"][1] == {"id": rule["id"], "type": "PolicyRule", "alternateId": rule["id"],
+                                    "displayName": "unknown"}  # the rule is gone
+    assert _one(api, since, "policy.lifecycle.create", policy["id"])["target"][0]["displayName"] == "Log policy"
+    # the system as actor: these events, found by actor too
+    r = _logs(api, since=since, filter='actor.id eq "system"', q=sid, limit="1000")
+    assert {e["eventType"] for e in r.json()} == {"oauth2.as.created", "policy.lifecycle.create", "policy.rule.add",
+                                                  "policy.rule.update", "policy.rule.delete", "oauth2.as.deactivated"}
+    text = _logs(api, since=since, limit="1000").text
+    for secret in (first_secret, new_secret, api.api_token):
+        assert secret not in text
+
+
+def _as_console(server, work) -> object:
+    """Run `work(rt)` on a Runtime of the server's database, in a thread of its own (browser
+    tests in the same session hold the main thread's event loop)."""
+    from twofold.config import Settings
+    from twofold.services.bootstrap import build_runtime
+
+    async def run():
+        rt, _ = await build_runtime(Settings(data_dir=server.data_dir, database_url=server.database_url,
+                                             issuer=server.issuer))
+        try:
+            return await work(rt)
+        finally:
+            await rt.db.dispose()
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, run()).result(timeout=120)
+
+
+def test_an_administrators_console_action_names_them_as_actor(server, api):
+    """The Admin Console passes the administrator in RequestMeta.actor_id (services.audit puts it
+    in the event's detail); here the services are called as the console calls them."""
+    from twofold.services import apps, user_lifecycle
+    from twofold.services.runtime import RequestMeta
+
+    since = _since()
+    admin, user = api.create_user(), api.create_user()
+    client = api.create_client()
+    console = RequestMeta(ip="127.0.0.9", user_agent="console-test", actor_id=admin["id"])
+
+    async def act(rt):
+        _, new_secret = await apps.rotate_secret(rt, client["client_id"], console)
+        await user_lifecycle.suspend(rt, user["id"], console)
+        return new_secret
+
+    secret = _as_console(server, act)
+
+    as_admin = {"id": admin["id"], "type": "User", "alternateId": admin["login"], "displayName": "Test User"}
+    r = _logs(api, since=since, filter=_actor_filter(admin["id"]))
+    assert secret not in r.text
+    events = {e["eventType"]: e for e in r.json()}
+    assert set(events) == {"application.client_secret.rotate", "user.lifecycle.suspend"}
+    rotated, suspended = events["application.client_secret.rotate"], events["user.lifecycle.suspend"]
+    assert rotated["actor"] == suspended["actor"] == as_admin
+    assert rotated["target"] == [{"id": client["client_id"], "type": "AppInstance",
+                                  "alternateId": client["client_name"], "displayName": client["client_name"]}]
+    assert suspended["target"] == [{"id": user["id"], "type": "User", "alternateId": user["login"],
+                                    "displayName": "Test User"}]
+    assert rotated["client"]["ipAddress"] == "127.0.0.9"
+    # the actor is the actor, not debug data
+    assert "actor" not in rotated["debugContext"]["debugData"]
+    assert suspended["debugContext"]["debugData"] == {"status": "SUSPENDED"}
+    # neither is the system's, nor the suspended user's own
+    assert _logs(api, since=since, filter='actor.id eq "system"', q=user["login"]).json()[0]["eventType"] == \
+        "user.lifecycle.create"
+    assert _logs(api, since=since, filter=_actor_filter(user["id"])).json() == []
+    # the administrator's id is a keyword like any other
+    assert {e["eventType"] for e in _logs(api, since=since, q=admin["id"]).json()} >= set(events)

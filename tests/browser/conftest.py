@@ -26,8 +26,10 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
                  "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium():
+    """One browser per test module, closed with it: the sync API runs an event loop of its own
+    in this thread, which must be gone before the async tests of other modules run."""
     from playwright.sync_api import sync_playwright
 
     exe = shutil.which("chromium")
@@ -108,17 +110,23 @@ def sign_in(page, server: Server, admin: Admin) -> None:
 
 
 @pytest.fixture(scope="session")
-def signed_in_state(console_server, chromium) -> dict:
-    """One administrator signed in once per backend; each test opens a new browser context
-    with that session's cookie (a TOTP code is single-use, so signing in per test would
-    have to wait for new steps)."""
-    admin = new_admin(console_server)
-    context = chromium.new_context(viewport=LAPTOP)
-    page = context.new_page()
-    sign_in(page, console_server, admin)
-    state = context.storage_state()
-    context.close()
-    return {"state": state, "admin": admin}
+def _signed_in() -> dict:
+    return {}
+
+
+@pytest.fixture
+def signed_in_state(console_server, chromium, _signed_in) -> dict:
+    """One administrator signed in once per server; each test opens a new browser context with
+    that session's cookie (a TOTP code is single-use, so signing in per test would have to
+    wait for new steps)."""
+    if console_server.base_url not in _signed_in:
+        admin = new_admin(console_server)
+        context = chromium.new_context(viewport=LAPTOP)
+        page = context.new_page()
+        sign_in(page, console_server, admin)
+        _signed_in[console_server.base_url] = {"state": context.storage_state(), "admin": admin}
+        context.close()
+    return _signed_in[console_server.base_url]
 
 
 @pytest.fixture

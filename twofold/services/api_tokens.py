@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from ..domain import ids
-from ..domain.errors import InvalidToken, NotFound
+from ..domain.errors import InvalidToken, NotFound, ValidationFailed
 from ..store import tokens as token_store
 from . import audit
 from .cache import TtlCache
@@ -34,7 +34,12 @@ async def authenticate(rt: Runtime, token: str | None) -> str:
     return row.id
 
 
-async def create(rt: Runtime, name: str) -> str:
+async def create(rt: Runtime, name: str, meta: RequestMeta | None = None) -> str:
+    """A new token's value (shown once; only its hash is kept). Named so an administrator can
+    tell tokens apart when revoking one."""
+    if not isinstance(name, str) or not name.strip() or len(name.strip()) > 200:
+        raise ValidationFailed("apiToken", [("name", "name: From 1 to 200 characters")])
+    name = name.strip()
     value = ids.api_token()
     token_id = ids.okta_id("00T")
     async with rt.db.transaction() as conn:
@@ -42,7 +47,8 @@ async def create(rt: Runtime, name: str) -> str:
         await token_store.insert_api_token(
             conn, id=token_id, name=name, token_hash=ids.token_hash(value), created_at=now
         )
-        await audit.record(conn, now, "api_token.create", "SUCCESS", detail={"token": token_id, "name": name})
+        await audit.record(conn, now, "api_token.create", "SUCCESS", meta=meta,
+                           detail={"token": token_id, "name": name})
     return value
 
 

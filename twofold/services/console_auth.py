@@ -172,6 +172,11 @@ async def pending_user(rt: Runtime, token: str | None) -> str:
         return (await _pending_session(conn, rt, token)).user_id
 
 
+async def any_admin(rt: Runtime) -> bool:
+    async with rt.db.transaction() as conn:
+        return await store.any_admin(conn)
+
+
 async def dashboard_counts(rt: Runtime) -> dict[str, int]:
     async with rt.db.transaction() as conn:
         return await store.counts(conn)

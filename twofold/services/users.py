@@ -158,6 +158,24 @@ async def search(rt: Runtime, *, q: str | None = None, where=None, after: str | 
         return await user_store.search(conn, q=(q or "").strip() or None, where=where, after=after, limit=limit)
 
 
+async def lockouts(rt: Runtime, rows) -> dict[str, tuple[str, ...]]:
+    """Which of these users are locked out now, and by what: "mfa" (the per-user factor failure
+    counter) and "password" (the sign-in throttle of the login). The counters' own rules: at the
+    limit and the last counted attempt younger than the cooldown."""
+    s, now = rt.settings, rt.now_ms()
+    keys = {r.id: throttle_key(r.realm_id, r.login_key) for r in rows}
+    async with rt.db.transaction() as conn:
+        throttled = await user_store.password_locked_keys(conn, list(keys.values()), s.password_max_failures,
+                                                          now - s.password_lockout_seconds * 1000)
+    out: dict[str, tuple[str, ...]] = {}
+    for r in rows:
+        mfa = r.mfa_failures >= s.mfa_max_failures and (r.mfa_last_attempt_at or 0) > now - s.mfa_lockout_seconds * 1000
+        reasons = (("mfa",) if mfa else ()) + (("password",) if keys[r.id] in throttled else ())
+        if reasons:
+            out[r.id] = reasons
+    return out
+
+
 # --- profile and password updates --------------------------------------------------------------
 
 def _columns(profile: dict) -> dict:

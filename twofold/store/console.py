@@ -20,6 +20,10 @@ async def grant_role(conn: AsyncConnection, user_id: str, role: str, now: int) -
     return True
 
 
+async def any_admin(conn: AsyncConnection) -> bool:
+    return (await conn.execute(select(admin_roles.c.user_id).limit(1))).first() is not None
+
+
 async def insert_session(conn: AsyncConnection, **values) -> None:
     await conn.execute(insert(console_sessions).values(**values))
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import bindparam, and_, case, delete, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from .tables import realms, users
+from .tables import password_throttle, realms, users
 
 
 _REALM_BY_NAME = select(realms).where(realms.c.name == bindparam("name"))
@@ -217,3 +217,13 @@ async def delete_if_status(conn: AsyncConnection, user_id: str, status: str) -> 
 async def status_of(conn: AsyncConnection, user_id: str) -> str | None:
     row = (await conn.execute(select(users.c.status).where(users.c.id == user_id))).first()
     return None if row is None else row[0]
+
+
+async def password_locked_keys(conn: AsyncConnection, keys: list[str], max_failures: int, cutoff: int) -> set[str]:
+    """Which password-throttle keys are locked now: the throttle's own rule (failures at the
+    limit, last attempt after the cutoff). Read-only, for the console's People pages."""
+    if not keys:
+        return set()
+    t = password_throttle
+    stmt = select(t.c.key).where(t.c.key.in_(keys), t.c.failures >= max_failures, t.c.last_attempt_at > cutoff)
+    return {row[0] for row in (await conn.execute(stmt)).all()}

@@ -3,11 +3,23 @@ management API. Navigation follows Okta's Admin Console, so seed 000 reads liter
 Security › Authenticators, Security › API, Applications, Directory › People, Reports ›
 System Log."""
 from fastapi import APIRouter
+from starlette.requests import Request
+from starlette.responses import Response
 
 from . import api, applications, authenticators, home, people, signin, system_log
+from .errors import Shown
+from .web import render
 
 router = APIRouter(include_in_schema=False)
 for module in (signin, home, authenticators, api, applications, people, system_log):
     router.include_router(module.router)
 
-__all__ = ["router"]
+
+
+def not_found(request: Request, status: int) -> Response:
+    """Unknown console paths (and wrong methods) answer with a page, not JSON."""
+    summary = "This page does not exist." if status == 404 else "This action is not available here."
+    return render(request, "error.html", status=status, error=Shown(summary))
+
+
+__all__ = ["router", "not_found"]

@@ -1,6 +1,137 @@
-"""Admin Console pages (in progress)."""
+"""Directory › People: search the users, open one, see its factors and lockouts, and act as
+Okta's Admin Console does (Reset factors, Unlock, Suspend, Deactivate, …) through the same
+services as the Okta Users and Factors APIs."""
 from __future__ import annotations
 
+from datetime import datetime, timezone
+from urllib.parse import urlencode
+
 from fastapi import APIRouter
+from starlette.responses import Response
+
+from ...domain.errors import NotFound, UserStatus
+from ...services import factors, user_lifecycle, users
+from .web import PREFIX, Console, console_page, notice, page_number, redirect
 
 router = APIRouter()
+BASE = PREFIX + "/directory/people"
+PAGE, MAX_PAGE = 25, 200
+
+RESET = notice("people-factors-reset", "All factors were reset: none remain, and the person can enroll again.")
+UNLOCKED = notice("people-unlocked", "The person was unlocked: password and MFA attempts start counting again.")
+LIFECYCLE = {
+    # operation: (service, allowed from, notice key)
+    "activate": (user_lifecycle.activate, ("STAGED", "PROVISIONED", "DEPROVISIONED"),
+                 notice("people-activated", "The person was activated.")),
+    "suspend": (user_lifecycle.suspend, ("ACTIVE",),
+                notice("people-suspended", "The person was suspended: sign-in is refused until unsuspended.")),
+    "unsuspend": (user_lifecycle.unsuspend, ("SUSPENDED",),
+                  notice("people-unsuspended", "The person was unsuspended.")),
+    "deactivate": (user_lifecycle.deactivate, user_lifecycle.NOT_DEPROVISIONED,
+                   notice("people-deactivated", "The person was deactivated.")),
+}
+# Okta's names for the factor kinds (type, provider) its console lists.
+FACTOR_NAMES = {("totp", "GOOGLE"): "Google Authenticator", ("totp", "OKTA"): "Okta Verify (TOTP)",
+                ("question", "OKTA"): "Security Question"}
+LOCK_REASONS = {"mfa": "too many failed MFA codes", "password": "too many failed passwords"}
+
+
+def when(ms: int | None) -> dict | None:
+    """A time as the page shows it (UTC, to the minute) and as <time datetime> reads it."""
+    if ms is None:
+        return None
+    dt = datetime.fromtimestamp(ms / 1000, tz=timezone.utc)
+    return {"text": dt.strftime("%Y-%m-%d %H:%M UTC"), "iso": dt.strftime("%Y-%m-%dT%H:%M:%SZ")}
+
+
+def _name(row) -> str:
+    return " ".join(p for p in (row.first_name, row.last_name) if p) or row.login
+
+
+def _person(row, lock: tuple[str, ...] = ()) -> dict:
+    return {"id": row.id, "name": _name(row), "login": row.login, "email": row.email,
+            "first_name": row.first_name, "last_name": row.last_name, "mobile_phone": row.mobile_phone,
+            "status": row.status, "created": when(row.created_at), "activated": when(row.activated_at),
+            "last_login": when(row.last_login_at), "password_changed": when(row.password_changed_at),
+            "locked": [LOCK_REASONS[r] for r in lock]}
+
+
+# --- the list -------------------------------------------------------------------------------------
+
+@router.get(BASE)
+@console_page("people")
+async def list_people(c: Console) -> Response:
+    """Okta's People list: `q` is a prefix of first name, last name, email or login; pages
+    follow id order, the next one after the last id shown (a cursor, as the Users API's `after`)."""
+    q = c.request.query_params.get("q", "").strip()[:320]
+    after = c.request.query_params.get("after", "")[:64] or None
+    limit = max(1, min(page_number(c.request.query_params.get("limit"), PAGE), MAX_PAGE))
+    rows, more = await users.search(c.rt, q=q or None, after=after, limit=limit)
+    locks = await users.lockouts(c.rt, rows)
+    params = {k: v for k, v in (("q", q), ("limit", str(limit) if limit != PAGE else "")) if v}
+    next_url = f"{BASE}?{urlencode({**params, 'after': rows[-1].id})}" if more and rows else None
+    first_url = f"{BASE}?{urlencode(params)}" if after else None
+    return c.page("people.html", section="people", title="People", q=q,
+                  people=[_person(r, locks.get(r.id, ())) for r in rows], next_url=next_url, first_url=first_url)
+
+
+# --- one person -----------------------------------------------------------------------------------
+
+def _factor(info, now: int) -> dict:
+    v = info.view
+    status = v.status
+    if status == "PENDING_ACTIVATION" and (v.activation_expires_at or 0) <= now:
+        status = "EXPIRED"  # as the Factors API shows it
+    return {"name": FACTOR_NAMES.get((v.type, v.provider), f"{v.okta_factor_type} ({v.provider})"),
+            "type": v.okta_factor_type, "provider": v.provider, "status": status, "enrolled": when(v.created_at)}
+
+
+async def _person_page(c: Console, user_id: str, refused=None) -> Response:
+    row = await users.get(c.rt, user_id)
+    locks = await users.lockouts(c.rt, [row])
+    now = c.rt.now_ms()
+    person = _person(row, locks.get(row.id, ()))
+    ctx = dict(section="people", title=person["name"], person=person,
+               factors=[_factor(i, now) for i in await factors.list_factors(c.rt, row.id)],
+               operations=[op for op, (_, allowed, _) in LIFECYCLE.items() if row.status in allowed])
+    if refused is not None:
+        return c.failure(refused, "people_person.html", **ctx)
+    return c.page("people_person.html", **ctx)
+
+
+@router.get(BASE + "/{user_id}")
+@console_page("people")
+async def show_person(c: Console, user_id: str) -> Response:
+    return await _person_page(c, user_id)
+
+
+@router.post(BASE + "/{user_id}/reset-factors")
+@console_page("people")
+async def reset_factors(c: Console, user_id: str) -> Response:
+    """Okta's "Reset all factors": every factor goes, recovery codes included."""
+    row = await users.get(c.rt, user_id)
+    await factors.reset(c.rt, row.id, c.meta)
+    return redirect(f"{BASE}/{row.id}?done={RESET}")
+
+
+@router.post(BASE + "/{user_id}/unlock")
+@console_page("people")
+async def unlock(c: Console, user_id: str) -> Response:
+    """Clears the password throttle and the MFA failure counter (the Users API's unlock)."""
+    row = await users.get(c.rt, user_id)
+    await user_lifecycle.unlock(c.rt, row.id, c.meta)
+    return redirect(f"{BASE}/{row.id}?done={UNLOCKED}")
+
+
+@router.post(BASE + "/{user_id}/lifecycle/{operation}")
+@console_page("people")
+async def lifecycle(c: Console, user_id: str, operation: str) -> Response:
+    if operation not in LIFECYCLE:
+        raise NotFound(f"{operation[:64]} (Lifecycle operation)")
+    run, _, done = LIFECYCLE[operation]
+    row = await users.get(c.rt, user_id)
+    try:
+        await run(c.rt, row.id, c.meta)
+    except UserStatus as exc:  # the status changed meanwhile: show the page as it is now, with why
+        return await _person_page(c, row.id, refused=exc)
+    return redirect(f"{BASE}/{row.id}?done={done}")

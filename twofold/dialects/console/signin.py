@@ -86,10 +86,10 @@ async def signin_password(request: Request) -> Response:
 
 
 def _factor_page(request: Request, cookie: str, *, mode: str, status: int = 200, error=None,
-                 enrollment: factors.FactorInfo | None = None) -> Response:
+                 enrollment: factors.FactorInfo | None = None, next_url: str | None = None) -> Response:
     activation = enrollment.activation if enrollment else None
     return render(request, "signin_factor.html", status=status, csrf=csrf_token(cookie), error=error, mode=mode,
-                  next_url=safe_next(request.query_params.get("next")),
+                  next_url=safe_next(next_url or request.query_params.get("next")),
                   factor_id=enrollment.view.id if enrollment else "",
                   secret=activation.shared_secret if activation else "",
                   qr=_qr_data_uri(activation.key_uri) if activation else "")
@@ -121,8 +121,15 @@ async def factor_submit(request: Request) -> Response:
         mode, _ = await console_auth.second_factor_state(rt, cookie)
         if mode == "enroll":
             if action == "enroll":  # show the new secret, in this answer only
-                info = await console_auth.start_enrollment(rt, cookie, meta(request))
-                return _factor_page(request, cookie, mode="enroll", enrollment=info)
+                try:
+                    info = await console_auth.start_enrollment(rt, cookie, meta(request))
+                except SignInFailed:
+                    raise
+                except DomainError as exc:  # no authenticator app is allowed by the enrollment policy
+                    status, summary, causes = errors.describe(exc)
+                    return _factor_page(request, cookie, next_url=next_url, mode="enroll-intro", status=status,
+                                        error=errors.Shown(summary, causes))
+                return _factor_page(request, cookie, next_url=next_url, mode="enroll", enrollment=info)
             factor_id = form.get("factor_id")
             try:
                 new_cookie = await console_auth.finish_enrollment(rt, cookie, factor_id, code, meta(request))
@@ -131,7 +138,7 @@ async def factor_submit(request: Request) -> Response:
             except DomainError as exc:
                 status, summary, causes = errors.describe(exc)
                 info = await _pending_factor(rt, cookie, factor_id)
-                return _factor_page(request, cookie, mode="enroll" if info else "enroll-intro", status=status,
+                return _factor_page(request, cookie, next_url=next_url, mode="enroll" if info else "enroll-intro", status=status,
                                     error=errors.Shown(summary, causes), enrollment=info)
         else:
             try:
@@ -140,7 +147,7 @@ async def factor_submit(request: Request) -> Response:
                 raise
             except DomainError as exc:
                 status, summary, causes = errors.describe(exc)
-                return _factor_page(request, cookie, mode="verify", status=status, error=errors.Shown(summary, causes))
+                return _factor_page(request, cookie, next_url=next_url, mode="verify", status=status, error=errors.Shown(summary, causes))
     except SignInFailed:
         return redirect(f"{PREFIX}/signin?done={EXPIRED}")
     response = redirect(next_url)

@@ -1,9 +1,6 @@
 """Okta's System Log API: GET /api/v1/logs over the audit log (reference: LOG-DOC)."""
 from __future__ import annotations
 
-import base64
-import binascii
-import re
 from datetime import datetime, timedelta, timezone
 from urllib.parse import quote, urlencode
 
@@ -23,7 +20,6 @@ LOGS = "/api/v1/logs"
 DEFAULT_LIMIT, MAX_LIMIT = 100, 1000
 DEFAULT_RANGE_MS = 7 * 24 * 3600 * 1000  # `since` defaults to 7 days before `until`
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
-_CURSOR = re.compile(r"^(\d{1,16}):([0-9A-Za-z]{1,32})$")
 
 FACTOR_NAMES = {("totp", "GOOGLE"): "Google Authenticator", ("totp", "OKTA"): "Okta Verify (TOTP)",
                 ("totp", None): "TOTP authenticator", ("question", None): "Security Question",
@@ -71,34 +67,26 @@ def _sort(request: Request) -> bool:
     return text.upper() == "DESCENDING"
 
 
-def cursor_of(row) -> str:
-    return base64.urlsafe_b64encode(f"{row.at}:{row.id}".encode()).decode().rstrip("=")
-
-
 def _after(request: Request) -> tuple[int, str] | None:
     text = request.query_params.get("after")
     if text is None:
         return None
-    try:
-        raw = base64.b64decode(text + "=" * (-len(text) % 4), altchars=b"-_", validate=True) if len(text) <= 80 else b""
-        m = _CURSOR.match(raw.decode())
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        m = None
-    if m is None:
+    cursor = system_log.parse_cursor(text)
+    if cursor is None:
         raise BadParam("after", "'after': not a cursor from a `next` link.")
-    return int(m.group(1)), m.group(2)
+    return cursor
 
 
 # --- the LogEvent ---------------------------------------------------------------------------------
 
-def _display_name(first: str | None, last: str | None, fallback: str | None) -> str:
-    name = " ".join(p for p in (first, last) if p)
-    return name or fallback or "unknown"
-
-
 def _user_ref(row) -> dict:
     return {"id": row.user_id, "type": "User", "alternateId": row.user_login or "unknown",
-            "displayName": _display_name(row.user_first_name, row.user_last_name, row.user_login)}
+            "displayName": system_log.display_name(row.user_first_name, row.user_last_name, row.user_login)}
+
+
+def _admin_ref(names: dict, user_id: str) -> dict:
+    login, name = names.get(("user", user_id), ("unknown", "unknown"))
+    return {"id": user_id, "type": "User", "alternateId": login, "displayName": name}
 
 
 def _client_ref(row, type_: str) -> dict:
@@ -121,32 +109,43 @@ def _named(names: dict, kind: str, key: str, type_: str) -> dict:
     return {"id": found[0], "type": type_, "alternateId": key, "displayName": found[1]}
 
 
-def log_event(row, names: dict) -> dict:
-    kind = system_log.kind_of(row.event_type)
-    detail = system_log.detail_of(row)
-    who, actor_id = system_log.actor_ref(row)
-    if who == "user":
-        actor = _user_ref(row)
-    elif who == "client":
-        actor = _client_ref(row, "PublicClientApp")
-    else:
-        actor = dict(system_log.SYSTEM_ACTOR)
+def _targets(row, detail: dict, names: dict, who: str, actor_id: str | None) -> list[dict]:
     target = []
-    if row.user_id and who != "user":
+    if row.user_id and not (who == "user" and actor_id == row.user_id):
         target.append(_user_ref(row))
     if row.factor_id:
         target.append(_factor_ref(row, detail))
     if row.client_id and who != "client":
         target.append(_client_ref(row, "AppInstance"))
-    if row.event_type.startswith("authenticator.") and isinstance(detail.get("key"), str):
-        target.append(_named(names, "authenticator", detail["key"], "Authenticator"))
-    if row.event_type.startswith("policy.") and isinstance(detail.get("policy"), str):
-        target.append(_named(names, "policy", detail["policy"], "PolicyEntity"))
-    if row.event_type.startswith("api_token.") and isinstance(detail.get("token"), str):
-        token = _named(names, "api_token", detail["token"], "Token")
-        if token["displayName"] == "unknown" and isinstance(detail.get("name"), str):
-            token["displayName"] = detail["name"]
+    named = {k: v for k, v in detail.items() if isinstance(v, str)}
+    if row.event_type.startswith("authenticator.") and "key" in named:
+        target.append(_named(names, "authenticator", named["key"], "Authenticator"))
+    if row.event_type.startswith("policy.") and "policy" in named:
+        target.append(_named(names, "policy", named["policy"], "PolicyEntity"))
+    if row.event_type.startswith("policy.rule.") and "rule" in named:
+        target.append(_named(names, "rule", named["rule"], "PolicyRule"))
+    if row.event_type.startswith(("oauth2.as.", "policy.")) and "server" in named:
+        target.append(_named(names, "server", named["server"], "AuthorizationServer"))
+    if row.event_type.startswith("api_token.") and "token" in named:
+        token = _named(names, "api_token", named["token"], "Token")
+        if token["displayName"] == "unknown" and "name" in named:
+            token["displayName"] = named["name"]
         target.append(token)
+    return target
+
+
+def log_event(row, names: dict) -> dict:
+    """One audit row as Okta's LogEvent (the Admin Console's System Log shows the same)."""
+    kind = system_log.kind_of(row.event_type)
+    detail = system_log.detail_of(row)
+    who, actor_id = system_log.actor_ref(row)
+    if who == "user":
+        actor = _user_ref(row) if actor_id == row.user_id else _admin_ref(names, actor_id)
+    elif who == "client":
+        actor = _client_ref(row, "PublicClientApp")
+    else:
+        actor = dict(system_log.SYSTEM_ACTOR)
+    target = _targets(row, detail, names, who, actor_id)
     client: dict = {"ipAddress": row.ip}
     if row.user_agent:
         client["userAgent"] = {"rawUserAgent": row.user_agent}
@@ -209,7 +208,7 @@ async def list_logs(request: Request) -> Response:
             return okta_error("E0000053", 400, exc.message)
     until_ms = until if until is not None else rt.now_ms()
     since_ms = since if since is not None else (None if after is not None else until_ms - DEFAULT_RANGE_MS)
-    condition = None if not where else where[0] if len(where) == 1 else ("and", where)
+    condition = system_log.combine(where)
     page = await system_log.page(rt, since=since_ms, until=until_ms, after=after, descending=descending,
                                  limit=limit, where=condition)
 
@@ -225,7 +224,7 @@ async def list_logs(request: Request) -> Response:
     response.headers.append("Link", f'<{link(current)}>; rel="self"')
     polling = until is None and not descending
     if page.rows and (page.more or polling):
-        response.headers.append("Link", f'<{link(cursor_of(page.rows[-1]))}>; rel="next"')
+        response.headers.append("Link", f'<{link(system_log.cursor_of(page.rows[-1]))}>; rel="next"')
     elif polling:
         response.headers.append("Link", f'<{link(current)}>; rel="next"')  # nothing new yet: ask again
     return response

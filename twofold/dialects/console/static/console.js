@@ -13,7 +13,7 @@
   // A dialog page: Escape cancels (follows the dialog's Cancel link); focus starts inside it.
   var dialog = document.querySelector("[role=dialog]");
   if (dialog) {
-    var first = dialog.querySelector("input, select, textarea, button, a[href]");
+    var first = dialog.querySelector("input:not([type=hidden]), select, textarea, button, a[href]");
     if (first && !document.querySelector("[autofocus]")) { first.focus(); }
     document.addEventListener("keydown", function (event) {
       if (event.key === "Escape") {

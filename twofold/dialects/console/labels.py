@@ -1,0 +1,33 @@
+"""Okta's Admin Console names for grant types, in the order its pages list them; shared by the
+Applications page and the Edit Rule dialog. A grant without a name here shows its URI."""
+from __future__ import annotations
+
+from ...domain import grants
+
+GRANT_LABELS = {
+    grants.CLIENT_CREDENTIALS: "Client Credentials",
+    grants.AUTHORIZATION_CODE: "Authorization Code",
+    "interaction_code": "Interaction Code",
+    grants.IMPLICIT: "Implicit (hybrid)",
+    grants.PASSWORD: "Resource Owner Password",
+    grants.PASSWORD_REALM: "Password Realm",
+    "urn:ietf:params:oauth:grant-type:token-exchange": "Token Exchange",
+    "urn:ietf:params:oauth:grant-type:device_code": "Device Authorization",
+    grants.OKTA_OTP: "OTP",
+    grants.OKTA_OOB: "OOB",
+    grants.MFA_OTP: "MFA OTP",
+    grants.MFA_OOB: "MFA OOB",
+    grants.MFA_RECOVERY_CODE: "MFA recovery code",
+    grants.REFRESH_TOKEN: "Refresh Token",
+}
+
+
+def grant_label(grant: str) -> str:
+    return GRANT_LABELS.get(grant, grant)
+
+
+def labelled(allowed) -> list[tuple[str, str]]:
+    """(grant, label) for each allowed grant: named ones in Okta's order, then the rest."""
+    allowed = set(allowed)
+    return [(g, label) for g, label in GRANT_LABELS.items() if g in allowed] + \
+        [(g, g) for g in sorted(allowed - GRANT_LABELS.keys())]
