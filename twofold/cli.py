@@ -26,6 +26,20 @@ async def _with_runtime(fn):
         await rt.db.dispose()
 
 
+def _run_reporting(run) -> int:
+    """Run `run(rt)`; a refusal (bad input, unknown user, …) is one line on stderr and exit 1."""
+    from .domain.errors import DomainError
+
+    try:
+        asyncio.run(_with_runtime(run))
+    except DomainError as exc:
+        causes = getattr(exc, "causes", None)
+        print("twofold: " + ("; ".join(m for _, m in causes) if causes else exc.detail or type(exc).__name__),
+              file=sys.stderr)
+        return 1
+    return 0
+
+
 def _print_api_token(token: str) -> None:
     print("twofold: created an admin API token (shown once; use `Authorization: SSWS <token>`):", file=sys.stderr)
     print(f"  {token}", file=sys.stderr)
@@ -82,7 +96,6 @@ def cmd_migrate(args) -> int:
 
 
 def cmd_users_create(args) -> int:
-    from .domain.errors import DomainError
     from .services import users
 
     password = args.password
@@ -102,33 +115,20 @@ def cmd_users_create(args) -> int:
             await console_auth.grant_admin(rt, row.id)
             print(f"role={console_auth.SUPER_ADMIN} (Admin Console: /admin; an authenticator app is set up at the first sign-in)")
 
-    try:
-        asyncio.run(_with_runtime(run))
-    except DomainError as exc:
-        causes = getattr(exc, "causes", None)
-        print("twofold: " + ("; ".join(m for _, m in causes) if causes else exc.detail), file=sys.stderr)
-        return 1
-    return 0
+    return _run_reporting(run)
 
 
 def cmd_admins_grant(args) -> int:
-    from .domain.errors import DomainError
     from .services import console_auth
 
     async def run(rt):
         granted = await console_auth.grant_admin(rt, args.login)
         print(f"{args.login}: {console_auth.SUPER_ADMIN} " + ("granted" if granted else "already held"))
 
-    try:
-        asyncio.run(_with_runtime(run))
-    except DomainError as exc:
-        print(f"twofold: {exc.detail or 'no such user'}", file=sys.stderr)
-        return 1
-    return 0
+    return _run_reporting(run)
 
 
 def cmd_clients_create(args) -> int:
-    from .domain.errors import ValidationFailed
     from .services import clients
 
     async def run(rt):
@@ -139,29 +139,16 @@ def cmd_clients_create(args) -> int:
         if secret:
             print(f"client_secret={secret}")
 
-    try:
-        asyncio.run(_with_runtime(run))
-    except ValidationFailed as exc:
-        print("twofold: " + "; ".join(m for _, m in exc.causes), file=sys.stderr)
-        return 1
-    return 0
+    return _run_reporting(run)
 
 
 def cmd_tokens_create(args) -> int:
     from .services import api_tokens
 
-    from .domain.errors import DomainError
-
     async def run(rt):
         print(await api_tokens.create(rt, args.name))
 
-    try:
-        asyncio.run(_with_runtime(run))
-    except DomainError as exc:
-        causes = getattr(exc, "causes", None)
-        print("twofold: " + ("; ".join(m for _, m in causes) if causes else exc.detail), file=sys.stderr)
-        return 1
-    return 0
+    return _run_reporting(run)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -63,6 +63,8 @@ def test_cli_makes_administrators_who_can_sign_in_to_the_console(tmp_path):
     assert "already held" in _run(env, "admins", "grant", "--login", "ops@example.com").stdout
     r = _run(env, "admins", "grant", "--login", "nobody@example.com")
     assert r.returncode == 1 and "nobody@example.com" in r.stderr
+    r = _run(env, "tokens", "create", "--name", " ")
+    assert r.returncode == 1 and r.stderr.startswith("twofold: name") and "Traceback" not in r.stderr
 
     srv = Server("cli-admin", f"sqlite:///{tmp_path / 'twofold.db'}", tmp_path, "00unused-bootstrap-token")
     srv.start()

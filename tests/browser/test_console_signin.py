@@ -109,3 +109,33 @@ def test_sign_in_with_a_code_after_enrolling_through_the_api_of_the_same_factor(
     page.get_by_role("button", name="Verify").click()
     page.get_by_role("heading", name="Dashboard").wait_for()
     context.close()
+
+
+def test_every_console_form_refuses_a_post_without_its_csrf_token(console_server, console):
+    """Each POST route of the console, called with a valid session but a forged or missing
+    token, or from another site, is refused before it reaches a service."""
+    import re
+
+    from starlette.routing import Route
+
+    from twofold.dialects import console as console_dialect
+
+    base = console_server.base_url
+    cookies = {c["name"]: c["value"] for c in console.context.cookies()}
+    modules = [getattr(console_dialect, m) for m in ("signin", "home", "authenticators", "api", "applications",
+                                                     "people", "system_log")]
+    posts = [r.path for m in modules for r in m.router.routes if isinstance(r, Route) and "POST" in r.methods]
+    assert len(posts) >= 15, posts
+    with httpx.Client(base_url=base, cookies=cookies, follow_redirects=False) as http:
+        page = http.get("/admin/")
+        token = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
+        for path in posts:
+            url = re.sub(r"\{[^}]+\}", "x", path)
+            for data, headers in (({}, {"Origin": base}), ({"csrf": "forged"}, {"Origin": base}),
+                                  ({"csrf": token}, {"Origin": "https://evil.example", "Sec-Fetch-Site": "cross-site"})):
+                r = http.post(url, data=data, headers=headers)
+                if path.startswith("/admin/sign"):  # no session change: back to where it came from
+                    assert r.status_code in (303, 403), (path, r.status_code)
+                    assert http.get("/admin/").status_code == 200, path  # still signed in
+                else:
+                    assert r.status_code == 403 and "This form expired" in r.text, (path, data, r.status_code)

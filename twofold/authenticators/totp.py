@@ -44,7 +44,7 @@ class Totp:
         return otp.b32encode(sealer.open(row.secret_sealed, seal_context(row.id)))
 
     def verify(self, sealer: Sealer, row: Any, raw_code: str | None, now_s: float, window: int) -> VerifyOutcome:
-        """Pure check of one code; the caller claims the step atomically (store.factors.claim_step)."""
+        """Pure check of one code; the caller claims the step atomically (store.factors.claim_active_step)."""
         code = otp.normalize_code(raw_code, row.digits)
         if code is None:
             return VerifyOutcome(ok=False)

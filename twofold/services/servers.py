@@ -13,9 +13,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..domain import ids
 from ..domain.errors import NotFound, ValidationFailed
+from ..store import server_scopes as scope_store
 from ..store import servers as server_store
 from . import audit, fields
 from .runtime import Runtime
+from .server_scopes import system_scope_rows
 
 ORG = "org"
 
@@ -96,14 +98,15 @@ async def custom_row(rt: Runtime, server_id: str):
 
 
 async def create(rt: Runtime, body: dict, meta=None):
-    """A new custom server, ACTIVE, with no access policy: until one is added every grant is
-    refused (as in Okta)."""
+    """A new custom server, ACTIVE, with Okta's system scopes and no access policy: until one is
+    added every grant is refused (as in Okta)."""
     values = _fields(body)
     server_id = ids.okta_id("aus")
     now = rt.now_ms()
     async with rt.db.transaction() as conn:
         await server_store.insert_server(conn, id=server_id, status="ACTIVE", created_at=now, last_updated_at=now,
                                          **values)
+        await scope_store.insert_scopes(conn, system_scope_rows(server_id, now))
         await audit.record(conn, now, "oauth2.as.created", "SUCCESS", meta=meta, detail={"server": server_id})
     return await custom_row(rt, server_id)
 
@@ -126,7 +129,8 @@ async def set_status(rt: Runtime, server_id: str, status: str, meta=None) -> Non
 
 
 async def delete(rt: Runtime, server_id: str, meta=None) -> None:
-    """Its access policies and rules go with it; tokens it issued stay valid until they expire."""
+    """Its access policies and rules, scopes and claims go with it; tokens it issued stay valid
+    until they expire."""
     await custom_row(rt, server_id)
     async with rt.db.transaction() as conn:
         await server_store.delete_server(conn, server_id)

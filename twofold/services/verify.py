@@ -148,18 +148,19 @@ async def check_totp(conn: AsyncConnection, rt: Runtime, user_id: str, code: str
             replayed_on = row.id
         if not outcome.ok:
             continue
-        if row.status == "ACTIVE":
-            claimed = await factor_store.claim_step(conn, row.id, outcome.step, rt.now_ms())
-        else:
+        activated = False
+        if row.status != "ACTIVE":
             try:
                 async with conn.begin_nested():
-                    claimed = await factor_store.claim_step(conn, row.id, outcome.step, rt.now_ms())
+                    activated = await factor_store.claim_pending_step(conn, row.id, outcome.step, rt.now_ms())
             except IntegrityError:
-                claimed = False  # another factor of this kind became active meanwhile
+                pass  # another factor of this kind became active meanwhile
+        # A row read as pending may have been confirmed by a parallel request since: then this
+        # code is an ordinary use of an active factor, and nothing is activated twice.
+        claimed = activated or await factor_store.claim_active_step(conn, user_id, row.id, outcome.step, rt.now_ms())
         if not claimed:
             replayed_on = row.id
             continue
-        activated = row.status != "ACTIVE"
         if activated:
             now = rt.now_ms()
             await factor_store.mark_activated(conn, row.id, now)

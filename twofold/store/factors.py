@@ -52,22 +52,7 @@ async def delete_of_type(conn: AsyncConnection, user_id: str, type_: str) -> Non
     await conn.execute(delete(factors).where(factors.c.user_id == user_id, factors.c.type == type_))
 
 
-_CLAIM = (
-    update(factors)
-    .where(
-        factors.c.id == bindparam("factor_id"),
-        or_(factors.c.last_used_step.is_(None), factors.c.last_used_step < bindparam("step")),
-    )
-    .values(last_used_step=bindparam("step"), status="ACTIVE", last_updated_at=bindparam("now"))
-)
 _FOR_USER = select(factors).where(factors.c.user_id == bindparam("user_id")).order_by(factors.c.created_at, factors.c.id)
-
-
-async def claim_step(conn: AsyncConnection, factor_id: str, step: int, now: int) -> bool:
-    """RFC 6238 §5.2 / R1, R2: accept a step only if it is later than the last accepted one.
-    One conditional UPDATE, so of N parallel identical submissions exactly one wins. A pending
-    factor becomes ACTIVE by the same statement (its first code confirms it, R37)."""
-    return (await conn.execute(_CLAIM, {"factor_id": factor_id, "step": step, "now": now})).rowcount == 1
 
 
 _CLAIM_ACTIVE = (
@@ -82,10 +67,28 @@ _CLAIM_ACTIVE = (
 
 
 async def claim_active_step(conn: AsyncConnection, user_id: str, factor_id: str, step: int, now: int) -> bool:
-    """claim_step for a factor that must still be the user's and ACTIVE (the hot path read it
-    outside this transaction)."""
+    """RFC 6238 §5.2 / R1, R2: accept a step only if it is later than the last accepted one, for
+    a factor that must still be the user's and ACTIVE. One conditional UPDATE, so of N parallel
+    identical submissions exactly one wins."""
     params = {"factor_id": factor_id, "owner_id": user_id, "step": step, "now": now}
     return (await conn.execute(_CLAIM_ACTIVE, params)).rowcount == 1
+
+
+_CLAIM_PENDING = (
+    update(factors)
+    .where(
+        factors.c.id == bindparam("factor_id"), factors.c.status == "PENDING_ACTIVATION",
+        factors.c.activation_expires_at > bindparam("now"),
+        or_(factors.c.last_used_step.is_(None), factors.c.last_used_step < bindparam("step")),
+    )
+    .values(last_used_step=bindparam("step"), status="ACTIVE", last_updated_at=bindparam("now"))
+)
+
+
+async def claim_pending_step(conn: AsyncConnection, factor_id: str, step: int, now: int) -> bool:
+    """A pending factor's first code confirms it (R37), once: the row must still be pending and
+    unexpired as the statement runs, so two parallel confirmations activate it once."""
+    return (await conn.execute(_CLAIM_PENDING, {"factor_id": factor_id, "step": step, "now": now})).rowcount == 1
 
 
 async def mark_activated(conn: AsyncConnection, factor_id: str, now: int) -> None:

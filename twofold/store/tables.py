@@ -3,7 +3,8 @@ comparisons in SQL behave the same on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 from sqlalchemy import (
-    BigInteger, Column, ForeignKey, Index, Integer, LargeBinary, MetaData, String, Table, Text,
+    BigInteger, Boolean, Column, ForeignKey, Index, Integer, LargeBinary, MetaData, String, Table, Text,
+    UniqueConstraint,
 )
 
 metadata = MetaData(
@@ -270,4 +271,40 @@ console_sessions = Table(
     Column("expires_at", Ms, nullable=False),  # absolute end
     Column("last_seen_at", Ms, nullable=False),  # idle timeout
     Index("ix_console_sessions_user", "user_id"),
+)
+
+# Scopes and claims of custom authorization servers (Okta's /authorizationServers/{id}/scopes
+# and /claims). The OIDC scopes are seeded as `system` scopes for every custom server.
+server_scopes = Table(
+    "server_scopes", metadata,
+    Column("id", String(20), primary_key=True),  # `scp…`
+    Column("server_id", String(64), ForeignKey("authorization_servers.id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(300), nullable=False),
+    Column("display_name", String(300), nullable=True),
+    Column("description", Text, nullable=True),
+    Column("system", Boolean, nullable=False),
+    Column("is_default", Boolean, nullable=False),
+    Column("consent", String(16), nullable=False),  # IMPLICIT | REQUIRED | FLEXIBLE
+    Column("metadata_publish", String(16), nullable=False),  # ALL_CLIENTS | NO_CLIENTS
+    Column("created_at", Ms, nullable=False),
+    Column("last_updated_at", Ms, nullable=False),
+    UniqueConstraint("server_id", "name"),  # one scope of a name per server (Okta E0000001)
+)
+
+server_claims = Table(
+    "server_claims", metadata,
+    Column("id", String(20), primary_key=True),  # `ocl…`
+    Column("server_id", String(64), ForeignKey("authorization_servers.id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(300), nullable=False),
+    Column("status", String(16), nullable=False),  # ACTIVE | INACTIVE
+    Column("claim_type", String(16), nullable=False),  # RESOURCE (access token) | IDENTITY (ID token)
+    Column("value_type", String(16), nullable=False),  # EXPRESSION | GROUPS | SYSTEM
+    Column("value", Text, nullable=False),
+    Column("group_filter_type", String(32), nullable=True),  # for GROUPS: STARTS_WITH, EQUALS, CONTAINS, REGEX
+    Column("always_include", Boolean, nullable=False),
+    Column("scopes", Text, nullable=False),  # JSON list: conditions.scopes
+    Column("system", Boolean, nullable=False),
+    Column("created_at", Ms, nullable=False),
+    Column("last_updated_at", Ms, nullable=False),
+    Index("ix_server_claims_server", "server_id"),
 )

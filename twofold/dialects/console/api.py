@@ -8,7 +8,6 @@ shared; refusals come back as the console's sentences with the administrator's i
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
 
 from fastapi import APIRouter
 from starlette.responses import Response
@@ -20,7 +19,7 @@ from ..okta.auth_servers import server_object
 from ..okta.server_policies import rule_object
 from . import errors
 from .labels import labelled
-from .web import PREFIX, Console, console_page, notice, redirect
+from .web import PREFIX, Console, console_page, notice, redirect, when
 
 router = APIRouter()
 BASE = PREFIX + "/security/api"
@@ -76,7 +75,8 @@ def _refusal(exc: ValidationFailed, words: dict[str, str]) -> tuple[int, errors.
 
 
 def _when(ms: int | None) -> str:
-    return datetime.fromtimestamp(ms / 1000, tz=timezone.utc).strftime("%Y-%m-%d %H:%M UTC") if ms else ""
+    shown = when(ms)
+    return shown["text"] if shown else ""
 
 
 def _minutes(text: str):

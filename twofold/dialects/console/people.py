@@ -3,7 +3,6 @@ Okta's Admin Console does (Reset factors, Unlock, Suspend, Deactivate, …) thro
 services as the Okta Users and Factors APIs."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from urllib.parse import urlencode
 
 from fastapi import APIRouter
@@ -11,7 +10,7 @@ from starlette.responses import Response
 
 from ...domain.errors import NotFound, UserStatus
 from ...services import factors, user_lifecycle, users
-from .web import PREFIX, Console, console_page, notice, page_number, redirect
+from .web import PREFIX, Console, console_page, notice, page_number, redirect, when
 
 router = APIRouter()
 BASE = PREFIX + "/directory/people"
@@ -34,14 +33,6 @@ LIFECYCLE = {
 FACTOR_NAMES = {("totp", "GOOGLE"): "Google Authenticator", ("totp", "OKTA"): "Okta Verify (TOTP)",
                 ("question", "OKTA"): "Security Question"}
 LOCK_REASONS = {"mfa": "too many failed MFA codes", "password": "too many failed passwords"}
-
-
-def when(ms: int | None) -> dict | None:
-    """A time as the page shows it (UTC, to the minute) and as <time datetime> reads it."""
-    if ms is None:
-        return None
-    dt = datetime.fromtimestamp(ms / 1000, tz=timezone.utc)
-    return {"text": dt.strftime("%Y-%m-%d %H:%M UTC"), "iso": dt.strftime("%Y-%m-%dT%H:%M:%SZ")}
 
 
 def _name(row) -> str:

@@ -11,6 +11,7 @@ import hashlib
 import hmac
 import inspect
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import parse_qsl, quote, urlsplit
 
@@ -218,6 +219,14 @@ def console_page(section: str):
         return wrapped
 
     return decorate
+
+
+def when(ms: int | None) -> dict | None:
+    """A time as pages show it (UTC, to the minute) and as <time datetime> reads it."""
+    if ms is None:
+        return None
+    dt = datetime.fromtimestamp(ms / 1000, tz=timezone.utc)
+    return {"text": dt.strftime("%Y-%m-%d %H:%M UTC"), "iso": dt.strftime("%Y-%m-%dT%H:%M:%SZ")}
 
 
 def page_number(value: str | None, default: int = 1) -> int:

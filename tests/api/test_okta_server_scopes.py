@@ -1,0 +1,145 @@
+"""Okta's /api/v1/authorizationServers/{id}/scopes and /claims: every custom server has the
+OIDC system scopes; custom scopes and claims are created, read, replaced and deleted; system
+scopes are neither deleted nor renamed; a server takes its scopes and claims with it."""
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+
+from ..support import okta_error
+
+AS = "/api/v1/authorizationServers"
+SYSTEM = {"openid", "profile", "email", "address", "phone", "offline_access"}
+
+
+def _count(server, table: str, server_id: str) -> int:
+    sql = f"SELECT count(*) FROM {table} WHERE server_id = '{server_id}'"
+    if server.database_url.startswith("postgresql"):
+        return int(subprocess.check_output(["psql", server.database_url, "-At", "-c", sql], text=True).strip())
+    with sqlite3.connect(server.database_url.removeprefix("sqlite:///")) as db:
+        return db.execute(sql).fetchone()[0]
+
+
+def test_default_server_lists_its_system_scopes(api):
+    r = api.http.get(f"{AS}/default/scopes", headers=api.ssws)
+    assert r.status_code == 200, r.text
+    system = {s["name"]: s for s in r.json() if s["system"]}
+    assert set(system) == SYSTEM
+    openid = system["openid"]
+    assert openid["id"].startswith("scp") and openid["consent"] == "IMPLICIT" and openid["default"] is False
+    assert openid["metadataPublish"] == "ALL_CLIENTS"
+    assert openid["_links"]["self"]["href"].endswith(f"{AS}/default/scopes/{openid['id']}")
+    got = api.http.get(f"{AS}/default/scopes/{openid['id']}", headers=api.ssws)
+    assert got.status_code == 200 and got.json() == openid
+
+
+def test_custom_scope_crud_and_refusals(api):
+    r = api.http.post(f"{AS}/default/scopes", headers=api.ssws, json={
+        "name": "orders:read", "displayName": "Read orders", "description": "Read your orders",
+        "metadataPublish": "ALL_CLIENTS", "default": True})
+    assert r.status_code == 201, r.text
+    scope = r.json()
+    sid = scope["id"]
+    try:
+        assert sid.startswith("scp") and scope["name"] == "orders:read" and scope["system"] is False
+        assert scope["displayName"] == "Read orders" and scope["default"] is True
+        assert scope["consent"] == "IMPLICIT" and scope["metadataPublish"] == "ALL_CLIENTS"
+        assert api.http.get(f"{AS}/default/scopes/{sid}", headers=api.ssws).json() == scope
+        assert sid in {s["id"] for s in api.http.get(f"{AS}/default/scopes", headers=api.ssws).json()}
+
+        # one name per server
+        okta_error(api.http.post(f"{AS}/default/scopes", headers=api.ssws, json={"name": "orders:read"}),
+                   400, "E0000001")
+        okta_error(api.http.post(f"{AS}/default/scopes", headers=api.ssws, json={"name": "openid"}), 400, "E0000001")
+        okta_error(api.http.post(f"{AS}/default/scopes", headers=api.ssws, json={"name": ""}), 400, "E0000001")
+        okta_error(api.http.post(f"{AS}/default/scopes", headers=api.ssws, json={"name": "a b"}), 400, "E0000001")
+        okta_error(api.http.post(f"{AS}/default/scopes", headers=api.ssws,
+                                 json={"name": "x", "metadataPublish": "SOME"}), 400, "E0000001")
+
+        r = api.http.put(f"{AS}/default/scopes/{sid}", headers=api.ssws, json={
+            "name": "orders:list", "description": "List orders", "metadataPublish": "NO_CLIENTS"})
+        assert r.status_code == 200, r.text
+        put = r.json()
+        assert put["name"] == "orders:list" and put["description"] == "List orders"
+        assert put["metadataPublish"] == "NO_CLIENTS" and put["id"] == sid
+        okta_error(api.http.put(f"{AS}/default/scopes/{sid}", headers=api.ssws, json={"name": "email"}),
+                   400, "E0000001")
+    finally:
+        assert api.http.delete(f"{AS}/default/scopes/{sid}", headers=api.ssws).status_code == 204
+    okta_error(api.http.get(f"{AS}/default/scopes/{sid}", headers=api.ssws), 404, "E0000007")
+    okta_error(api.http.delete(f"{AS}/default/scopes/{sid}", headers=api.ssws), 404, "E0000007")
+
+
+def test_system_scopes_cannot_be_deleted_or_renamed(api):
+    scopes = api.http.get(f"{AS}/default/scopes", headers=api.ssws).json()
+    openid = next(s for s in scopes if s["name"] == "openid")
+    okta_error(api.http.delete(f"{AS}/default/scopes/{openid['id']}", headers=api.ssws), 400, "E0000001")
+    okta_error(api.http.put(f"{AS}/default/scopes/{openid['id']}", headers=api.ssws,
+                            json={"name": "openid2"}), 400, "E0000001")
+    after = api.http.get(f"{AS}/default/scopes/{openid['id']}", headers=api.ssws)
+    assert after.status_code == 200 and after.json() == openid
+
+
+def test_claims_crud(api):
+    r = api.http.post(f"{AS}/default/claims", headers=api.ssws, json={
+        "name": "department", "status": "ACTIVE", "claimType": "RESOURCE", "valueType": "EXPRESSION",
+        "value": "user.profile.department", "alwaysIncludeInToken": True, "conditions": {"scopes": ["profile"]}})
+    assert r.status_code == 201, r.text
+    claim = r.json()
+    cid = claim["id"]
+    try:
+        assert cid.startswith("ocl") and claim["name"] == "department" and claim["status"] == "ACTIVE"
+        assert claim["claimType"] == "RESOURCE" and claim["valueType"] == "EXPRESSION"
+        assert claim["value"] == "user.profile.department" and claim["alwaysIncludeInToken"] is True
+        assert claim["conditions"] == {"scopes": ["profile"]} and claim["system"] is False
+        assert claim["_links"]["self"]["href"].endswith(f"{AS}/default/claims/{cid}")
+        assert api.http.get(f"{AS}/default/claims/{cid}", headers=api.ssws).json() == claim
+        assert cid in {c["id"] for c in api.http.get(f"{AS}/default/claims", headers=api.ssws).json()}
+
+        r = api.http.put(f"{AS}/default/claims/{cid}", headers=api.ssws, json={
+            "name": "groups", "claimType": "IDENTITY", "valueType": "GROUPS", "group_filter_type": "STARTS_WITH",
+            "value": "Sales", "alwaysIncludeInToken": False, "conditions": {"scopes": []}})
+        assert r.status_code == 200, r.text
+        put = r.json()
+        assert (put["name"], put["claimType"], put["valueType"], put["value"]) == ("groups", "IDENTITY", "GROUPS", "Sales")
+        assert put["group_filter_type"] == "STARTS_WITH" and put["alwaysIncludeInToken"] is False
+        assert put["conditions"] == {"scopes": []}
+
+        for bad in ({"name": "x", "value": "v", "claimType": "OTHER"}, {"name": "x", "value": ""},
+                    {"name": "sub", "value": "user.id"}, {"name": "x", "value": "v", "valueType": "GROUPS"},
+                    {"name": "x", "value": "v", "conditions": {"scopes": "profile"}}):
+            okta_error(api.http.post(f"{AS}/default/claims", headers=api.ssws, json=bad), 400, "E0000001")
+    finally:
+        assert api.http.delete(f"{AS}/default/claims/{cid}", headers=api.ssws).status_code == 204
+    okta_error(api.http.get(f"{AS}/default/claims/{cid}", headers=api.ssws), 404, "E0000007")
+
+
+def test_unknown_server_is_404(api):
+    for path in ("scopes", "claims", "scopes/scpNope", "claims/oclNope"):
+        okta_error(api.http.get(f"{AS}/ausNoSuchServer/{path}", headers=api.ssws), 404, "E0000007")
+    okta_error(api.http.post(f"{AS}/ausNoSuchServer/scopes", headers=api.ssws, json={"name": "x"}), 404, "E0000007")
+    okta_error(api.http.post(f"{AS}/ausNoSuchServer/claims", headers=api.ssws,
+                             json={"name": "x", "value": "v"}), 404, "E0000007")
+    okta_error(api.http.get(f"{AS}/default/scopes/scpNope", headers=api.ssws), 404, "E0000007")
+
+
+def test_new_server_has_system_scopes_and_takes_them_when_deleted(api, server):
+    r = api.http.post(AS, headers=api.ssws, json={"name": "Scoped", "audiences": ["api://scoped"]})
+    assert r.status_code == 200, r.text
+    sid = r.json()["id"]
+    try:
+        scopes = api.http.get(f"{AS}/{sid}/scopes", headers=api.ssws).json()
+        assert {s["name"] for s in scopes} == SYSTEM and all(s["system"] for s in scopes)
+        default_ids = {s["id"] for s in api.http.get(f"{AS}/default/scopes", headers=api.ssws).json()}
+        assert not default_ids & {s["id"] for s in scopes}
+        # the same custom name may exist on two servers
+        mine = api.http.post(f"{AS}/{sid}/scopes", headers=api.ssws, json={"name": "orders:read"})
+        assert mine.status_code == 201, mine.text
+        claim = api.http.post(f"{AS}/{sid}/claims", headers=api.ssws, json={"name": "dept", "value": "user.dept"})
+        assert claim.status_code == 201, claim.text
+        assert _count(server, "server_scopes", sid) == len(SYSTEM) + 1
+        assert _count(server, "server_claims", sid) == 1
+    finally:
+        assert api.http.delete(f"{AS}/{sid}", headers=api.ssws).status_code == 204
+    okta_error(api.http.get(f"{AS}/{sid}/scopes", headers=api.ssws), 404, "E0000007")
+    assert _count(server, "server_scopes", sid) == 0 and _count(server, "server_claims", sid) == 0

@@ -1,0 +1,134 @@
+"""Okta's /api/v1/authorizationServers/{authServerId}/scopes and /claims: managed and stored;
+the token endpoint does not consult them (yet)."""
+from __future__ import annotations
+
+import json
+
+from fastapi import APIRouter
+from starlette.requests import Request
+from starlette.responses import Response
+
+from ...domain.errors import NotFound
+from ...services import server_scopes, servers
+from ..http import json_response, meta, read_json_object, runtime
+from .endpoint import okta_endpoint
+from .views import link
+
+router = APIRouter()
+BASE = "/api/v1/authorizationServers/{server_id}"
+
+
+def _href(request: Request, server_id: str, *parts: str) -> str:
+    return "/".join([f"{runtime(request).settings.base_url}api/v1/authorizationServers/{server_id}", *parts])
+
+
+def scope_object(request: Request, server_id: str, row) -> dict:
+    return {
+        "id": row.id, "name": row.name, "displayName": row.display_name, "description": row.description,
+        "system": bool(row.system), "default": bool(row.is_default), "consent": row.consent,
+        "metadataPublish": row.metadata_publish,
+        "_links": {"self": link(_href(request, server_id, "scopes", row.id), "GET", "PUT", "DELETE")},
+    }
+
+
+def claim_object(request: Request, server_id: str, row) -> dict:
+    claim = {
+        "id": row.id, "name": row.name, "status": row.status, "claimType": row.claim_type,
+        "valueType": row.value_type, "value": row.value, "alwaysIncludeInToken": bool(row.always_include),
+        "conditions": {"scopes": json.loads(row.scopes)}, "system": bool(row.system),
+        "_links": {"self": link(_href(request, server_id, "claims", row.id), "GET", "PUT", "DELETE")},
+    }
+    if row.group_filter_type:
+        claim["group_filter_type"] = row.group_filter_type
+    return claim
+
+
+async def _server(request: Request, server_id: str) -> str:
+    if server_id == servers.ORG:
+        raise NotFound(f"{server_id} (AuthorizationServer)")  # the org server's scopes are not managed
+    await servers.custom_row(runtime(request), server_id)  # inactive ones are managed too
+    return server_id
+
+
+# --- scopes ------------------------------------------------------------------------------------
+
+@router.get(BASE + "/scopes")
+@okta_endpoint("authorizationServers")
+async def list_scopes(request: Request, server_id: str) -> Response:
+    sid = await _server(request, server_id)
+    rows = await server_scopes.list_scopes(runtime(request), sid)
+    return json_response([scope_object(request, sid, r) for r in rows])
+
+
+@router.post(BASE + "/scopes")
+@okta_endpoint("authorizationServers")
+async def create_scope(request: Request, server_id: str) -> Response:
+    sid = await _server(request, server_id)
+    row = await server_scopes.create_scope(runtime(request), sid, await read_json_object(request), meta(request))
+    return json_response(scope_object(request, sid, row), status=201)
+
+
+@router.get(BASE + "/scopes/{scope_id}")
+@okta_endpoint("authorizationServers")
+async def get_scope(request: Request, server_id: str, scope_id: str) -> Response:
+    sid = await _server(request, server_id)
+    return json_response(scope_object(request, sid, await server_scopes.get_scope(runtime(request), sid, scope_id)))
+
+
+@router.put(BASE + "/scopes/{scope_id}")
+@okta_endpoint("authorizationServers")
+async def replace_scope(request: Request, server_id: str, scope_id: str) -> Response:
+    sid = await _server(request, server_id)
+    row = await server_scopes.replace_scope(runtime(request), sid, scope_id, await read_json_object(request),
+                                            meta(request))
+    return json_response(scope_object(request, sid, row))
+
+
+@router.delete(BASE + "/scopes/{scope_id}")
+@okta_endpoint("authorizationServers")
+async def delete_scope(request: Request, server_id: str, scope_id: str) -> Response:
+    sid = await _server(request, server_id)
+    await server_scopes.delete_scope(runtime(request), sid, scope_id, meta(request))
+    return Response(status_code=204)
+
+
+# --- claims ------------------------------------------------------------------------------------
+
+@router.get(BASE + "/claims")
+@okta_endpoint("authorizationServers")
+async def list_claims(request: Request, server_id: str) -> Response:
+    sid = await _server(request, server_id)
+    rows = await server_scopes.list_claims(runtime(request), sid)
+    return json_response([claim_object(request, sid, r) for r in rows])
+
+
+@router.post(BASE + "/claims")
+@okta_endpoint("authorizationServers")
+async def create_claim(request: Request, server_id: str) -> Response:
+    sid = await _server(request, server_id)
+    row = await server_scopes.create_claim(runtime(request), sid, await read_json_object(request), meta(request))
+    return json_response(claim_object(request, sid, row), status=201)
+
+
+@router.get(BASE + "/claims/{claim_id}")
+@okta_endpoint("authorizationServers")
+async def get_claim(request: Request, server_id: str, claim_id: str) -> Response:
+    sid = await _server(request, server_id)
+    return json_response(claim_object(request, sid, await server_scopes.get_claim(runtime(request), sid, claim_id)))
+
+
+@router.put(BASE + "/claims/{claim_id}")
+@okta_endpoint("authorizationServers")
+async def replace_claim(request: Request, server_id: str, claim_id: str) -> Response:
+    sid = await _server(request, server_id)
+    row = await server_scopes.replace_claim(runtime(request), sid, claim_id, await read_json_object(request),
+                                            meta(request))
+    return json_response(claim_object(request, sid, row))
+
+
+@router.delete(BASE + "/claims/{claim_id}")
+@okta_endpoint("authorizationServers")
+async def delete_claim(request: Request, server_id: str, claim_id: str) -> Response:
+    sid = await _server(request, server_id)
+    await server_scopes.delete_claim(runtime(request), sid, claim_id, meta(request))
+    return Response(status_code=204)

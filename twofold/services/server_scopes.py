@@ -1,0 +1,245 @@
+"""Scopes and claims of custom authorization servers (Okta's
+/api/v1/authorizationServers/{id}/scopes and /claims): the management API and storage only;
+the token endpoint does not consult them."""
+from __future__ import annotations
+
+import json
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from ..domain import ids
+from ..domain.errors import Conflict, NotFound, ValidationFailed
+from ..store import server_scopes as store
+from ..store.rows import is_unique_violation
+from . import audit, fields
+from .runtime import RequestMeta, Runtime
+
+# Okta's system scopes of every custom server (name, description); migration 0007 seeds the same.
+SYSTEM_SCOPES = (
+    ("openid", "Signals that a request is an OpenID request."),
+    ("profile", "Allows access to the end-user's default profile claims."),
+    ("email", "Allows access to the end-user's email address."),
+    ("address", "Allows access to the end-user's address."),
+    ("phone", "Allows access to the end-user's phone number."),
+    ("offline_access", "Allows the client to request refresh tokens."),
+)
+CONSENTS = ("IMPLICIT", "REQUIRED", "FLEXIBLE")
+PUBLISH = ("ALL_CLIENTS", "NO_CLIENTS")
+CLAIM_TYPES = ("RESOURCE", "IDENTITY")
+VALUE_TYPES = ("EXPRESSION", "GROUPS")  # SYSTEM claims are Okta's own, not created through the API
+GROUP_FILTERS = ("STARTS_WITH", "EQUALS", "CONTAINS", "REGEX")
+# Claims a token always carries: Okta refuses custom claims of these names.
+RESERVED_CLAIMS = frozenset({
+    "iss", "sub", "aud", "exp", "iat", "nbf", "jti", "auth_time", "amr", "nonce", "at_hash", "c_hash",
+    "acr", "azp", "cid", "uid", "scp", "ver", "idp", "sid", "cnf",
+})
+
+
+def system_scope_rows(server_id: str, now: int) -> list[dict]:
+    """The system scopes of a new custom server (services.servers.create inserts them)."""
+    return [{"id": ids.okta_id("scp"), "server_id": server_id, "name": name, "display_name": name,
+             "description": description, "system": True, "is_default": False, "consent": "IMPLICIT",
+             "metadata_publish": "ALL_CLIENTS", "created_at": now, "last_updated_at": now}
+            for name, description in SYSTEM_SCOPES]
+
+
+def _choice(body: dict, what: str, field: str, allowed: tuple, default: str) -> str:
+    value = body.get(field)
+    if value is None:
+        return default
+    if value not in allowed:
+        raise ValidationFailed(what, [(field, f"{field}: Must be one of {', '.join(allowed)}.")])
+    return value
+
+
+def _flag(body: dict, what: str, field: str, default: bool) -> bool:
+    value = body.get(field)
+    if value is None:
+        return default
+    if not isinstance(value, bool):
+        raise ValidationFailed(what, [(field, f"{field}: Must be true or false.")])
+    return value
+
+
+def _text(body: dict, what: str, field: str, default: str | None, limit: int = 300) -> str | None:
+    value = body.get(field, default)
+    if value is None:
+        return None
+    if not isinstance(value, str) or len(value) > limit:
+        raise ValidationFailed(what, [(field, f"{field}: At most {limit} characters of text.")])
+    return value or None
+
+
+# --- scopes ------------------------------------------------------------------------------------
+
+def _scope_name(body: dict) -> str:
+    value = body.get("name")
+    if not isinstance(value, str) or not value.strip():
+        raise ValidationFailed("OAuth2Scope", [("name", "name: The field cannot be left blank")])
+    value = value.strip()
+    if len(value) > 300 or any(c.isspace() for c in value) or value.startswith("okta."):
+        raise ValidationFailed("OAuth2Scope", [("name", ("name: At most 300 characters, no whitespace, "
+                                                         "not starting with okta."))])
+    return value
+
+
+def _scope_values(body: dict, row=None) -> dict:
+    return {
+        "display_name": _text(body, "OAuth2Scope", "displayName", row.display_name if row else None),
+        "description": fields.description(body, row.description if row else None),
+        "is_default": _flag(body, "OAuth2Scope", "default", bool(row.is_default) if row else False),
+        "consent": _choice(body, "OAuth2Scope", "consent", CONSENTS, row.consent if row else "IMPLICIT"),
+        "metadata_publish": _choice(body, "OAuth2Scope", "metadataPublish", PUBLISH,
+                                    row.metadata_publish if row else "NO_CLIENTS"),
+    }
+
+
+def _duplicate(name: str) -> Conflict:
+    return Conflict("OAuth2Scope", f"name: A scope with the name '{name}' already exists.")
+
+
+async def list_scopes(rt: Runtime, server_id: str) -> list:
+    async with rt.db.transaction() as conn:
+        return list(await store.scopes_of(conn, server_id))
+
+
+async def _scope(conn: AsyncConnection, server_id: str, scope_id: str):
+    row = await store.scope(conn, server_id, scope_id)
+    if row is None:
+        raise NotFound(f"{scope_id} (OAuth2Scope)")
+    return row
+
+
+async def get_scope(rt: Runtime, server_id: str, scope_id: str):
+    async with rt.db.transaction() as conn:
+        return await _scope(conn, server_id, scope_id)
+
+
+async def create_scope(rt: Runtime, server_id: str, body: dict, meta: RequestMeta | None = None):
+    name, values = _scope_name(body), _scope_values(body)
+    scope_id = ids.okta_id("scp")
+    async with rt.db.transaction() as conn:
+        now = rt.now_ms()
+        try:
+            async with conn.begin_nested():  # the unique (server, name) decides, not a prior read
+                await store.insert_scopes(conn, [dict(id=scope_id, server_id=server_id, name=name, system=False,
+                                                      created_at=now, last_updated_at=now, **values)])
+        except IntegrityError as exc:
+            if is_unique_violation(exc):
+                raise _duplicate(name) from exc
+            raise
+        await audit.record(conn, now, "oauth2.as.scope.created", "SUCCESS", meta=meta,
+                           detail={"server": server_id, "scope": scope_id})
+        return await _scope(conn, server_id, scope_id)
+
+
+async def replace_scope(rt: Runtime, server_id: str, scope_id: str, body: dict, meta: RequestMeta | None = None):
+    name = _scope_name(body)
+    async with rt.db.transaction() as conn:
+        row = await _scope(conn, server_id, scope_id)
+        if row.system and name != row.name:
+            raise ValidationFailed("OAuth2Scope", [("name", "name: A system scope cannot be renamed.")])
+        values = _scope_values(body, row)
+        now = rt.now_ms()
+        try:
+            async with conn.begin_nested():
+                await store.update_scope(conn, row.id, name=name, last_updated_at=now, **values)
+        except IntegrityError as exc:
+            if is_unique_violation(exc):
+                raise _duplicate(name) from exc
+            raise
+        await audit.record(conn, now, "oauth2.as.scope.updated", "SUCCESS", meta=meta,
+                           detail={"server": server_id, "scope": row.id})
+        return await _scope(conn, server_id, scope_id)
+
+
+async def delete_scope(rt: Runtime, server_id: str, scope_id: str, meta: RequestMeta | None = None) -> None:
+    async with rt.db.transaction() as conn:
+        row = await _scope(conn, server_id, scope_id)
+        if row.system:
+            raise ValidationFailed("OAuth2Scope", [("system", "A system scope cannot be deleted.")])
+        await store.delete_scope(conn, row.id)
+        await audit.record(conn, rt.now_ms(), "oauth2.as.scope.deleted", "SUCCESS", meta=meta,
+                           detail={"server": server_id, "scope": row.id})
+
+
+# --- claims ------------------------------------------------------------------------------------
+
+def _claim_values(body: dict, row=None) -> dict:
+    what = "OAuth2Claim"
+    name = fields.name(body, what)
+    if name in RESERVED_CLAIMS:
+        raise ValidationFailed(what, [("name", f"name: '{name}' is a reserved claim name.")])
+    value = body.get("value")
+    if not isinstance(value, str) or not value.strip() or len(value) > 1024:
+        raise ValidationFailed(what, [("value", "value: The field cannot be left blank (at most 1024 characters).")])
+    value_type = _choice(body, what, "valueType", VALUE_TYPES, row.value_type if row else "EXPRESSION")
+    group_filter = None
+    if value_type == "GROUPS":
+        group_filter = _choice(body, what, "group_filter_type", GROUP_FILTERS, row.group_filter_type if row else None)
+        if group_filter is None:
+            raise ValidationFailed(what, [("group_filter_type", "group_filter_type: Required for a GROUPS claim.")])
+    conditions = fields.obj(body.get("conditions"), what, "conditions")
+    scopes = conditions.get("scopes", json.loads(row.scopes) if row else [])
+    if not isinstance(scopes, list) or not all(isinstance(s, str) and s for s in scopes) or len(scopes) > 100:
+        raise ValidationFailed(what, [("conditions.scopes", "conditions.scopes: A list of scope names.")])
+    return {
+        "name": name, "value": value, "value_type": value_type, "group_filter_type": group_filter,
+        "status": _choice(body, what, "status", ("ACTIVE", "INACTIVE"), row.status if row else "ACTIVE"),
+        "claim_type": _choice(body, what, "claimType", CLAIM_TYPES, row.claim_type if row else "RESOURCE"),
+        "always_include": _flag(body, what, "alwaysIncludeInToken", bool(row.always_include) if row else True),
+        "scopes": json.dumps(scopes),
+    }
+
+
+async def list_claims(rt: Runtime, server_id: str) -> list:
+    async with rt.db.transaction() as conn:
+        return list(await store.claims_of(conn, server_id))
+
+
+async def _claim(conn: AsyncConnection, server_id: str, claim_id: str):
+    row = await store.claim(conn, server_id, claim_id)
+    if row is None:
+        raise NotFound(f"{claim_id} (OAuth2Claim)")
+    return row
+
+
+async def get_claim(rt: Runtime, server_id: str, claim_id: str):
+    async with rt.db.transaction() as conn:
+        return await _claim(conn, server_id, claim_id)
+
+
+async def create_claim(rt: Runtime, server_id: str, body: dict, meta: RequestMeta | None = None):
+    values = _claim_values(body)
+    claim_id = ids.okta_id("ocl")
+    async with rt.db.transaction() as conn:
+        now = rt.now_ms()
+        await store.insert_claim(conn, id=claim_id, server_id=server_id, system=False, created_at=now,
+                                 last_updated_at=now, **values)
+        await audit.record(conn, now, "oauth2.as.claim.created", "SUCCESS", meta=meta,
+                           detail={"server": server_id, "claim": claim_id})
+        return await _claim(conn, server_id, claim_id)
+
+
+async def replace_claim(rt: Runtime, server_id: str, claim_id: str, body: dict, meta: RequestMeta | None = None):
+    async with rt.db.transaction() as conn:
+        row = await _claim(conn, server_id, claim_id)
+        values = _claim_values(body, row)
+        if row.system and values["name"] != row.name:
+            raise ValidationFailed("OAuth2Claim", [("name", "name: A system claim cannot be renamed.")])
+        now = rt.now_ms()
+        await store.update_claim(conn, row.id, last_updated_at=now, **values)
+        await audit.record(conn, now, "oauth2.as.claim.updated", "SUCCESS", meta=meta,
+                           detail={"server": server_id, "claim": row.id})
+        return await _claim(conn, server_id, claim_id)
+
+
+async def delete_claim(rt: Runtime, server_id: str, claim_id: str, meta: RequestMeta | None = None) -> None:
+    async with rt.db.transaction() as conn:
+        row = await _claim(conn, server_id, claim_id)
+        if row.system:
+            raise ValidationFailed("OAuth2Claim", [("system", "A system claim cannot be deleted.")])
+        await store.delete_claim(conn, row.id)
+        await audit.record(conn, rt.now_ms(), "oauth2.as.claim.deleted", "SUCCESS", meta=meta,
+                           detail={"server": server_id, "claim": row.id})
