@@ -290,3 +290,25 @@ def test_parallel_correct_password_logins_are_never_locked_out(api):
         assert _statuses(responses) == [403] * 10, [(r.status_code, r.text) for r in responses if r.status_code != 403]
         assert all(r.json()["error"] == "mfa_required" for r in responses)
         assert len({r.json()["mfa_token"] for r in responses}) == 10
+
+
+def test_a_pending_factor_is_confirmed_once_by_parallel_codes_of_two_steps(api):
+    """R37, R70: codes of two steps race to confirm one pending factor (Okta activate): it is
+    activated once, audited once, and every other attempt is refused or is a plain use."""
+    user = api.create_user()
+    r = api.http.post(f"/api/v1/users/{user['id']}/factors", headers=api.ssws,
+                      json={"factorType": "token:software:totp", "provider": "GOOGLE"})
+    factor = r.json()
+    codes = two_codes(factor["_embedded"]["activation"]["sharedSecret"])
+    url = f"{api.base_url}/api/v1/users/{user['id']}/factors/{factor['id']}/lifecycle/activate"
+
+    def activate(i):
+        with httpx.Client(timeout=60) as http:
+            return http.post(url, headers=api.ssws, json={"passCode": codes[i % 2]})
+
+    responses = parallel(activate, N)
+    assert any(r.status_code == 200 for r in responses), _statuses(responses)
+    assert all(r.status_code in (200, 400, 403) for r in responses), _statuses(responses)
+    events = api.http.get("/api/v1/logs", headers=api.ssws, params={
+        "filter": 'eventType eq "user.mfa.factor.activate"', "q": factor["id"], "limit": "100"}).json()
+    assert len(events) == 1, events
