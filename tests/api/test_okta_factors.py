@@ -6,9 +6,10 @@ import re
 import subprocess
 from urllib.parse import parse_qs, urlparse
 
+import httpx
 import pytest
 
-from ..support import okta_error, two_codes, wrong_code
+from ..support import okta_error, parallel, two_codes, wrong_code
 
 TOTP = "token:software:totp"
 ISO = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
@@ -134,6 +135,23 @@ def test_security_question(api):
     okta_error(api.http.post(_factors(api, user["id"]), headers=api.ssws,
                               json={"factorType": "sms", "provider": "OKTA", "profile": {"phoneNumber": "+15551234567"}}),
                 400, "E0000001")
+
+
+def test_security_answers_share_the_lockout_counter_even_in_parallel(api):
+    """R30, R31: wrong answers, sent ten at a time, are counted before the (slow) argon2id
+    verdict: no more than the limit are judged, then the user is locked for codes too."""
+    user = api.create_user()
+    body = {"factorType": "question", "provider": "OKTA", "profile": {"question": "disliked_food", "answer": "Mayonnaise"}}
+    verify = api.http.post(_factors(api, user["id"]), headers=api.ssws, json=body).json()["_links"]["verify"]["href"]
+
+    def guess(i):
+        with httpx.Client(timeout=60) as http:
+            return http.post(verify, headers=api.ssws, json={"answer": f"guess-{i}"})
+
+    answers = parallel(guess, 14)
+    codes = sorted(r.json()["errorCode"] for r in answers)
+    assert codes.count("E0000068") == 10 and codes.count("E0000069") == 4, codes  # default limit: 10
+    okta_error(api.http.post(verify, headers=api.ssws, json={"answer": "Mayonnaise"}), 403, "E0000069")
 
 
 def test_one_factor_two_dialects(api):

@@ -24,7 +24,7 @@ from ..store import users as user_store
 from . import audit, org_authenticators, users
 from .mfa import factor_views
 from .runtime import RequestMeta, Runtime
-from .verify import check_question, check_totp, settle_totp
+from .verify import check_totp, settle_totp, verify_question
 
 TOTP_PROVIDERS = ("OKTA", "GOOGLE")
 
@@ -196,24 +196,19 @@ async def verify(rt: Runtime, user_id: str, factor_id: str, pass_code: str | Non
             if not result.ok:
                 raise result.error
             return
-    failure: DomainError | None = None
     rules = await org_authenticators.cached_rules(rt)  # read before the transaction (SQLite: one writer)
     async with rt.db.transaction() as conn:
         # A login in the path, another kind of factor, or no such factor.
         uid = (await _user(conn, user_id)).id
         row = await _factor_row(conn, uid, factor_id)
-        if row.status != "ACTIVE":
-            raise FactorState("The factor is not active. Activate it first.")
-        if not org_authenticators.usable(rules, row):
-            raise NotEnrolled()
-        if row.type == "question":
-            result = await check_question(conn, rt, uid, factor_id, answer, meta=meta)
-            if result.ok:
-                return
-            failure = result.error
-    if failure is not None:
-        raise failure
-    result = await settle_totp(rt, uid, [row], pass_code, meta=meta)
+    if row.status != "ACTIVE":
+        raise FactorState("The factor is not active. Activate it first.")
+    if not org_authenticators.usable(rules, row):
+        raise NotEnrolled()
+    if row.type == "question":
+        result = await verify_question(rt, uid, factor_id, answer, meta=meta)
+    else:
+        result = await settle_totp(rt, uid, [row], pass_code, meta=meta)
     if not result.ok:
         raise result.error
 

@@ -200,22 +200,27 @@ async def check_recovery_code(conn: AsyncConnection, rt: Runtime, user_id: str, 
     return Check(error=InvalidRecoveryCode())
 
 
-async def check_question(conn: AsyncConnection, rt: Runtime, user_id: str, factor_id: str, answer: str | None, *,
-                         meta: RequestMeta | None = None, client_id: str | None = None) -> Check:
-    """Okta `question` verification, under the same per-user counter as codes."""
+async def verify_question(rt: Runtime, user_id: str, factor_id: str, answer: str | None, *,
+                          meta: RequestMeta | None = None, client_id: str | None = None) -> Check:
+    """Okta `question` verification, under the same per-user counter as codes. Like the password
+    sign-in, it counts the attempt in one short transaction, hashes outside any, and records the
+    verdict in another: argon2id never runs while the user's row (or SQLite's writer lock) is
+    held, so answers being guessed cannot stall the user's other verifications."""
     from ..authenticators.question import normalize_answer
 
-    rows = [r for r in await factor_store.for_user(conn, user_id, types=("question",), statuses=("ACTIVE",))
-            if r.id == factor_id]
-    if not rows:
-        return Check(error=NotEnrolled())
-    attempt, locked = await _reserve(conn, rt, user_id, "question", meta, client_id)
+    async with rt.db.transaction() as conn:
+        rows = [r for r in await factor_store.for_user(conn, user_id, types=("question",), statuses=("ACTIVE",))
+                if r.id == factor_id]
+        if not rows:
+            return Check(error=NotEnrolled())
+        attempt, locked = await _reserve(conn, rt, user_id, "question", meta, client_id)
     if locked:
         return Check(error=locked)
     stored = rows[0].secret_hash.decode() if rows[0].secret_hash else None
     ok, _ = await rt.passwords.verify(stored, normalize_answer(answer or "")[:1024])
-    if ok:
-        await _succeeded(conn, rt, user_id, "question", factor_id, meta, client_id)
-        return Check(factor_id=factor_id)
-    await _failed(conn, rt, user_id, "question", "invalid_answer", attempt, meta, client_id, factor_id)
+    async with rt.db.transaction() as conn:
+        if ok:
+            await _succeeded(conn, rt, user_id, "question", factor_id, meta, client_id)
+            return Check(factor_id=factor_id)
+        await _failed(conn, rt, user_id, "question", "invalid_answer", attempt, meta, client_id, factor_id)
     return Check(error=InvalidAnswer())
