@@ -48,8 +48,8 @@ async def grant_admin(rt: Runtime, id_or_login: str, meta: RequestMeta | None = 
 async def sign_in_password(rt: Runtime, username: str, password: str, meta: RequestMeta | None) -> str:
     """First step. Returns the cookie of a session that still needs the second factor. A user
     who is not an administrator gets the same answer as a wrong password."""
-    user, key, new_hash = await check_password(rt, username=username, password=password, realm=None,
-                                               meta=meta, client_id=None)
+    user, key, rehash = await check_password(rt, username=username, password=password, realm=None,
+                                             meta=meta, client_id=None)
     token = ids.opaque_token(32)
     async with rt.db.transaction() as conn:
         now = rt.now_ms()
@@ -60,7 +60,7 @@ async def sign_in_password(rt: Runtime, username: str, password: str, meta: Requ
         else:
             failed = False
             await throttle.clear(conn, key)
-            await user_store.record_login(conn, user.id, now, new_hash)
+            await user_store.record_login(conn, user.id, now, rehash)
             await store.purge_expired(conn, now)
             await store.insert_session(conn, id=ids.random_base62(32), token_hash=ids.token_hash(token),
                                        user_id=user.id, stage="password", created_at=now,

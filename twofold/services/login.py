@@ -37,8 +37,9 @@ async def _realm(rt: Runtime, name: str):
 async def check_password(rt: Runtime, *, username: str, password: str, realm: str | None,
                          meta: RequestMeta | None, client_id: str | None):
     """The password step every sign-in shares (token endpoints and the Admin Console), under
-    one throttle per login and realm (R31, R34). Returns (user, throttle key, new hash or None);
-    the caller resets the throttle and records the login in its own atomic writes."""
+    one throttle per login and realm (R31, R34). Returns (user, throttle key, rehash), rehash
+    being (old hash, new hash) when the hash's parameters are outdated, else None; the caller
+    resets the throttle and records the login in its own atomic writes."""
     s = rt.settings
     if len(username) > MAX_USERNAME or len(password) > MAX_PASSWORD:
         raise InvalidCredentials()
@@ -55,13 +56,13 @@ async def check_password(rt: Runtime, *, username: str, password: str, realm: st
     user = await user_store.by_login_now(rt.db, realm_row.id, login_key(username))
 
     matches, needs_rehash = await rt.passwords.verify(user.password_hash if user else None, password)
-    new_hash = await rt.passwords.hash(password) if matches and needs_rehash else None
+    rehash = (user.password_hash, await rt.passwords.hash(password)) if matches and needs_rehash else None
     if not (matches and user is not None and user.status == "ACTIVE"):
         await audit.record_now(rt.db, rt.now_ms(), "user.authentication.password", "FAILURE", meta=meta,
                                user_id=user.id if user else None, client_id=client_id,
                                reason="invalid_credentials")
         raise InvalidCredentials()
-    return user, key, new_hash
+    return user, key, rehash
 
 
 async def password_login(rt: Runtime, client: Client, *, username: str, password: str, realm: str | None,
@@ -71,13 +72,13 @@ async def password_login(rt: Runtime, client: Client, *, username: str, password
     alone) and read the user; after it: one transaction for a success's writes. No database
     connection is held while argon2id runs."""
     s = rt.settings
-    user, key, new_hash = await check_password(rt, username=username, password=password, realm=realm, meta=meta,
-                                               client_id=client.client_id)
+    user, key, rehash = await check_password(rt, username=username, password=password, realm=realm, meta=meta,
+                                             client_id=client.client_id)
     rules = await org_authenticators.cached_rules(rt)  # read before the transaction (SQLite: one writer)
     async with rt.db.atomic():
         now = rt.now_ms()
         await throttle.reset_now(rt.db, key)
-        await user_store.record_login_now(rt.db, user.id, now, new_hash)
+        await user_store.record_login_now(rt.db, user.id, now, rehash)
         await audit.record_now(rt.db, now, "user.authentication.password", "SUCCESS", meta=meta,
                                user_id=user.id, client_id=client.client_id)
         views = [v for v in views_of(await factor_store.for_user_now(rt.db, user.id))

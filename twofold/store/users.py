@@ -51,21 +51,24 @@ async def by_login_any_realm(conn: AsyncConnection, login_key: str):
 
 
 _RECORD_LOGIN = update(users).where(users.c.id == bindparam("uid")).values(last_login_at=bindparam("at"))
-_RECORD_LOGIN_REHASHED = _RECORD_LOGIN.values(password_hash=bindparam("new_hash"))
+# A rehash replaces the hash it was computed from and nothing else: a password changed by an
+# administrator while the old one was being verified stays changed.
+_REHASH = (update(users).where(users.c.id == bindparam("uid"), users.c.password_hash == bindparam("old_hash"))
+           .values(password_hash=bindparam("new_hash")))
 
 
-async def record_login(conn: AsyncConnection, user_id: str, now: int, new_hash: str | None) -> None:
-    stmt = _RECORD_LOGIN_REHASHED if new_hash else _RECORD_LOGIN
-    await conn.execute(stmt, {"uid": user_id, "at": now, "new_hash": new_hash})
+async def record_login(conn: AsyncConnection, user_id: str, now: int, rehash: tuple[str, str] | None) -> None:
+    """`rehash`: (the hash that verified, its replacement with today's parameters)."""
+    await conn.execute(_RECORD_LOGIN, {"uid": user_id, "at": now})
+    if rehash:
+        await conn.execute(_REHASH, {"uid": user_id, "old_hash": rehash[0], "new_hash": rehash[1]})
 
 
-async def record_login_now(db, user_id: str, now: int, new_hash: str | None) -> None:
+async def record_login_now(db, user_id: str, now: int, rehash: tuple[str, str] | None) -> None:
     """record_login through Database.run (inside Database.atomic on the sign-in path)."""
-    stmt = _RECORD_LOGIN_REHASHED if new_hash else _RECORD_LOGIN
-    params = {"uid": user_id, "at": now}
-    if new_hash:
-        params["new_hash"] = new_hash
-    await db.run(stmt, params)
+    await db.run(_RECORD_LOGIN, {"uid": user_id, "at": now})
+    if rehash:
+        await db.run(_REHASH, {"uid": user_id, "old_hash": rehash[0], "new_hash": rehash[1]})
 
 
 def _reserve_statement():
