@@ -109,8 +109,7 @@ async def issue(conn: AsyncConnection, rt: Runtime, client: Client, auth: Authen
     body, scopes = _mint(rt, client, auth, server, user, now_ms // 1000,
                          access_ttl=rule.access_token_minutes * 60 if rule else None)
     if _wants_refresh(client, scopes):
-        refresh_ttl = rule.refresh_token_minutes * 60 if rule and rule.refresh_token_minutes else None
-        body["refresh_token"] = await _new_refresh_token(conn, rt, client, auth, scopes, now_ms, refresh_ttl)
+        body["refresh_token"] = await _new_refresh_token(conn, rt, client, auth, scopes, now_ms, rule)
     body["scope"] = " ".join(scopes)
     await audit.record(conn, now_ms, "token.issue", "SUCCESS", meta=meta, user_id=auth.user_id,
                        client_id=client.client_id, detail={"amr": auth.amr, "scope": " ".join(scopes)})
@@ -172,16 +171,32 @@ def user_claims(user, scopes: list[str] | set[str]) -> dict:
     return out
 
 
+def _refresh_ends(rt: Runtime, auth: Authentication, now: int, rule) -> tuple[int, int | None]:
+    """(this token's expiry, its family's absolute end or None for unlimited). Without an access
+    rule: the family ends TWOFOLD_REFRESH_TOKEN_TTL after it began (ASVS 10.4.8), rotation does
+    not move it. A custom server's rule (Okta): `refreshTokenLifetimeMinutes` is the family's
+    end (0 = unlimited) and `refreshTokenWindowMinutes` ends each token not used within it."""
+    if auth.family_id is not None:
+        family_end = auth.family_expires_at
+    elif rule is None:
+        family_end = now + rt.settings.refresh_token_ttl * 1000
+    else:
+        family_end = now + rule.refresh_token_minutes * 60_000 if rule.refresh_token_minutes else None
+    idle_end = now + rule.refresh_window_minutes * 60_000 if rule is not None else None
+    ends = [e for e in (family_end, idle_end) if e is not None]
+    return (min(ends) if ends else now + rt.settings.refresh_token_ttl * 1000), family_end
+
+
 async def _new_refresh_token(conn, rt: Runtime, client: Client, auth: Authentication, scopes: list[str], now: int,
-                             ttl: int | None = None) -> str:
+                             rule=None) -> str:
     value = ids.opaque_token(32)
+    expires_at, family_end = _refresh_ends(rt, auth, now, rule)
     await token_store.insert_refresh_token(
         conn, id=ids.opaque_token(16)[:22], token_hash=ids.token_hash(value),
         family_id=auth.family_id or ids.opaque_token(16)[:22], client_id=client.client_id,
         user_id=auth.user_id, audience=auth.audience, scope=" ".join(scopes), amr=json.dumps(auth.amr),
         auth_time=auth.auth_time, server_id=auth.server_id, created_at=now,
-        # ASVS 10.4.8: an absolute lifetime for the whole family, not renewed by rotation.
-        expires_at=auth.family_expires_at or now + (ttl or rt.settings.refresh_token_ttl) * 1000,
+        expires_at=expires_at, family_expires_at=family_end,
     )
     return value
 
@@ -216,7 +231,7 @@ async def refresh(rt: Runtime, client: Client, token: str | None, scope: str | N
             auth = Authentication(
                 user_id=row.user_id, audience=row.audience, scope=" ".join(narrowed),
                 amr=json.loads(row.amr), auth_time=row.auth_time, family_id=row.family_id,
-                family_expires_at=row.expires_at, server_id=row.server_id, grant_type=grants.REFRESH_TOKEN,
+                family_expires_at=row.family_expires_at, server_id=row.server_id, grant_type=grants.REFRESH_TOKEN,
             )
             return await issue(conn, rt, client, auth, meta)
     raise reused

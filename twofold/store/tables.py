@@ -129,7 +129,8 @@ refresh_tokens = Table(
     Column("auth_time", Ms, nullable=False),
     Column("server_id", String(64), nullable=True),
     Column("created_at", Ms, nullable=False),
-    Column("expires_at", Ms, nullable=False),
+    Column("expires_at", Ms, nullable=False),  # this token's end: the family's, or sooner when idle
+    Column("family_expires_at", Ms, nullable=True),  # the family's absolute end; NULL = unlimited (a rule's 0)
     Column("used_at", Ms, nullable=True),
     Column("revoked_at", Ms, nullable=True),
     Index("ix_refresh_tokens_family", "family_id"),
