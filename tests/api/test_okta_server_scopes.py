@@ -6,7 +6,7 @@ from __future__ import annotations
 import sqlite3
 import subprocess
 
-from ..support import okta_error
+from ..support import MFA_OTP, okta_error
 
 AS = "/api/v1/authorizationServers"
 SYSTEM = {"openid", "profile", "email", "address", "phone", "offline_access"}
@@ -143,3 +143,28 @@ def test_new_server_has_system_scopes_and_takes_them_when_deleted(api, server):
         assert api.http.delete(f"{AS}/{sid}", headers=api.ssws).status_code == 204
     okta_error(api.http.get(f"{AS}/{sid}/scopes", headers=api.ssws), 404, "E0000007")
     assert _count(server, "server_scopes", sid) == 0 and _count(server, "server_claims", sid) == 0
+
+
+def test_the_token_endpoint_accepts_only_the_servers_scopes(api):
+    """Okta: a scope the custom server does not define is refused (invalid_scope) before the
+    access rules or the password are looked at; once defined, the rule decides."""
+    client = api.create_client(["password", MFA_OTP], method="client_secret_basic")
+    user = api.create_user()
+
+    def password_grant():
+        return api.http.post("/oauth2/default/v1/token", auth=(client["client_id"], client["client_secret"]),
+                             data={"grant_type": "password", "username": user["login"], "password": user["password"],
+                                   "scope": "openid orders:read"})
+
+    r = password_grant()
+    assert r.status_code == 400 and r.json() == {
+        "error": "invalid_scope",
+        "error_description": "One or more scopes are not configured for the authorization server resource."}
+    created = api.http.post(f"{AS}/default/scopes", headers=api.ssws, json={"name": "orders:read"})
+    assert created.status_code == 201, created.text
+    try:
+        r = password_grant()  # the Default Policy Rule allows any scope: on to the password and MFA
+        assert r.status_code == 403 and r.json()["error"] == "mfa_required", r.text
+    finally:
+        assert api.http.delete(f"{AS}/default/scopes/{created.json()['id']}", headers=api.ssws).status_code == 204
+    assert password_grant().json()["error"] == "invalid_scope"

@@ -2,7 +2,8 @@
 /api/v1/authorizationServers/{id}/policies…), and their evaluation at the token endpoint:
 policies in priority order whose clients include the caller, then their ACTIVE rules in
 priority order; the first rule that includes the grant type and covers the requested scopes
-decides, and its lifetimes apply. No such rule: the grant is refused (PolicyDenied)."""
+decides, and its lifetimes apply. No such rule: the grant is refused (PolicyDenied). A scope
+the server does not define (its scopes: services/server_scopes) is refused first."""
 from __future__ import annotations
 
 import json
@@ -10,8 +11,9 @@ import json
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..domain import grants, ids
-from ..domain.errors import NotFound, PolicyDenied, ValidationFailed
+from ..domain.errors import InvalidScope, NotFound, PolicyDenied, ValidationFailed
 from ..store import admin_plane as store
+from ..store import server_scopes as scope_store
 from . import audit, fields
 from .runtime import RequestMeta, Runtime
 
@@ -26,6 +28,8 @@ GRANT_TYPES = (
 
 def _list(value: str) -> list:
     return json.loads(value) if value else []
+
+UNKNOWN_SCOPES = "One or more scopes are not configured for the authorization server resource."
 
 
 # --- evaluation ----------------------------------------------------------------------------
@@ -46,12 +50,18 @@ async def matching_rule(conn: AsyncConnection, server_id: str, client_id: str, g
 
 async def check(rt: Runtime, server_id: str, client_id: str, grant_type: str, scopes: list[str],
                 meta: RequestMeta | None = None):
-    """The rule that allows this request, or PolicyDenied (audited as no_matching_policy)."""
+    """The rule that allows this request; InvalidScope for a scope the server does not define
+    (Okta's wording), else PolicyDenied when no rule allows it (audited as no_matching_policy)."""
     async with rt.db.transaction() as conn:
-        rule = await matching_rule(conn, server_id, client_id, grant_type, scopes)
+        defined = {row.name for row in await scope_store.scopes_of(conn, server_id)}
+        unknown = sorted(set(scopes) - defined)
+        rule = None if unknown else await matching_rule(conn, server_id, client_id, grant_type, scopes)
         if rule is None:
             await audit.record(conn, rt.now_ms(), "app.oauth2.token.grant", "DENY", meta=meta, client_id=client_id,
-                               reason="no_matching_policy", detail={"server": server_id, "grant_type": grant_type})
+                               reason="invalid_scope" if unknown else "no_matching_policy",
+                               detail={"server": server_id, "grant_type": grant_type})
+    if unknown:
+        raise InvalidScope(UNKNOWN_SCOPES)
     if rule is None:
         raise PolicyDenied()
     return rule
