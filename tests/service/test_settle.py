@@ -105,3 +105,24 @@ async def test_atomic_rolls_back_and_held_keeps_one_connection(rt, user):
         async with rt.db.held():
             first, second = (await rt.db.run(pid))[0].pid, (await rt.db.run(pid))[0].pid
         assert first == second
+
+
+async def test_a_sign_in_does_not_finish_for_a_user_suspended_since_the_read(rt, client, user, factor):
+    """The hot path reads the user, then settles: a user suspended in between gets no tokens
+    (the transaction stays unspent, the step unclaimed); a plain verification is unaffected."""
+    from twofold.services import user_lifecycle
+
+    now = rt.now_ms()
+    txn_id = ids.opaque_token(16)[:22]
+    async with rt.db.transaction() as conn:
+        await conn.execute(mfa_transactions.insert().values(
+            id=txn_id, token_hash=ids.token_hash("t" + txn_id), client_id=client.client_id, user_id=user.id,
+            audience=None, scope="openid", amr="pwd", auth_time=now, server_id=None, created_at=now,
+            expires_at=now + 600_000))
+    await user_lifecycle.suspend(rt, user.id)
+    assert (await settle_otp(rt.db, _attempt(user, factor, 101, now=now, txn_id=txn_id))).outcome == "gone"
+    async with rt.db.transaction() as conn:
+        spent = (await conn.execute(select(mfa_transactions.c.consumed_at)
+                                    .where(mfa_transactions.c.id == txn_id))).scalar_one()
+    assert spent is None
+    assert (await settle_otp(rt.db, _attempt(user, factor, 101, now=now))).outcome == "ok"

@@ -16,7 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from .. import authenticators
 from ..domain.errors import (
-    DomainError, InvalidAnswer, InvalidOtp, InvalidRecoveryCode, MfaTokenExpired, NotEnrolled, TooManyAttempts,
+    DomainError, InvalidAnswer, InvalidCredentials, InvalidOtp, InvalidRecoveryCode, MfaTokenExpired, NotEnrolled,
+    TooManyAttempts,
 )
 from ..store import factors as factor_store
 from ..store import users as user_store
@@ -113,7 +114,8 @@ async def settle_totp(rt: Runtime, user_id: str, rows, code: str | None, *, meta
             return Check(error=InvalidOtp(replayed=True))  # R10: refused, counted and logged as such
         case "invalid":
             return Check(error=InvalidOtp())
-    return Check(error=NotEnrolled())  # the user went away meanwhile
+    # The user went away meanwhile; with a transaction: deactivated or suspended since the read.
+    return Check(error=InvalidCredentials() if txn_id is not None else NotEnrolled())
 
 
 async def check_totp(conn: AsyncConnection, rt: Runtime, user_id: str, code: str | None, *,

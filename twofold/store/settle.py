@@ -80,6 +80,8 @@ async def _settle_in(conn, a: OtpAttempt, detail: str) -> Settled:
             conn, at=a.now, event_type=event_type, outcome=outcome, reason=reason, user_id=a.user_id,
             client_id=a.client_id, factor_id=factor_id, ip=a.ip, user_agent=a.user_agent, detail=detail_)
 
+    if a.txn_id is not None and await user_store.status_of(conn, a.user_id) != "ACTIVE":
+        return Settled("gone", 0, 0)  # deactivated or suspended since the read: no sign-in finishes
     attempt = await user_store.reserve_mfa_attempt(conn, a.user_id, a.now, a.max_failures, a.cooldown_ms)
     if attempt is None:
         last = await user_store.mfa_last_attempt(conn, a.user_id)
