@@ -11,7 +11,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
 
 from .config import Settings
-from .dialects import auth0, console, oidc, okta
+from .dialects import auth0, console, fallback, oidc, okta
 from .dialects.okta import oauth as okta_oauth
 from .dialects.hot import HotLane
 from .dialects.http import json_response
@@ -19,6 +19,7 @@ from .domain.clock import Clock
 from .services.bootstrap import build_runtime
 
 log = logging.getLogger("twofold")
+
 
 
 def create_app(settings: Settings | None = None, clock: Clock | None = None) -> HotLane:
@@ -63,7 +64,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         # Never a stack trace on the wire; the log gets the type, not request data.
         route = request.scope.get("route")
         log.exception("unhandled error on %s %s", request.method, getattr(route, "path", "(no route)"))
-        return json_response({"error": "server_error", "error_description": "Internal error."}, status=500)
+        return fallback.internal_error(request.url.path)
 
     return HotLane(app)
 

@@ -77,3 +77,19 @@ def test_nul_in_a_form_or_a_path_is_400(api):
 def test_odd_limits_are_400(api, path):
     r = api.http.get(path, headers=api.ssws)
     assert r.status_code == 400, r.text
+
+
+BIG = {"padding": "x" * (128 * 1024)}  # over the default 64 KiB body limit
+
+
+def test_a_body_too_large_is_413_in_each_dialects_shape(api):
+    body = okta_error(api.http.post("/api/v1/users", headers=api.ssws, json=BIG), 413, "E0000003",
+                      "The request body was not well-formed.")
+    assert body["errorCauses"] == [{"errorSummary": "Request body too large."}]
+    oauth = {"error": "invalid_request", "error_description": "Request body too large."}
+    r = api.http.post("/oauth2/v1/clients", headers=api.ssws, json=BIG)
+    assert r.status_code == 413 and r.json() == oauth, r.text
+    r = api.http.post("/oauth2/default/v1/token", data={"grant_type": "password", **BIG})
+    assert r.status_code == 413 and r.json() == oauth, r.text
+    r = api.http.post("/oauth/token", data={"grant_type": "password", **BIG})
+    assert r.status_code == 413 and r.json() == oauth, r.text

@@ -15,6 +15,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from . import fallback
 from .http import json_response
 
 log = logging.getLogger("twofold")
@@ -74,4 +75,4 @@ class HotLane:
             # Never a stack trace on the wire; the log gets the route, not the path (which may
             # hold a capability) nor request data.
             log.exception("unhandled error on %s %s", request.method, handler.__name__)
-            return json_response({"error": "server_error", "error_description": "Internal error."}, status=500)
+            return fallback.internal_error(request.url.path)

@@ -44,6 +44,11 @@ TOO_MANY = {
 }
 
 
+def body_too_large() -> Response:
+    """A request body over the configured limit: HTTP 413 in Auth0's OAuth shape."""
+    return json_response({"error": "invalid_request", "error_description": "Request body too large."}, status=413)
+
+
 def auth0_error(exc: e.DomainError, *, basic_auth_used: bool = False) -> Response:
     if isinstance(exc, e.MfaRequired):
         return json_response(

@@ -13,7 +13,7 @@ from ...services import clients, enroll, mfa_login, tokens
 from ..http import BodyTooLarge, bearer_token, json_response, meta, read_json_object, read_params, runtime
 from .. import hot
 from .client_auth import authenticate_client
-from .errors import auth0_error
+from .errors import auth0_error, body_too_large
 from .grants import GRANTS
 
 router = APIRouter()
@@ -27,8 +27,7 @@ def auth0_endpoint(handler):
         try:
             return await handler(request=request, **kwargs)
         except BodyTooLarge:
-            return json_response({"error": "invalid_request", "error_description": "Request body too large."},
-                                 status=413)
+            return body_too_large()
         except DomainError as exc:
             return auth0_error(exc, basic_auth_used=getattr(request.state, "basic_auth_used", False))
 

@@ -10,7 +10,7 @@ from starlette.responses import Response
 from ...domain.errors import DomainError, NotFound
 from ..http import BodyTooLarge, runtime
 from .auth import require_api_token
-from .errors import from_domain, okta_error
+from .errors import body_too_large, from_domain, rate_limited
 from .ratelimit import FixedWindowLimiter
 
 
@@ -41,12 +41,10 @@ def okta_endpoint(group: str):
                 verdict = _limiter(request).hit(token_id, group)
                 headers = verdict.headers()
                 if not verdict.allowed:
-                    return okta_error("E0000047", 429, "API call exceeded rate limit due to too many requests.",
-                                      headers=headers)
+                    return rate_limited(headers)
                 response = await handler(request=request, **kwargs)
             except BodyTooLarge:
-                response = okta_error("E0000003", 413, "The request body was not well-formed.",
-                                      ["Request body too large."])
+                response = body_too_large()
             except DomainError as exc:
                 response = from_domain(exc)
             response.headers.update(headers)

@@ -24,6 +24,36 @@ def okta_error(code: str, status: int, summary: str, causes: list[str] | None = 
 PASSCODE_MISMATCH = "Your passcode doesn't match our records. Please try again."
 
 
+def body_too_large() -> Response:
+    """A management request body over the configured limit: E0000003, HTTP 413."""
+    return okta_error("E0000003", 413, "The request body was not well-formed.", ["Request body too large."])
+
+
+def rate_limited(headers: dict | None = None) -> Response:
+    """A management call over the per-token, per-endpoint-family limit: E0000047, HTTP 429."""
+    return okta_error("E0000047", 429, "API call exceeded rate limit due to too many requests.", headers=headers)
+
+
+def invalid_parameter(message: str) -> Response:
+    """A query parameter that fails validation: E0000001, the message as summary and cause."""
+    return okta_error("E0000001", 400, f"Api validation failed: {message}", [message])
+
+
+def invalid_search() -> Response:
+    """A `filter` or `search` expression on the Users API this server does not understand."""
+    return okta_error("E0000031", 400, "Invalid search criteria.")
+
+
+def invalid_log_parameter(message: str) -> Response:
+    """A System Log query parameter (`filter`) that cannot be used."""
+    return okta_error("E0000053", 400, message)
+
+
+def internal_error() -> Response:
+    """Anything unexpected on a management route: Okta's E0000009, HTTP 500."""
+    return okta_error("E0000009", 500, "Internal Server Error")
+
+
 def from_domain(exc: e.DomainError) -> Response:
     if isinstance(exc, e.InvalidOtp) and exc.replayed:
         # Okta's PASSCODE_REPLAYED: a code is accepted once (R1).
@@ -67,4 +97,4 @@ def from_domain(exc: e.DomainError) -> Response:
         return okta_error("E0000007", 404, f"Not found: Resource not found: {exc.detail}")
     if isinstance(exc, e.UnknownRealm):
         return okta_error("E0000001", 400, "Api validation failed: realm", [f"Unknown realm: {exc.detail}"])
-    return okta_error("E0000009", 500, "Internal Server Error")  # pragma: no cover
+    return internal_error()  # pragma: no cover

@@ -12,7 +12,7 @@ from ...services import system_log
 from ..http import json_response, runtime
 from .endpoint import okta_endpoint
 from . import scim_filter
-from .errors import okta_error
+from .errors import invalid_log_parameter, invalid_parameter
 from .views import iso, whole_number
 
 router = APIRouter()
@@ -176,7 +176,7 @@ def log_event(row, names: dict) -> dict:
 # --- the endpoint ---------------------------------------------------------------------------------
 
 def _bad(exc: BadParam) -> Response:
-    return okta_error("E0000001", 400, f"Api validation failed: {exc.message}", [exc.message])
+    return invalid_parameter(exc.message)
 
 
 @router.get(LOGS)
@@ -205,7 +205,7 @@ async def list_logs(request: Request) -> Response:
         try:
             where.append(scim_filter.parse(params["filter"], system_log.FILTER_ATTRIBUTES, system_log.condition))
         except scim_filter.FilterError as exc:
-            return okta_error("E0000053", 400, exc.message)
+            return invalid_log_parameter(exc.message)
     until_ms = until if until is not None else rt.now_ms()
     since_ms = since if since is not None else (None if after is not None else until_ms - DEFAULT_RANGE_MS)
     condition = system_log.combine(where)

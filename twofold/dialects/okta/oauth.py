@@ -14,7 +14,7 @@ from ...services import clients, login, mfa_login, server_policies, servers, tok
 from .. import hot
 from ..http import BodyTooLarge, client_credentials, json_response, meta, read_params, runtime
 from .errors import from_domain
-from .oauth_errors import oauth_error
+from .oauth_errors import body_too_large, oauth_error
 
 router = APIRouter()
 
@@ -44,7 +44,7 @@ def oauth_endpoint(handler):
             await servers.lookup(runtime(request), sid)  # unknown or inactive → 404
             return await handler(request=request, **kwargs)
         except BodyTooLarge:
-            return json_response({"error": "invalid_request", "error_description": "Request body too large."}, status=413)
+            return body_too_large()
         except NotFound as exc:
             return from_domain(exc)
         except DomainError as exc:

@@ -33,6 +33,21 @@ CATALOGUE: dict[type, tuple[int, str, str]] = {
 }
 
 
+def body_too_large() -> Response:
+    """A request body over the configured limit (token, challenge, client registration)."""
+    return json_response({"error": "invalid_request", "error_description": "Request body too large."}, status=413)
+
+
+def invalid_client_metadata(causes: list[str]) -> Response:
+    """Dynamic Client Registration (RFC 7591 §3.2.2): the metadata cannot be accepted."""
+    return json_response({"error": "invalid_client_metadata", "error_description": "; ".join(causes)}, status=400)
+
+
+def invalid_registration_request(detail: str) -> Response:
+    """Dynamic Client Registration: the request itself is malformed (RFC 7591 §3.2.2)."""
+    return json_response({"error": "invalid_request", "error_description": detail}, status=400)
+
+
 def oauth_error(exc: e.DomainError, *, client=None, basic_auth_used: bool = False) -> Response:
     if isinstance(exc, e.MfaRequired):
         return json_response({"error": "mfa_required",

@@ -9,6 +9,7 @@ from ...domain.errors import DomainError, InvalidRequest, ValidationFailed
 from ...services import clients
 from ..http import BodyTooLarge, json_response, read_json_object, runtime
 from .auth import require_api_token
+from . import oauth_errors
 from .errors import from_domain
 
 router = APIRouter()
@@ -30,12 +31,11 @@ async def register_client(request: Request) -> Response:
             response_types=body.get("response_types"),
         )
     except BodyTooLarge:
-        return json_response({"error": "invalid_request", "error_description": "Request body too large."}, status=413)
+        return oauth_errors.body_too_large()
     except ValidationFailed as exc:
-        return json_response({"error": "invalid_client_metadata",
-                              "error_description": "; ".join(m for _, m in exc.causes)}, status=400)
+        return oauth_errors.invalid_client_metadata([m for _, m in exc.causes])
     except InvalidRequest as exc:
-        return json_response({"error": "invalid_request", "error_description": exc.detail}, status=400)
+        return oauth_errors.invalid_registration_request(exc.detail)
     except DomainError as exc:
         return from_domain(exc)
     answer = {

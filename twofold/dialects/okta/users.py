@@ -15,7 +15,7 @@ from ...services import factors, user_lifecycle, users
 from ..http import json_response, meta, read_json_object, runtime
 from .endpoint import okta_endpoint
 from . import scim_filter
-from .errors import okta_error
+from .errors import invalid_search
 from .views import user_object, whole_number
 
 router = APIRouter()
@@ -203,7 +203,7 @@ async def list_users(request: Request) -> Response:
             if text is not None:
                 expressions.append(parse_expression(text, search=name == "search"))
     except BadCriteria:
-        return okta_error("E0000031", 400, "Invalid search criteria.")
+        return invalid_search()
     where = None if not expressions else expressions[0] if len(expressions) == 1 else ("and", expressions)
     rows, more = await users.search(runtime(request), q=q, where=where, after=after, limit=limit)
 
