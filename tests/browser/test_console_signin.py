@@ -139,3 +139,32 @@ def test_every_console_form_refuses_a_post_without_its_csrf_token(console_server
                     assert http.get("/admin/").status_code == 200, path  # still signed in
                 else:
                     assert r.status_code == 403 and "This form expired" in r.text, (path, data, r.status_code)
+
+
+def test_first_sign_in_when_no_authenticator_app_may_be_enrolled_says_so(console_server):
+    """An administrator without a factor, in an org whose enrollment policy allows no
+    authenticator app, gets a clear refusal on the set-up page (and no session)."""
+    import re
+
+    from ..support import default_enroll_policy, put_enroll_modes
+    from .conftest import new_admin
+
+    api = console_server.api()
+    admin = new_admin(console_server)
+    policy = default_enroll_policy(api)
+    before = {e["key"]: e["enroll"]["self"] for e in policy["settings"]["authenticators"]}
+    assert put_enroll_modes(api, policy, google_otp="NOT_ALLOWED", okta_verify="NOT_ALLOWED").status_code == 200
+    try:
+        base = console_server.base_url
+        with httpx.Client(base_url=base, follow_redirects=False, headers={"Origin": base}) as http:
+            page = http.get("/admin/signin")
+            csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
+            r = http.post("/admin/signin", data={"csrf": csrf, "username": admin.login, "password": admin.password})
+            intro = http.get(r.headers["location"])
+            csrf = re.search(r'name="csrf" value="([^"]+)"', intro.text).group(1)
+            r = http.post("/admin/signin/factor", data={"csrf": csrf, "action": "enroll"})
+            assert r.status_code == 400 and "This authenticator cannot be enrolled." in r.text
+            assert 'id="shared-secret"' not in r.text
+            assert http.get("/admin/").status_code == 303  # not signed in
+    finally:
+        assert put_enroll_modes(api, default_enroll_policy(api), **before).status_code == 200

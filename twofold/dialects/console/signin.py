@@ -15,7 +15,7 @@ from ...services.console_auth import SignInFailed
 from ..http import BodyTooLarge, meta, runtime
 from . import errors
 from .web import (
-    BROWSER_COOKIE, PREFIX, SESSION_COOKIE, CsrfRefused, check_csrf, clear_cookie, csrf_token, notice, read_form,
+    BROWSER_COOKIE, PREFIX, SESSION_COOKIE, CsrfRefused, Form, check_csrf, clear_cookie, csrf_token, notice, read_form,
     redirect, render, safe_next, set_cookie,
 )
 
@@ -23,6 +23,16 @@ router = APIRouter()
 
 EXPIRED = notice("signin-expired", "Your sign-in expired. Sign in again.")
 SIGNED_OUT = notice("signed-out", "You are signed out.")
+
+
+async def _checked_form(request: Request, cookie: str | None) -> Form | None:
+    """The form, if its CSRF token matches `cookie` and it came from our pages; else None."""
+    try:
+        form = await read_form(request)
+        check_csrf(request, form, cookie)
+    except (CsrfRefused, BodyTooLarge, errors.BadForm):
+        return None
+    return form
 
 
 def _qr_data_uri(key_uri: str) -> str:
@@ -61,10 +71,8 @@ async def signin_form(request: Request) -> Response:
 @router.post(PREFIX + "/signin")
 async def signin_password(request: Request) -> Response:
     rt = runtime(request)
-    try:
-        form = await read_form(request)
-        check_csrf(request, form, request.cookies.get(BROWSER_COOKIE))
-    except (CsrfRefused, BodyTooLarge, errors.BadForm):
+    form = await _checked_form(request, request.cookies.get(BROWSER_COOKIE))
+    if form is None:
         return _signin_page(request, status=403, error=errors.CSRF)
     username, next_url = form.get("username"), form.get("next")
     if not username or not form.raw("password"):
@@ -110,49 +118,44 @@ async def factor_submit(request: Request) -> Response:
     """The code of the administrator's authenticator app; or, with `action=enroll`, enrolling one."""
     rt = runtime(request)
     cookie = request.cookies.get(SESSION_COOKIE)
-    try:
-        form = await read_form(request)
-        check_csrf(request, form, cookie)
-    except (CsrfRefused, BodyTooLarge, errors.BadForm):
+    form = await _checked_form(request, cookie)
+    if form is None:
         return redirect(f"{PREFIX}/signin?done={EXPIRED}")
     next_url = safe_next(form.get("next"))
-    action, code = form.get("action"), form.get("code").replace(" ", "")
     try:
-        mode, _ = await console_auth.second_factor_state(rt, cookie)
-        if mode == "enroll":
-            if action == "enroll":  # show the new secret, in this answer only
-                try:
-                    info = await console_auth.start_enrollment(rt, cookie, meta(request))
-                except SignInFailed:
-                    raise
-                except DomainError as exc:  # no authenticator app is allowed by the enrollment policy
-                    status, summary, causes = errors.describe(exc)
-                    return _factor_page(request, cookie, next_url=next_url, mode="enroll-intro", status=status,
-                                        error=errors.Shown(summary, causes))
-                return _factor_page(request, cookie, next_url=next_url, mode="enroll", enrollment=info)
-            factor_id = form.get("factor_id")
-            try:
-                new_cookie = await console_auth.finish_enrollment(rt, cookie, factor_id, code, meta(request))
-            except SignInFailed:
-                raise
-            except DomainError as exc:
-                status, summary, causes = errors.describe(exc)
-                info = await _pending_factor(rt, cookie, factor_id)
-                return _factor_page(request, cookie, next_url=next_url, mode="enroll" if info else "enroll-intro", status=status,
-                                    error=errors.Shown(summary, causes), enrollment=info)
-        else:
-            try:
-                new_cookie = await console_auth.sign_in_code(rt, cookie, code, meta(request))
-            except SignInFailed:
-                raise
-            except DomainError as exc:
-                status, summary, causes = errors.describe(exc)
-                return _factor_page(request, cookie, next_url=next_url, mode="verify", status=status, error=errors.Shown(summary, causes))
+        outcome = await _second_step(request, cookie, form, next_url)
     except SignInFailed:
         return redirect(f"{PREFIX}/signin?done={EXPIRED}")
+    if isinstance(outcome, Response):
+        return outcome
     response = redirect(next_url)
-    set_cookie(response, rt, SESSION_COOKIE, new_cookie)
+    set_cookie(response, rt, SESSION_COOKIE, outcome)
     return response
+
+
+async def _second_step(request: Request, cookie: str, form: Form, next_url: str) -> str | Response:
+    """The signed-in session's new cookie, or the page to show: the new authenticator's QR code
+    (in this answer only), or the refusal with what to do."""
+    rt, m = runtime(request), meta(request)
+    code, enrolling = form.get("code").replace(" ", ""), form.get("action") == "enroll"
+    mode, _ = await console_auth.second_factor_state(rt, cookie)
+    try:
+        if mode == "verify":
+            return await console_auth.sign_in_code(rt, cookie, code, m)
+        if enrolling:
+            info = await console_auth.start_enrollment(rt, cookie, m)
+            return _factor_page(request, cookie, next_url=next_url, mode="enroll", enrollment=info)
+        return await console_auth.finish_enrollment(rt, cookie, form.get("factor_id"), code, m)
+    except SignInFailed:
+        raise
+    except DomainError as exc:  # a wrong code, a lockout, no authenticator app allowed, …
+        status, summary, causes = errors.describe(exc)
+        shown = errors.Shown(summary, causes)
+        if mode == "verify":
+            return _factor_page(request, cookie, next_url=next_url, mode="verify", status=status, error=shown)
+        info = None if enrolling else await _pending_factor(rt, cookie, form.get("factor_id"))
+        return _factor_page(request, cookie, next_url=next_url, mode="enroll" if info else "enroll-intro",
+                            status=status, error=shown, enrollment=info)
 
 
 async def _pending_factor(rt, cookie: str, factor_id: str) -> factors.FactorInfo | None:
@@ -169,10 +172,7 @@ async def _pending_factor(rt, cookie: str, factor_id: str) -> factors.FactorInfo
 async def signout(request: Request) -> Response:
     rt = runtime(request)
     cookie = request.cookies.get(SESSION_COOKIE)
-    try:
-        form = await read_form(request)
-        check_csrf(request, form, cookie)
-    except (CsrfRefused, BodyTooLarge, errors.BadForm):
+    if await _checked_form(request, cookie) is None:
         return redirect(PREFIX + "/")
     await console_auth.sign_out(rt, cookie, meta(request))
     response = redirect(f"{PREFIX}/signin?done={SIGNED_OUT}")
