@@ -6,7 +6,9 @@ from __future__ import annotations
 import sqlite3
 import subprocess
 
-from ..support import MFA_OTP, okta_error
+import jwt
+
+from ..support import MFA_OTP, okta_error, user_with_totp
 
 AS = "/api/v1/authorizationServers"
 SYSTEM = {"openid", "profile", "email", "address", "phone", "offline_access"}
@@ -83,14 +85,14 @@ def test_system_scopes_cannot_be_deleted_or_renamed(api):
 def test_claims_crud(api):
     r = api.http.post(f"{AS}/default/claims", headers=api.ssws, json={
         "name": "department", "status": "ACTIVE", "claimType": "RESOURCE", "valueType": "EXPRESSION",
-        "value": "user.profile.department", "alwaysIncludeInToken": True, "conditions": {"scopes": ["profile"]}})
+        "value": "user.department", "alwaysIncludeInToken": True, "conditions": {"scopes": ["profile"]}})
     assert r.status_code == 201, r.text
     claim = r.json()
     cid = claim["id"]
     try:
         assert cid.startswith("ocl") and claim["name"] == "department" and claim["status"] == "ACTIVE"
         assert claim["claimType"] == "RESOURCE" and claim["valueType"] == "EXPRESSION"
-        assert claim["value"] == "user.profile.department" and claim["alwaysIncludeInToken"] is True
+        assert claim["value"] == "user.department" and claim["alwaysIncludeInToken"] is True
         assert claim["conditions"] == {"scopes": ["profile"]} and claim["system"] is False
         assert claim["_links"]["self"]["href"].endswith(f"{AS}/default/claims/{cid}")
         assert api.http.get(f"{AS}/default/claims/{cid}", headers=api.ssws).json() == claim
@@ -105,10 +107,19 @@ def test_claims_crud(api):
         assert put["group_filter_type"] == "STARTS_WITH" and put["alwaysIncludeInToken"] is False
         assert put["conditions"] == {"scopes": []}
 
-        for bad in ({"name": "x", "value": "v", "claimType": "OTHER"}, {"name": "x", "value": ""},
-                    {"name": "sub", "value": "user.id"}, {"name": "x", "value": "v", "valueType": "GROUPS"},
-                    {"name": "x", "value": "v", "conditions": {"scopes": "profile"}}):
+        for bad in ({"name": "x", "value": "user.login", "claimType": "OTHER"}, {"name": "x", "value": ""},
+                    {"name": "sub", "value": "user.login"}, {"name": "typ", "value": '"JWT"'},
+                    {"name": "x", "value": "Sales", "valueType": "GROUPS"},
+                    {"name": "x", "value": "user.login", "conditions": {"scopes": "profile"}}):
             okta_error(api.http.post(f"{AS}/default/claims", headers=api.ssws, json=bad), 400, "E0000001")
+        # only a small subset of the Okta Expression Language is evaluated: the rest is refused
+        for expression in ("v", "user.profile.department", 'user.getInternalProperty("id")',
+                           'String.toUpperCase(user.login)', 'user.firstName + " " + user.lastName', "'single'"):
+            body = okta_error(api.http.post(f"{AS}/default/claims", headers=api.ssws,
+                                            json={"name": "x", "value": expression}), 400, "E0000001")
+            assert "app.clientId" in body["errorCauses"][0]["errorSummary"], body
+        replaced = {"name": "department", "valueType": "EXPRESSION", "value": "user.department.code"}
+        okta_error(api.http.put(f"{AS}/default/claims/{cid}", headers=api.ssws, json=replaced), 400, "E0000001")
     finally:
         assert api.http.delete(f"{AS}/default/claims/{cid}", headers=api.ssws).status_code == 204
     okta_error(api.http.get(f"{AS}/default/claims/{cid}", headers=api.ssws), 404, "E0000007")
@@ -168,3 +179,57 @@ def test_the_token_endpoint_accepts_only_the_servers_scopes(api):
     finally:
         assert api.http.delete(f"{AS}/default/scopes/{created.json()['id']}", headers=api.ssws).status_code == 204
     assert password_grant().json()["error"] == "invalid_scope"
+
+
+def _decode(token: str) -> dict:
+    return jwt.decode(token, options={"verify_signature": False})
+
+
+def _okta_sign_in(api, token_url: str, client: dict, scope: str) -> dict:
+    """password → mfa_required → mfa-otp on an Okta server; the token answer."""
+    user, code = user_with_totp(api)
+    auth = (client["client_id"], client["client_secret"])
+    r = api.http.post(token_url, auth=auth, data={"grant_type": "password", "username": user["login"],
+                                                 "password": user["password"], "scope": scope})
+    assert r.status_code == 403 and r.json()["error"] == "mfa_required", r.text
+    r = api.http.post(token_url, auth=auth, data={"grant_type": MFA_OTP, "mfa_token": r.json()["mfa_token"],
+                                                 "otp": code})
+    assert r.status_code == 200, r.text
+    return {**r.json(), "user": user}
+
+
+def test_a_custom_servers_claims_go_into_its_tokens(api):
+    """Okta: RESOURCE claims go into the access token, IDENTITY claims into the ID token, each
+    only for a grant of one of its conditions.scopes (when it lists any); other servers' tokens
+    are untouched."""
+    created = []
+    for body in ({"name": "department_code", "claimType": "RESOURCE", "valueType": "EXPRESSION", "value": '"ENG"',
+                  "alwaysIncludeInToken": True, "conditions": {"scopes": []}},
+                 {"name": "email_addr", "claimType": "IDENTITY", "valueType": "EXPRESSION", "value": "user.email",
+                  "alwaysIncludeInToken": True, "conditions": {"scopes": ["email"]}}):
+        r = api.http.post(f"{AS}/default/claims", headers=api.ssws, json=body)
+        assert r.status_code == 201, r.text
+        created.append(r.json()["id"])
+    try:
+        client = api.create_client(["password", MFA_OTP], method="client_secret_basic")
+        with_email = _okta_sign_in(api, "/oauth2/default/v1/token", client, "openid email")
+        access, id_token = _decode(with_email["access_token"]), _decode(with_email["id_token"])
+        assert access["department_code"] == "ENG" and "email_addr" not in access
+        assert id_token["email_addr"] == with_email["user"]["login"] and "department_code" not in id_token
+        assert access["sub"] == with_email["user"]["login"] and access["cid"] == client["client_id"]
+
+        without = _okta_sign_in(api, "/oauth2/default/v1/token", client, "openid profile")
+        assert _decode(without["access_token"])["department_code"] == "ENG"
+        assert "email_addr" not in _decode(without["id_token"])
+
+        # the org server and the Auth0 root: their tokens carry none of it
+        org = _okta_sign_in(api, "/oauth2/v1/token", client, "openid email")
+        assert not {"department_code", "email_addr"} & (set(_decode(org["access_token"]))
+                                                        | set(_decode(org["id_token"])))
+        root_client = api.create_client()
+        root = api.enrolled_user(root_client, scope="openid email")["tokens"]
+        assert not {"department_code", "email_addr"} & (set(_decode(root["access_token"]))
+                                                        | set(_decode(root["id_token"])))
+    finally:
+        for cid in created:
+            assert api.http.delete(f"{AS}/default/claims/{cid}", headers=api.ssws).status_code == 204

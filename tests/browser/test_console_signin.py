@@ -168,3 +168,13 @@ def test_first_sign_in_when_no_authenticator_app_may_be_enrolled_says_so(console
             assert http.get("/admin/").status_code == 303  # not signed in
     finally:
         assert put_enroll_modes(api, default_enroll_policy(api), **before).status_code == 200
+
+
+def test_unknown_console_paths_answer_with_a_page_not_json(console_server, console):
+    cookies = {c["name"]: c["value"] for c in console.context.cookies()}
+    with httpx.Client(base_url=console_server.base_url, cookies=cookies) as http:
+        r = http.get("/admin/no/such/page")
+        assert r.status_code == 404 and r.headers["content-type"].startswith("text/html")
+        assert "This page does not exist." in r.text and r.headers["cache-control"] == "no-store"
+        r = http.get("/admin/static/../../twofold.db")
+        assert r.status_code == 404

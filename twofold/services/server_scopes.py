@@ -1,6 +1,7 @@
 """Scopes and claims of custom authorization servers (Okta's
-/api/v1/authorizationServers/{id}/scopes and /claims): the management API and storage only;
-the token endpoint does not consult them."""
+/api/v1/authorizationServers/{id}/scopes and /claims): the management API and storage. The
+token endpoint refuses scopes a server does not define; services.tokens puts the server's
+claims into its tokens (services.claims decides which, and computes their values)."""
 from __future__ import annotations
 
 import json
@@ -13,6 +14,7 @@ from ..domain.errors import Conflict, NotFound, ValidationFailed
 from ..store import server_scopes as store
 from ..store.rows import is_unique_violation
 from . import audit, fields
+from .claims import RESERVED_CLAIMS, SUPPORTED_FORMS, UnsupportedExpression, parse
 from .runtime import RequestMeta, Runtime
 
 # Okta's system scopes of every custom server (name, description); migration 0007 seeds the same.
@@ -29,11 +31,6 @@ PUBLISH = ("ALL_CLIENTS", "NO_CLIENTS")
 CLAIM_TYPES = ("RESOURCE", "IDENTITY")
 VALUE_TYPES = ("EXPRESSION", "GROUPS")  # SYSTEM claims are Okta's own, not created through the API
 GROUP_FILTERS = ("STARTS_WITH", "EQUALS", "CONTAINS", "REGEX")
-# Claims a token always carries: Okta refuses custom claims of these names.
-RESERVED_CLAIMS = frozenset({
-    "iss", "sub", "aud", "exp", "iat", "nbf", "jti", "auth_time", "amr", "nonce", "at_hash", "c_hash",
-    "acr", "azp", "cid", "uid", "scp", "ver", "idp", "sid", "cnf",
-})
 
 
 def system_scope_rows(server_id: str, now: int) -> list[dict]:
@@ -176,7 +173,13 @@ def _claim_values(body: dict, row=None) -> dict:
         raise ValidationFailed(what, [("value", "value: The field cannot be left blank (at most 1024 characters).")])
     value_type = _choice(body, what, "valueType", VALUE_TYPES, row.value_type if row else "EXPRESSION")
     group_filter = None
-    if value_type == "GROUPS":
+    if value_type == "EXPRESSION":
+        try:
+            parse(value)
+        except UnsupportedExpression:
+            raise ValidationFailed(what, [("value", "value: Unsupported expression; twofold supports "
+                                                    f"{SUPPORTED_FORMS}.")]) from None
+    if value_type == "GROUPS":  # stored, never emitted: twofold has no groups, so the filter matches none
         group_filter = _choice(body, what, "group_filter_type", GROUP_FILTERS, row.group_filter_type if row else None)
         if group_filter is None:
             raise ValidationFailed(what, [("group_filter_type", "group_filter_type: Required for a GROUPS claim.")])

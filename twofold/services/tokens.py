@@ -11,9 +11,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from ..crypto.signing import ACCESS_TOKEN_TYP
 from ..domain import grants, ids
 from ..domain.errors import InsufficientScope, InvalidRefreshToken, InvalidToken, PolicyDenied, UserGone
+from ..store import server_scopes as claim_store
 from ..store import tokens as token_store
 from ..store import users as user_store
-from . import audit, servers
+from . import audit, claims as custom_claims, servers
 from .clients import Client
 from .runtime import RequestMeta, Runtime
 from .users import profile_of
@@ -61,8 +62,10 @@ def _aud(rt: Runtime, audience: str | None, scopes: list[str]) -> str | list[str
 
 
 def _mint(rt: Runtime, client: Client, auth: Authentication, server: servers.TokenServer, user,
-          now: int, access_ttl: int | None = None) -> tuple[dict, list[str]]:
-    """The signed tokens of an answer (no refresh token yet) and the granted scopes."""
+          now: int, access_ttl: int | None = None, server_claims: list | None = None) -> tuple[dict, list[str]]:
+    """The signed tokens of an answer (no refresh token yet) and the granted scopes.
+    `server_claims`: a custom server's active claims (services.claims), added to its tokens
+    without ever overriding the tokens' own claims."""
     if server.okta:
         scopes = grants.split_scope(auth.scope)
         ttl = access_ttl or rt.settings.okta_access_token_ttl
@@ -81,10 +84,18 @@ def _mint(rt: Runtime, client: Client, auth: Authentication, server: servers.Tok
             "azp": client.client_id, "client_id": client.client_id, "amr": auth.amr,
             "auth_time": auth.auth_time // 1000,
         }
+    extra_access, extra_id = {}, {}
+    if server_claims:
+        extra_access, extra_id = custom_claims.token_claims(
+            server_claims, scopes, profile_of(user) if user is not None else None, client.client_id)
+        access = custom_claims.merge(access, extra_access)
     body: dict = {"token_type": "Bearer", "expires_in": ttl,
                   "access_token": rt.signer.sign(access, typ=ACCESS_TOKEN_TYP)}
     if "openid" in scopes:
-        body["id_token"] = rt.signer.sign(_id_claims(rt, server.issuer, client, auth, user, scopes, now))
+        id_claims = _id_claims(rt, server.issuer, client, auth, user, scopes, now)
+        if extra_id:
+            id_claims = custom_claims.merge(id_claims, extra_id)
+        body["id_token"] = rt.signer.sign(id_claims)
     return body, scopes
 
 
@@ -99,15 +110,18 @@ async def issue(conn: AsyncConnection, rt: Runtime, client: Client, auth: Authen
     if user is None or user.id != auth.user_id:
         user = await user_store.by_id(conn, auth.user_id)
     rule = None
-    if server.okta and server.id != servers.ORG and auth.grant_type:
-        from .server_policies import matching_rule  # its audit import would otherwise cycle
+    server_claims = None
+    if server.okta and server.id != servers.ORG:  # a custom server: never the root or org hot paths
+        if auth.grant_type:
+            from .server_policies import matching_rule  # its audit import would otherwise cycle
 
-        rule = await matching_rule(conn, server.id, client.client_id, auth.grant_type,
-                                   grants.split_scope(auth.scope))
-        if rule is None:  # fail closed: the stored scopes (refresh, mfa-otp) must be covered too
-            raise PolicyDenied()
+            rule = await matching_rule(conn, server.id, client.client_id, auth.grant_type,
+                                       grants.split_scope(auth.scope))
+            if rule is None:  # fail closed: the stored scopes (refresh, mfa-otp) must be covered too
+                raise PolicyDenied()
+        server_claims = [custom_claims.Claim.from_row(r) for r in await claim_store.active_claims(conn, server.id)]
     body, scopes = _mint(rt, client, auth, server, user, now_ms // 1000,
-                         access_ttl=rule.access_token_minutes * 60 if rule else None)
+                         access_ttl=rule.access_token_minutes * 60 if rule else None, server_claims=server_claims)
     if _wants_refresh(client, scopes):
         body["refresh_token"] = await _new_refresh_token(conn, rt, client, auth, scopes, now_ms, rule)
     body["scope"] = " ".join(scopes)

@@ -40,6 +40,12 @@ async def claims_of(conn: AsyncConnection, server_id: str):
     return (await conn.execute(q.order_by(server_claims.c.created_at, server_claims.c.name))).all()
 
 
+async def active_claims(conn: AsyncConnection, server_id: str):
+    """The claims a token of the server may carry (services.claims picks among them)."""
+    q = select(server_claims).where(server_claims.c.server_id == server_id, server_claims.c.status == "ACTIVE")
+    return (await conn.execute(q.order_by(server_claims.c.created_at, server_claims.c.name))).all()
+
+
 async def claim(conn: AsyncConnection, server_id: str, claim_id: str):
     q = select(server_claims).where(server_claims.c.server_id == server_id, server_claims.c.id == claim_id)
     return (await conn.execute(q)).first()

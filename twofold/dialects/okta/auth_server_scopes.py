@@ -1,5 +1,6 @@
-"""Okta's /api/v1/authorizationServers/{authServerId}/scopes and /claims: managed and stored;
-the token endpoint does not consult them (yet)."""
+"""Okta's /api/v1/authorizationServers/{authServerId}/scopes and /claims. The server's token
+endpoint refuses scopes it does not define (services/server_policies) and puts its claims into
+the tokens it issues (services/claims)."""
 from __future__ import annotations
 
 import json
