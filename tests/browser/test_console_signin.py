@@ -178,3 +178,27 @@ def test_unknown_console_paths_answer_with_a_page_not_json(console_server, conso
         assert "This page does not exist." in r.text and r.headers["cache-control"] == "no-store"
         r = http.get("/admin/static/../../twofold.db")
         assert r.status_code == 404
+
+
+def test_no_console_page_answers_500_to_odd_input(console_server, console):
+    """Every GET page of the console, with unknown ids and odd query values, answers with a page
+    (200, 303, 400 or 404), never a 500."""
+    import re
+
+    from starlette.routing import Route
+
+    from twofold.dialects import console as console_dialect
+
+    modules = [getattr(console_dialect, m) for m in ("signin", "home", "authenticators", "api", "applications",
+                                                     "people", "system_log")]
+    gets = [r.path for m in modules for r in m.router.routes if isinstance(r, Route) and "GET" in r.methods]
+    odd = ["?q=%ff%fe", "?after=zz%20zz&limit=-1&q=" + "a" * 5000, "?since=yesterday&until=1e9&outcome=MAYBE",
+           "?policy=nope&next=//evil.example", "?done=unknown-key&filter=eventType%20eq%20%22x"]
+    cookies = {c["name"]: c["value"] for c in console.context.cookies()}
+    with httpx.Client(base_url=console_server.base_url, cookies=cookies, follow_redirects=False) as http:
+        for path in gets:
+            for ident in ("x", "00u0000000000000000x", "%E2%80%AE"):
+                url = re.sub(r"\{[^}]+\}", ident, path)
+                for query in odd:
+                    r = http.get(url + query)
+                    assert r.status_code in (200, 303, 400, 404), (url + query, r.status_code)
