@@ -33,6 +33,17 @@ def _attempt(user, factor, step, *, now, replayed=False, txn_id=None, **extra) -
                       user_agent="test", **extra)
 
 
+async def _mfa_transaction(rt, client, user, now: int) -> str:
+    """An unspent MFA transaction of ten minutes, as the password step leaves it."""
+    txn_id = ids.opaque_token(16)[:22]
+    async with rt.db.transaction() as conn:
+        await conn.execute(mfa_transactions.insert().values(
+            id=txn_id, token_hash=ids.token_hash("t" + txn_id), client_id=client.client_id, user_id=user.id,
+            audience=None, scope="openid", amr="pwd", auth_time=now, server_id=None, created_at=now,
+            expires_at=now + 600_000))
+    return txn_id
+
+
 async def _failures(rt, user) -> int:
     async with rt.db.transaction() as conn:
         return (await conn.execute(select(users.c.mfa_failures).where(users.c.id == user.id))).scalar_one()
@@ -68,12 +79,7 @@ async def test_counts_before_the_verdict_and_locks_until_the_cooldown(rt, user, 
 
 async def test_spends_the_mfa_transaction_with_the_success_only(rt, client, user, factor):
     now = rt.now_ms()
-    txn_id = ids.opaque_token(16)[:22]
-    async with rt.db.transaction() as conn:
-        await conn.execute(mfa_transactions.insert().values(
-            id=txn_id, token_hash=ids.token_hash("t" + txn_id), client_id=client.client_id, user_id=user.id,
-            audience=None, scope="openid", amr="pwd", auth_time=now, server_id=None, created_at=now,
-            expires_at=now + 600_000))
+    txn_id = await _mfa_transaction(rt, client, user, now)
     issue = {"success_event": "token.issue", "success_detail": '{"amr": ["pwd", "otp"]}'}
     assert (await settle_otp(rt.db, _attempt(user, factor, None, now=now, txn_id=txn_id, **issue))).outcome == "invalid"
     assert (await settle_otp(rt.db, _attempt(user, factor, 101, now=now, txn_id=txn_id, **issue))).outcome == "ok"
@@ -113,12 +119,7 @@ async def test_a_sign_in_does_not_finish_for_a_user_suspended_since_the_read(rt,
     from twofold.services import user_lifecycle
 
     now = rt.now_ms()
-    txn_id = ids.opaque_token(16)[:22]
-    async with rt.db.transaction() as conn:
-        await conn.execute(mfa_transactions.insert().values(
-            id=txn_id, token_hash=ids.token_hash("t" + txn_id), client_id=client.client_id, user_id=user.id,
-            audience=None, scope="openid", amr="pwd", auth_time=now, server_id=None, created_at=now,
-            expires_at=now + 600_000))
+    txn_id = await _mfa_transaction(rt, client, user, now)
     await user_lifecycle.suspend(rt, user.id)
     assert (await settle_otp(rt.db, _attempt(user, factor, 101, now=now, txn_id=txn_id))).outcome == "gone"
     async with rt.db.transaction() as conn:

@@ -15,6 +15,18 @@ from .users import resolve_or_404, throttle_key
 STATUSES = ("STAGED", "PROVISIONED", "ACTIVE", "RECOVERY", "PASSWORD_EXPIRED", "LOCKED_OUT", "SUSPENDED",
             "DEPROVISIONED")
 NOT_DEPROVISIONED = tuple(s for s in STATUSES if s != "DEPROVISIONED")
+# The statuses each status-changing operation starts from (the CAS conditions below).
+ALLOWED_FROM = {
+    "activate": ("STAGED", "PROVISIONED", "DEPROVISIONED"),
+    "suspend": ("ACTIVE",),
+    "unsuspend": ("SUSPENDED",),
+    "deactivate": NOT_DEPROVISIONED,
+}
+
+
+def available(status: str) -> list[str]:
+    """The status-changing operations a user in `status` can undergo now."""
+    return [op for op, allowed in ALLOWED_FROM.items() if status in allowed]
 
 
 async def _refused(conn, user_id: str, operation: str, message: str) -> DomainError:
@@ -30,7 +42,7 @@ async def activate(rt: Runtime, id_or_login: str, meta: RequestMeta | None = Non
     async with rt.db.transaction() as conn:
         user = await resolve_or_404(conn, id_or_login)
         now = rt.now_ms()
-        status = await user_store.activate(conn, user.id, ("STAGED", "PROVISIONED", "DEPROVISIONED"), now)
+        status = await user_store.activate(conn, user.id, ALLOWED_FROM["activate"], now)
         if status is None:
             raise await _refused(conn, user.id, "activate", "Activation failed because the user is not in a state that allows activation.")
         await audit.record(conn, now, "user.lifecycle.activate", "SUCCESS", meta=meta, user_id=user.id,
@@ -52,17 +64,17 @@ async def _transition(rt: Runtime, id_or_login: str, operation: str, allowed: tu
 async def deactivate(rt: Runtime, id_or_login: str, meta: RequestMeta | None = None) -> None:
     """Any status but DEPROVISIONED becomes DEPROVISIONED. Sign-in, MFA and refresh already
     refuse users who are not ACTIVE."""
-    await _transition(rt, id_or_login, "deactivate", NOT_DEPROVISIONED, "DEPROVISIONED",
+    await _transition(rt, id_or_login, "deactivate", ALLOWED_FROM["deactivate"], "DEPROVISIONED",
                       "The user is already deactivated.", meta)
 
 
 async def suspend(rt: Runtime, id_or_login: str, meta: RequestMeta | None = None) -> None:
-    await _transition(rt, id_or_login, "suspend", ("ACTIVE",), "SUSPENDED",
+    await _transition(rt, id_or_login, "suspend", ALLOWED_FROM["suspend"], "SUSPENDED",
                       "Only an active user can be suspended.", meta)
 
 
 async def unsuspend(rt: Runtime, id_or_login: str, meta: RequestMeta | None = None) -> None:
-    await _transition(rt, id_or_login, "unsuspend", ("SUSPENDED",), "ACTIVE",
+    await _transition(rt, id_or_login, "unsuspend", ALLOWED_FROM["unsuspend"], "ACTIVE",
                       "Only a suspended user can be unsuspended.", meta)
 
 

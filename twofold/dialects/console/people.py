@@ -18,16 +18,12 @@ PAGE, MAX_PAGE = 25, 200
 
 RESET = notice("people-factors-reset", "All factors were reset: none remain, and the person can enroll again.")
 UNLOCKED = notice("people-unlocked", "The person was unlocked: password and MFA attempts start counting again.")
-LIFECYCLE = {
-    # operation: (service, allowed from, notice key)
-    "activate": (user_lifecycle.activate, ("STAGED", "PROVISIONED", "DEPROVISIONED"),
-                 notice("people-activated", "The person was activated.")),
-    "suspend": (user_lifecycle.suspend, ("ACTIVE",),
+LIFECYCLE = {  # operation: (service, notice key); which apply to a status, the service says
+    "activate": (user_lifecycle.activate, notice("people-activated", "The person was activated.")),
+    "suspend": (user_lifecycle.suspend,
                 notice("people-suspended", "The person was suspended: sign-in is refused until unsuspended.")),
-    "unsuspend": (user_lifecycle.unsuspend, ("SUSPENDED",),
-                  notice("people-unsuspended", "The person was unsuspended.")),
-    "deactivate": (user_lifecycle.deactivate, user_lifecycle.NOT_DEPROVISIONED,
-                   notice("people-deactivated", "The person was deactivated.")),
+    "unsuspend": (user_lifecycle.unsuspend, notice("people-unsuspended", "The person was unsuspended.")),
+    "deactivate": (user_lifecycle.deactivate, notice("people-deactivated", "The person was deactivated.")),
 }
 # Okta's names for the factor kinds (type, provider) its console lists.
 FACTOR_NAMES = {("totp", "GOOGLE"): "Google Authenticator", ("totp", "OKTA"): "Okta Verify (TOTP)",
@@ -84,7 +80,7 @@ async def _person_page(c: Console, user_id: str, refused=None) -> Response:
     person = _person(row, locks.get(row.id, ()))
     ctx = dict(section="people", title=person["name"], person=person,
                factors=[_factor(i, now) for i in await factors.list_factors(c.rt, row.id)],
-               operations=[op for op, (_, allowed, _) in LIFECYCLE.items() if row.status in allowed])
+               operations=[op for op in user_lifecycle.available(row.status) if op in LIFECYCLE])
     if refused is not None:
         return c.failure(refused, "people_person.html", **ctx)
     return c.page("people_person.html", **ctx)
@@ -119,7 +115,7 @@ async def unlock(c: Console, user_id: str) -> Response:
 async def lifecycle(c: Console, user_id: str, operation: str) -> Response:
     if operation not in LIFECYCLE:
         raise NotFound(f"{operation[:64]} (Lifecycle operation)")
-    run, _, done = LIFECYCLE[operation]
+    run, done = LIFECYCLE[operation]
     row = await users.get(c.rt, user_id)
     try:
         await run(c.rt, row.id, c.meta)
