@@ -51,10 +51,8 @@ async def create(rt: Runtime, body: dict, *, activate: bool = True, meta: Reques
         rt, client_name=body.get("label") or body.get("name") or "", grant_types=settings.get("grant_types"),
         token_endpoint_auth_method=credentials.get("token_endpoint_auth_method"),
         application_type=settings.get("application_type"), redirect_uris=_uris(settings, "redirect_uris"),
-        response_types=_uris(settings, "response_types"))
+        response_types=_uris(settings, "response_types"), status="ACTIVE" if activate else "INACTIVE")
     async with rt.db.transaction() as conn:
-        if not activate:
-            await client_store.update_client(conn, client.client_id, status="INACTIVE")
         await audit.record(conn, rt.now_ms(), "application.lifecycle.create", "SUCCESS", meta=meta,
                            client_id=client.client_id)
         return await _row(conn, client.client_id), secret

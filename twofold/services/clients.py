@@ -50,6 +50,8 @@ def validated_grants(client_name, grant_types, method: str) -> list[str]:
     if not isinstance(grant_types, (list, type(None))) or not all(isinstance(g, str) for g in grant_list):
         causes.append(("grant_types", "grant_types must be an array of strings"))
         grant_list = []
+    if isinstance(grant_types, list) and not grant_list:
+        causes.append(("grant_types", "grant_types must name at least one grant type"))
     unknown = [g for g in grant_list if g not in grants.KNOWN]
     if unknown:
         causes.append(("grant_types", f"Unsupported grant type(s): {', '.join(unknown)}"))
@@ -65,7 +67,7 @@ def validated_grants(client_name, grant_types, method: str) -> list[str]:
 async def register(rt: Runtime, *, client_name: str, grant_types: list[str] | None,
                    token_endpoint_auth_method: str | None, application_type: str | None = None,
                    redirect_uris: list[str] | None = None, response_types: list[str] | None = None,
-                   ) -> tuple[Client, str | None]:
+                   status: str = "ACTIVE") -> tuple[Client, str | None]:
     """Returns the client and its secret (shown once; only its hash is kept)."""
     method = token_endpoint_auth_method or "client_secret_basic"
     grant_list = validated_grants(client_name, grant_types, method)
@@ -79,7 +81,7 @@ async def register(rt: Runtime, *, client_name: str, grant_types: list[str] | No
         client_name=client_name.strip(), grant_types=json.dumps(grant_list),
         token_endpoint_auth_method=method, application_type=application_type or ("native" if method == "none" else "service"),
         redirect_uris=json.dumps(redirect_uris or []), response_types=json.dumps(response_types or []),
-        status="ACTIVE", created_at=now,
+        status=status, created_at=now,  # an app created inactive is never active, not even for a moment
     )
     async with rt.db.transaction() as conn:
         await client_store.insert_client(conn, **values)

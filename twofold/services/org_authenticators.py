@@ -221,7 +221,7 @@ async def set_status(rt: Runtime, authenticator_id: str, status: str, meta: Requ
             await store.update_authenticator(conn, row.id, status=status, last_updated_at=now)
             event = "authenticator.lifecycle.activate" if status == "ACTIVE" else "authenticator.lifecycle.deactivate"
             await audit.record(conn, now, event, "SUCCESS", meta=meta, detail={"key": row.key})
-            return await _row(conn, authenticator_id)
+        return await _row(conn, authenticator_id)  # unchanged when it already had that status
 
 
 def _valid_settings(key: str, settings: dict) -> dict:

@@ -14,7 +14,7 @@ from ..domain import grants, ids
 from ..domain.errors import InvalidScope, NotFound, PolicyDenied, ValidationFailed
 from ..store import admin_plane as store
 from ..store import server_scopes as scope_store
-from . import audit, fields
+from . import audit, fields, servers
 from .runtime import RequestMeta, Runtime
 
 ALL_CLIENTS = "ALL_CLIENTS"
@@ -51,7 +51,10 @@ async def matching_rule(conn: AsyncConnection, server_id: str, client_id: str, g
 async def check(rt: Runtime, server_id: str, client_id: str, grant_type: str, scopes: list[str],
                 meta: RequestMeta | None = None):
     """The rule that allows this request; InvalidScope for a scope the server does not define
-    (Okta's wording), else PolicyDenied when no rule allows it (audited as no_matching_policy)."""
+    (Okta's wording), else PolicyDenied when no rule allows it (audited as no_matching_policy).
+    The Auth0 root (None) and Okta's org server have no access policies: None, nothing checked."""
+    if server_id in (None, servers.ORG):
+        return None
     async with rt.db.transaction() as conn:
         defined = {row.name for row in await scope_store.scopes_of(conn, server_id)}
         unknown = sorted(set(scopes) - defined)
@@ -71,11 +74,13 @@ async def check(rt: Runtime, server_id: str, client_id: str, grant_type: str, sc
 
 async def list_policies(rt: Runtime, server_id: str) -> list:
     async with rt.db.transaction() as conn:
+        await servers.require_custom(conn, server_id)
         return list(await store.server_policies_of(conn, server_id))
 
 
 async def get_policy(rt: Runtime, server_id: str, policy_id: str):
     async with rt.db.transaction() as conn:
+        await servers.require_custom(conn, server_id)
         return await _policy(conn, server_id, policy_id)
 
 
@@ -108,8 +113,9 @@ def _clients(body: dict) -> str:
 
 
 async def create_policy(rt: Runtime, server_id: str, body: dict, meta: RequestMeta | None = None):
-    name, clients = _name(body, "policy"), _clients(body)
     async with rt.db.transaction() as conn:
+        await servers.require_custom(conn, server_id)
+        name, clients = _name(body, "policy"), _clients(body)
         now = rt.now_ms()
         policy_id = ids.okta_id("00p")
         await store.insert_server_policy(
@@ -121,8 +127,9 @@ async def create_policy(rt: Runtime, server_id: str, body: dict, meta: RequestMe
 
 
 async def replace_policy(rt: Runtime, server_id: str, policy_id: str, body: dict, meta: RequestMeta | None = None):
-    name, clients = _name(body, "policy"), _clients(body)
     async with rt.db.transaction() as conn:
+        await servers.require_custom(conn, server_id)
+        name, clients = _name(body, "policy"), _clients(body)
         row = await _policy(conn, server_id, policy_id)
         now = rt.now_ms()
         await store.update_server_policy(
@@ -137,6 +144,7 @@ async def replace_policy(rt: Runtime, server_id: str, policy_id: str, body: dict
 async def set_policy_status(rt: Runtime, server_id: str, policy_id: str, status: str,
                             meta: RequestMeta | None = None) -> None:
     async with rt.db.transaction() as conn:
+        await servers.require_custom(conn, server_id)
         row = await _policy(conn, server_id, policy_id)
         await store.update_server_policy(conn, row.id, status=status, last_updated_at=rt.now_ms())
         await audit.record(conn, rt.now_ms(), "policy.lifecycle." + ("activate" if status == "ACTIVE" else "deactivate"),
@@ -145,6 +153,7 @@ async def set_policy_status(rt: Runtime, server_id: str, policy_id: str, status:
 
 async def delete_policy(rt: Runtime, server_id: str, policy_id: str, meta: RequestMeta | None = None) -> None:
     async with rt.db.transaction() as conn:
+        await servers.require_custom(conn, server_id)
         row = await _policy(conn, server_id, policy_id)
         await store.delete_server_policy(conn, row.id)
         await audit.record(conn, rt.now_ms(), "policy.lifecycle.delete", "SUCCESS", meta=meta,
@@ -155,11 +164,13 @@ async def delete_policy(rt: Runtime, server_id: str, policy_id: str, meta: Reque
 
 async def list_rules(rt: Runtime, server_id: str, policy_id: str) -> list:
     async with rt.db.transaction() as conn:
+        await servers.require_custom(conn, server_id)
         return list(await store.rules_of(conn, (await _policy(conn, server_id, policy_id)).id))
 
 
 async def get_rule(rt: Runtime, server_id: str, policy_id: str, rule_id: str):
     async with rt.db.transaction() as conn:
+        await servers.require_custom(conn, server_id)
         return await _rule(conn, server_id, policy_id, rule_id)
 
 
@@ -207,8 +218,9 @@ def _rule_values(body: dict) -> dict:
 
 
 async def create_rule(rt: Runtime, server_id: str, policy_id: str, body: dict, meta: RequestMeta | None = None):
-    name, values = _name(body, "rule"), _rule_values(body)
     async with rt.db.transaction() as conn:
+        await servers.require_custom(conn, server_id)
+        name, values = _name(body, "rule"), _rule_values(body)
         policy = await _policy(conn, server_id, policy_id)
         now = rt.now_ms()
         rule_id = ids.okta_id("0pr")
@@ -221,8 +233,9 @@ async def create_rule(rt: Runtime, server_id: str, policy_id: str, body: dict, m
 
 async def replace_rule(rt: Runtime, server_id: str, policy_id: str, rule_id: str, body: dict,
                        meta: RequestMeta | None = None):
-    name, values = _name(body, "rule"), _rule_values(body)
     async with rt.db.transaction() as conn:
+        await servers.require_custom(conn, server_id)
+        name, values = _name(body, "rule"), _rule_values(body)
         row = await _rule(conn, server_id, policy_id, rule_id)
         now = rt.now_ms()
         await store.update_rule(conn, row.id, name=name, status=_status(body, row.status),
@@ -236,6 +249,7 @@ async def replace_rule(rt: Runtime, server_id: str, policy_id: str, rule_id: str
 async def set_rule_status(rt: Runtime, server_id: str, policy_id: str, rule_id: str, status: str,
                           meta: RequestMeta | None = None) -> None:
     async with rt.db.transaction() as conn:
+        await servers.require_custom(conn, server_id)
         row = await _rule(conn, server_id, policy_id, rule_id)
         await store.update_rule(conn, row.id, status=status, last_updated_at=rt.now_ms())
         await audit.record(conn, rt.now_ms(), "policy.rule." + ("activate" if status == "ACTIVE" else "deactivate"),
@@ -244,6 +258,7 @@ async def set_rule_status(rt: Runtime, server_id: str, policy_id: str, rule_id: 
 
 async def delete_rule(rt: Runtime, server_id: str, policy_id: str, rule_id: str, meta: RequestMeta | None = None) -> None:
     async with rt.db.transaction() as conn:
+        await servers.require_custom(conn, server_id)
         row = await _rule(conn, server_id, policy_id, rule_id)
         await store.delete_rule(conn, row.id)
         await audit.record(conn, rt.now_ms(), "policy.rule.delete", "SUCCESS", meta=meta,

@@ -13,7 +13,7 @@ from ..domain import ids
 from ..domain.errors import Conflict, NotFound, ValidationFailed
 from ..store import server_scopes as store
 from ..store.rows import is_unique_violation
-from . import audit, fields
+from . import audit, fields, servers
 from .claims import RESERVED_CLAIMS, SUPPORTED_FORMS, UnsupportedExpression, parse
 from .runtime import RequestMeta, Runtime
 
@@ -98,6 +98,7 @@ def _duplicate(name: str) -> Conflict:
 
 async def list_scopes(rt: Runtime, server_id: str) -> list:
     async with rt.db.transaction() as conn:
+        await servers.require_custom(conn, server_id)
         return list(await store.scopes_of(conn, server_id))
 
 
@@ -110,13 +111,15 @@ async def _scope(conn: AsyncConnection, server_id: str, scope_id: str):
 
 async def get_scope(rt: Runtime, server_id: str, scope_id: str):
     async with rt.db.transaction() as conn:
+        await servers.require_custom(conn, server_id)
         return await _scope(conn, server_id, scope_id)
 
 
 async def create_scope(rt: Runtime, server_id: str, body: dict, meta: RequestMeta | None = None):
-    name, values = _scope_name(body), _scope_values(body)
     scope_id = ids.okta_id("scp")
     async with rt.db.transaction() as conn:
+        await servers.require_custom(conn, server_id)
+        name, values = _scope_name(body), _scope_values(body)
         now = rt.now_ms()
         try:
             async with conn.begin_nested():  # the unique (server, name) decides, not a prior read
@@ -132,8 +135,9 @@ async def create_scope(rt: Runtime, server_id: str, body: dict, meta: RequestMet
 
 
 async def replace_scope(rt: Runtime, server_id: str, scope_id: str, body: dict, meta: RequestMeta | None = None):
-    name = _scope_name(body)
     async with rt.db.transaction() as conn:
+        await servers.require_custom(conn, server_id)
+        name = _scope_name(body)
         row = await _scope(conn, server_id, scope_id)
         if row.system and name != row.name:
             raise ValidationFailed("OAuth2Scope", [("name", "name: A system scope cannot be renamed.")])
@@ -153,6 +157,7 @@ async def replace_scope(rt: Runtime, server_id: str, scope_id: str, body: dict, 
 
 async def delete_scope(rt: Runtime, server_id: str, scope_id: str, meta: RequestMeta | None = None) -> None:
     async with rt.db.transaction() as conn:
+        await servers.require_custom(conn, server_id)
         row = await _scope(conn, server_id, scope_id)
         if row.system:
             raise ValidationFailed("OAuth2Scope", [("system", "A system scope cannot be deleted.")])
@@ -198,6 +203,7 @@ def _claim_values(body: dict, row=None) -> dict:
 
 async def list_claims(rt: Runtime, server_id: str) -> list:
     async with rt.db.transaction() as conn:
+        await servers.require_custom(conn, server_id)
         return list(await store.claims_of(conn, server_id))
 
 
@@ -210,13 +216,15 @@ async def _claim(conn: AsyncConnection, server_id: str, claim_id: str):
 
 async def get_claim(rt: Runtime, server_id: str, claim_id: str):
     async with rt.db.transaction() as conn:
+        await servers.require_custom(conn, server_id)
         return await _claim(conn, server_id, claim_id)
 
 
 async def create_claim(rt: Runtime, server_id: str, body: dict, meta: RequestMeta | None = None):
-    values = _claim_values(body)
     claim_id = ids.okta_id("ocl")
     async with rt.db.transaction() as conn:
+        await servers.require_custom(conn, server_id)
+        values = _claim_values(body)
         now = rt.now_ms()
         await store.insert_claim(conn, id=claim_id, server_id=server_id, system=False, created_at=now,
                                  last_updated_at=now, **values)
@@ -227,6 +235,7 @@ async def create_claim(rt: Runtime, server_id: str, body: dict, meta: RequestMet
 
 async def replace_claim(rt: Runtime, server_id: str, claim_id: str, body: dict, meta: RequestMeta | None = None):
     async with rt.db.transaction() as conn:
+        await servers.require_custom(conn, server_id)
         row = await _claim(conn, server_id, claim_id)
         values = _claim_values(body, row)
         if row.system and values["name"] != row.name:
@@ -240,6 +249,7 @@ async def replace_claim(rt: Runtime, server_id: str, claim_id: str, body: dict, 
 
 async def delete_claim(rt: Runtime, server_id: str, claim_id: str, meta: RequestMeta | None = None) -> None:
     async with rt.db.transaction() as conn:
+        await servers.require_custom(conn, server_id)
         row = await _claim(conn, server_id, claim_id)
         if row.system:
             raise ValidationFailed("OAuth2Claim", [("system", "A system claim cannot be deleted.")])

@@ -17,7 +17,6 @@ from ..store import server_scopes as scope_store
 from ..store import servers as server_store
 from . import audit, fields
 from .runtime import Runtime
-from .server_scopes import system_scope_rows
 
 ORG = "org"
 
@@ -89,40 +88,48 @@ async def list_custom(rt: Runtime) -> list:
         return list(await server_store.all_servers(conn))
 
 
-async def custom_row(rt: Runtime, server_id: str):
-    async with rt.db.transaction() as conn:
-        row = await server_store.by_id(conn, server_id)
+async def require_custom(conn: AsyncConnection, server_id: str):
+    """The custom server's row, inside the caller's transaction, or NotFound (the org server
+    has no row: its policies, scopes and claims are not managed)."""
+    row = await server_store.by_id(conn, server_id)
     if row is None:
         raise NotFound(f"{server_id} (AuthorizationServer)")
     return row
 
 
+async def custom_row(rt: Runtime, server_id: str):
+    async with rt.db.transaction() as conn:
+        return await require_custom(conn, server_id)
+
+
 async def create(rt: Runtime, body: dict, meta=None):
     """A new custom server, ACTIVE, with Okta's system scopes and no access policy: until one is
     added every grant is refused (as in Okta)."""
+    from . import server_scopes  # it looks servers up here: imported when first needed
+
     values = _fields(body)
     server_id = ids.okta_id("aus")
     now = rt.now_ms()
     async with rt.db.transaction() as conn:
         await server_store.insert_server(conn, id=server_id, status="ACTIVE", created_at=now, last_updated_at=now,
                                          **values)
-        await scope_store.insert_scopes(conn, system_scope_rows(server_id, now))
+        await scope_store.insert_scopes(conn, server_scopes.system_scope_rows(server_id, now))
         await audit.record(conn, now, "oauth2.as.created", "SUCCESS", meta=meta, detail={"server": server_id})
     return await custom_row(rt, server_id)
 
 
 async def replace(rt: Runtime, server_id: str, body: dict, meta=None):
     values = _fields(body)
-    await custom_row(rt, server_id)
     async with rt.db.transaction() as conn:
+        await require_custom(conn, server_id)
         await server_store.update_server(conn, server_id, last_updated_at=rt.now_ms(), **values)
         await audit.record(conn, rt.now_ms(), "oauth2.as.updated", "SUCCESS", meta=meta, detail={"server": server_id})
     return await custom_row(rt, server_id)
 
 
 async def set_status(rt: Runtime, server_id: str, status: str, meta=None) -> None:
-    await custom_row(rt, server_id)
     async with rt.db.transaction() as conn:
+        await require_custom(conn, server_id)
         await server_store.update_server(conn, server_id, status=status, last_updated_at=rt.now_ms())
         event = "oauth2.as.activated" if status == "ACTIVE" else "oauth2.as.deactivated"
         await audit.record(conn, rt.now_ms(), event, "SUCCESS", meta=meta, detail={"server": server_id})
@@ -131,7 +138,7 @@ async def set_status(rt: Runtime, server_id: str, status: str, meta=None) -> Non
 async def delete(rt: Runtime, server_id: str, meta=None) -> None:
     """Its access policies and rules, scopes and claims go with it; tokens it issued stay valid
     until they expire."""
-    await custom_row(rt, server_id)
     async with rt.db.transaction() as conn:
+        await require_custom(conn, server_id)
         await server_store.delete_server(conn, server_id)
         await audit.record(conn, rt.now_ms(), "oauth2.as.deleted", "SUCCESS", meta=meta, detail={"server": server_id})

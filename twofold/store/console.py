@@ -3,6 +3,7 @@ session is one compare-and-set statement on its token hash."""
 from __future__ import annotations
 
 from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from .tables import admin_roles, authenticators, authorization_servers, clients, console_sessions, users
@@ -14,9 +15,13 @@ async def roles_of(conn: AsyncConnection, user_id: str) -> set[str]:
 
 
 async def grant_role(conn: AsyncConnection, user_id: str, role: str, now: int) -> bool:
-    if await roles_of(conn, user_id) & {role}:
+    """True if granted now, False if already held (the primary key decides, also when two
+    grants race)."""
+    try:
+        async with conn.begin_nested():
+            await conn.execute(insert(admin_roles).values(user_id=user_id, role=role, created_at=now))
+    except IntegrityError:
         return False
-    await conn.execute(insert(admin_roles).values(user_id=user_id, role=role, created_at=now))
     return True
 
 
@@ -53,8 +58,9 @@ async def promote(conn: AsyncConnection, old_hash: bytes, new_hash: bytes, now: 
 
 
 async def end(conn: AsyncConnection, token_hash: bytes) -> str | None:
-    row = (await conn.execute(select(console_sessions.c.user_id).where(console_sessions.c.token_hash == token_hash))).first()
-    await conn.execute(delete(console_sessions).where(console_sessions.c.token_hash == token_hash))
+    """Delete the session; its user if this call ended it (one of two parallel sign-outs)."""
+    stmt = delete(console_sessions).where(console_sessions.c.token_hash == token_hash).returning(console_sessions.c.user_id)
+    row = (await conn.execute(stmt)).first()
     return row.user_id if row else None
 
 

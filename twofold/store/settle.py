@@ -10,14 +10,14 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, text, update
+from sqlalchemy import text
 
 from . import audit as audit_store
 from . import factors as factor_store
+from . import tokens as token_store
 from . import users as user_store
 from .db import Database
 from .rows import new_row_id
-from .tables import mfa_transactions
 
 
 @dataclass(frozen=True)
@@ -51,14 +51,6 @@ _FUNCTION = text(
     ":now, :max_failures, :cooldown_ms, :event_id, :extra_event_id, :client_id, :ip, :user_agent, :detail, "
     ":success_event, :success_detail)"
 )
-_SPEND_TXN = (
-    update(mfa_transactions)
-    .where(mfa_transactions.c.id == bindparam("txn_id"), mfa_transactions.c.consumed_at.is_(None),
-           mfa_transactions.c.expires_at > bindparam("now"))
-    .values(consumed_at=bindparam("now"))
-)
-
-
 async def settle_otp(db: Database, a: OtpAttempt) -> Settled:
     detail = json.dumps({"kind": a.kind})
     if not db.sqlite:
@@ -94,7 +86,7 @@ async def _settle_in(conn, a: OtpAttempt, detail: str) -> Settled:
         if await factor_store.claim_active_step(conn, a.user_id, a.factor_id, a.step, a.now):
             await user_store.reset_mfa_failures(conn, a.user_id)
             await event("mfa.verify", "SUCCESS", factor_id=a.factor_id)
-            if a.txn_id is not None and (await conn.execute(_SPEND_TXN, {"txn_id": a.txn_id, "now": a.now})).rowcount != 1:
+            if a.txn_id is not None and not await token_store.consume_mfa_transaction(conn, a.txn_id, a.now):
                 return Settled("txn_spent", attempt, 0)
             if a.success_event is not None:
                 await event(a.success_event, "SUCCESS", detail_=a.success_detail)

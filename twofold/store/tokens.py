@@ -48,17 +48,17 @@ async def mfa_transaction_context_now(db, token_hash: bytes):
     return rows[0].table("mfa_transactions"), rows[0].table("users"), factor_rows
 
 
+# Spend an MFA transaction once, while unexpired (R46); the hot path's settle runs it too.
+SPEND_MFA_TRANSACTION = (
+    update(mfa_transactions)
+    .where(mfa_transactions.c.id == bindparam("txn_id"), mfa_transactions.c.consumed_at.is_(None),
+           mfa_transactions.c.expires_at > bindparam("now"))
+    .values(consumed_at=bindparam("now"))
+)
+
+
 async def consume_mfa_transaction(conn: AsyncConnection, txn_id: str, now: int) -> bool:
-    stmt = (
-        update(mfa_transactions)
-        .where(
-            mfa_transactions.c.id == txn_id,
-            mfa_transactions.c.consumed_at.is_(None),
-            mfa_transactions.c.expires_at > now,
-        )
-        .values(consumed_at=now)
-    )
-    return (await conn.execute(stmt)).rowcount == 1
+    return (await conn.execute(SPEND_MFA_TRANSACTION, {"txn_id": txn_id, "now": now})).rowcount == 1
 
 
 async def insert_refresh_token(conn: AsyncConnection, **values) -> None:

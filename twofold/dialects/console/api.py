@@ -222,7 +222,6 @@ async def add_policy(c: Console, sid: str) -> Response:
     include = [server_policies.ALL_CLIENTS] if form["assign"] == "all" else form["clients"]
     body = {"type": "OAUTH_AUTHORIZATION_POLICY", "name": form["name"], "description": form["description"],
             "conditions": {"clients": {"include": include}}}
-    await servers.custom_row(c.rt, sid)
     try:
         row = await server_policies.create_policy(c.rt, sid, body, c.meta)
     except ValidationFailed as exc:

@@ -3,6 +3,7 @@ an authenticator app), then a session cookie bound to this browser. Signing out 
 from __future__ import annotations
 
 import secrets
+from urllib.parse import quote
 
 import segno
 from fastapi import APIRouter
@@ -88,7 +89,7 @@ async def signin_password(request: Request) -> Response:
         status, summary, causes = errors.describe(InvalidCredentials())
         return _signin_page(request, status=status, username=username, next_url=next_url,
                             error=errors.Shown(summary, causes))
-    response = redirect(f"{PREFIX}/signin/factor?next={safe_next(next_url)}")
+    response = redirect(f"{PREFIX}/signin/factor?next={quote(safe_next(next_url))}")
     set_cookie(response, rt, SESSION_COOKIE, cookie)
     return response
 

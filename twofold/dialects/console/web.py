@@ -119,7 +119,9 @@ def _same_origin(request: Request) -> bool:
 
 def check_csrf(request: Request, form: Form, cookie: str | None) -> None:
     sent = form.get("csrf")
-    if not cookie or not sent or not hmac.compare_digest(sent, csrf_token(cookie)) or not _same_origin(request):
+    # Bytes: compare_digest refuses non-ASCII str with a TypeError, and any sent value may be odd.
+    if not cookie or not sent or not hmac.compare_digest(sent.encode(), csrf_token(cookie).encode()) \
+            or not _same_origin(request):
         raise CsrfRefused()
 
 

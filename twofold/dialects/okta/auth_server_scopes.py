@@ -9,8 +9,7 @@ from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import Response
 
-from ...domain.errors import NotFound
-from ...services import server_scopes, servers
+from ...services import server_scopes
 from ..http import json_response, meta, read_json_object, runtime
 from .endpoint import okta_endpoint
 from .views import link
@@ -44,52 +43,40 @@ def claim_object(request: Request, server_id: str, row) -> dict:
     return claim
 
 
-async def _server(request: Request, server_id: str) -> str:
-    if server_id == servers.ORG:
-        raise NotFound(f"{server_id} (AuthorizationServer)")  # the org server's scopes are not managed
-    await servers.custom_row(runtime(request), server_id)  # inactive ones are managed too
-    return server_id
-
-
 # --- scopes ------------------------------------------------------------------------------------
 
 @router.get(BASE + "/scopes")
 @okta_endpoint("authorizationServers")
 async def list_scopes(request: Request, server_id: str) -> Response:
-    sid = await _server(request, server_id)
-    rows = await server_scopes.list_scopes(runtime(request), sid)
-    return json_response([scope_object(request, sid, r) for r in rows])
+    rows = await server_scopes.list_scopes(runtime(request), server_id)
+    return json_response([scope_object(request, server_id, r) for r in rows])
 
 
 @router.post(BASE + "/scopes")
 @okta_endpoint("authorizationServers")
 async def create_scope(request: Request, server_id: str) -> Response:
-    sid = await _server(request, server_id)
-    row = await server_scopes.create_scope(runtime(request), sid, await read_json_object(request), meta(request))
-    return json_response(scope_object(request, sid, row), status=201)
+    row = await server_scopes.create_scope(runtime(request), server_id, await read_json_object(request), meta(request))
+    return json_response(scope_object(request, server_id, row), status=201)
 
 
 @router.get(BASE + "/scopes/{scope_id}")
 @okta_endpoint("authorizationServers")
 async def get_scope(request: Request, server_id: str, scope_id: str) -> Response:
-    sid = await _server(request, server_id)
-    return json_response(scope_object(request, sid, await server_scopes.get_scope(runtime(request), sid, scope_id)))
+    return json_response(scope_object(request, server_id, await server_scopes.get_scope(runtime(request), server_id, scope_id)))
 
 
 @router.put(BASE + "/scopes/{scope_id}")
 @okta_endpoint("authorizationServers")
 async def replace_scope(request: Request, server_id: str, scope_id: str) -> Response:
-    sid = await _server(request, server_id)
-    row = await server_scopes.replace_scope(runtime(request), sid, scope_id, await read_json_object(request),
+    row = await server_scopes.replace_scope(runtime(request), server_id, scope_id, await read_json_object(request),
                                             meta(request))
-    return json_response(scope_object(request, sid, row))
+    return json_response(scope_object(request, server_id, row))
 
 
 @router.delete(BASE + "/scopes/{scope_id}")
 @okta_endpoint("authorizationServers")
 async def delete_scope(request: Request, server_id: str, scope_id: str) -> Response:
-    sid = await _server(request, server_id)
-    await server_scopes.delete_scope(runtime(request), sid, scope_id, meta(request))
+    await server_scopes.delete_scope(runtime(request), server_id, scope_id, meta(request))
     return Response(status_code=204)
 
 
@@ -98,38 +85,33 @@ async def delete_scope(request: Request, server_id: str, scope_id: str) -> Respo
 @router.get(BASE + "/claims")
 @okta_endpoint("authorizationServers")
 async def list_claims(request: Request, server_id: str) -> Response:
-    sid = await _server(request, server_id)
-    rows = await server_scopes.list_claims(runtime(request), sid)
-    return json_response([claim_object(request, sid, r) for r in rows])
+    rows = await server_scopes.list_claims(runtime(request), server_id)
+    return json_response([claim_object(request, server_id, r) for r in rows])
 
 
 @router.post(BASE + "/claims")
 @okta_endpoint("authorizationServers")
 async def create_claim(request: Request, server_id: str) -> Response:
-    sid = await _server(request, server_id)
-    row = await server_scopes.create_claim(runtime(request), sid, await read_json_object(request), meta(request))
-    return json_response(claim_object(request, sid, row), status=201)
+    row = await server_scopes.create_claim(runtime(request), server_id, await read_json_object(request), meta(request))
+    return json_response(claim_object(request, server_id, row), status=201)
 
 
 @router.get(BASE + "/claims/{claim_id}")
 @okta_endpoint("authorizationServers")
 async def get_claim(request: Request, server_id: str, claim_id: str) -> Response:
-    sid = await _server(request, server_id)
-    return json_response(claim_object(request, sid, await server_scopes.get_claim(runtime(request), sid, claim_id)))
+    return json_response(claim_object(request, server_id, await server_scopes.get_claim(runtime(request), server_id, claim_id)))
 
 
 @router.put(BASE + "/claims/{claim_id}")
 @okta_endpoint("authorizationServers")
 async def replace_claim(request: Request, server_id: str, claim_id: str) -> Response:
-    sid = await _server(request, server_id)
-    row = await server_scopes.replace_claim(runtime(request), sid, claim_id, await read_json_object(request),
+    row = await server_scopes.replace_claim(runtime(request), server_id, claim_id, await read_json_object(request),
                                             meta(request))
-    return json_response(claim_object(request, sid, row))
+    return json_response(claim_object(request, server_id, row))
 
 
 @router.delete(BASE + "/claims/{claim_id}")
 @okta_endpoint("authorizationServers")
 async def delete_claim(request: Request, server_id: str, claim_id: str) -> Response:
-    sid = await _server(request, server_id)
-    await server_scopes.delete_claim(runtime(request), sid, claim_id, meta(request))
+    await server_scopes.delete_claim(runtime(request), server_id, claim_id, meta(request))
     return Response(status_code=204)

@@ -78,8 +78,8 @@ async def _token(request: Request, server_id: str | None) -> Response:
         raise UnsupportedGrantType(grant_type[:200])
     clients.authorize_grant(client, grant_type)
     m = meta(request)
-    if sid != servers.ORG:  # a custom server's access policies decide (the org server has none)
-        await server_policies.check(rt, sid, client.client_id, grant_type, grants.split_scope(params.get("scope")), m)
+    # Before any credential or code is checked: a custom server's access policies decide.
+    await server_policies.check(rt, sid, client.client_id, grant_type, grants.split_scope(params.get("scope")), m)
     if grant_type == grants.PASSWORD:
         _need(params, "username", "password")
         body = await login.password_login(rt, client, username=params["username"], password=params["password"],

@@ -7,8 +7,7 @@ from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import Response
 
-from ...domain.errors import NotFound
-from ...services import server_policies, servers
+from ...services import server_policies
 from ..http import json_response, meta, read_json_object, runtime
 from .endpoint import lifecycle_status, okta_endpoint
 from .views import iso, link
@@ -50,107 +49,88 @@ def rule_object(request: Request, server_id: str, policy_id: str, row) -> dict:
     }
 
 
-async def _server(request: Request, server_id: str) -> str:
-    if server_id == servers.ORG:
-        raise NotFound(f"{server_id} (AuthorizationServer)")  # the org server has no access policies
-    await servers.custom_row(runtime(request), server_id)  # inactive ones are managed too
-    return server_id
-
-
 @router.get(BASE)
 @okta_endpoint("authorizationServers")
 async def list_policies(request: Request, server_id: str) -> Response:
-    sid = await _server(request, server_id)
-    return json_response([policy_object(request, sid, r) for r in await server_policies.list_policies(runtime(request), sid)])
+    return json_response([policy_object(request, server_id, r) for r in await server_policies.list_policies(runtime(request), server_id)])
 
 
 @router.post(BASE)
 @okta_endpoint("authorizationServers")
 async def create_policy(request: Request, server_id: str) -> Response:
-    sid = await _server(request, server_id)
-    row = await server_policies.create_policy(runtime(request), sid, await read_json_object(request), meta(request))
-    return json_response(policy_object(request, sid, row), status=201)
+    row = await server_policies.create_policy(runtime(request), server_id, await read_json_object(request), meta(request))
+    return json_response(policy_object(request, server_id, row), status=201)
 
 
 @router.get(BASE + "/{policy_id}")
 @okta_endpoint("authorizationServers")
 async def get_policy(request: Request, server_id: str, policy_id: str) -> Response:
-    sid = await _server(request, server_id)
-    return json_response(policy_object(request, sid, await server_policies.get_policy(runtime(request), sid, policy_id)))
+    return json_response(policy_object(request, server_id, await server_policies.get_policy(runtime(request), server_id, policy_id)))
 
 
 @router.put(BASE + "/{policy_id}")
 @okta_endpoint("authorizationServers")
 async def replace_policy(request: Request, server_id: str, policy_id: str) -> Response:
-    sid = await _server(request, server_id)
-    row = await server_policies.replace_policy(runtime(request), sid, policy_id, await read_json_object(request),
+    row = await server_policies.replace_policy(runtime(request), server_id, policy_id, await read_json_object(request),
                                                meta(request))
-    return json_response(policy_object(request, sid, row))
+    return json_response(policy_object(request, server_id, row))
 
 
 @router.delete(BASE + "/{policy_id}")
 @okta_endpoint("authorizationServers")
 async def delete_policy(request: Request, server_id: str, policy_id: str) -> Response:
-    sid = await _server(request, server_id)
-    await server_policies.delete_policy(runtime(request), sid, policy_id, meta(request))
+    await server_policies.delete_policy(runtime(request), server_id, policy_id, meta(request))
     return Response(status_code=204)
 
 
 @router.post(BASE + "/{policy_id}/lifecycle/{operation}")
 @okta_endpoint("authorizationServers")
 async def policy_lifecycle(request: Request, server_id: str, policy_id: str, operation: str) -> Response:
-    sid = await _server(request, server_id)
     status = lifecycle_status(operation)
-    await server_policies.set_policy_status(runtime(request), sid, policy_id, status, meta(request))
+    await server_policies.set_policy_status(runtime(request), server_id, policy_id, status, meta(request))
     return Response(status_code=204)
 
 
 @router.get(BASE + "/{policy_id}/rules")
 @okta_endpoint("authorizationServers")
 async def list_rules(request: Request, server_id: str, policy_id: str) -> Response:
-    sid = await _server(request, server_id)
-    rows = await server_policies.list_rules(runtime(request), sid, policy_id)
-    return json_response([rule_object(request, sid, policy_id, r) for r in rows])
+    rows = await server_policies.list_rules(runtime(request), server_id, policy_id)
+    return json_response([rule_object(request, server_id, policy_id, r) for r in rows])
 
 
 @router.post(BASE + "/{policy_id}/rules")
 @okta_endpoint("authorizationServers")
 async def create_rule(request: Request, server_id: str, policy_id: str) -> Response:
-    sid = await _server(request, server_id)
-    row = await server_policies.create_rule(runtime(request), sid, policy_id, await read_json_object(request),
+    row = await server_policies.create_rule(runtime(request), server_id, policy_id, await read_json_object(request),
                                             meta(request))
-    return json_response(rule_object(request, sid, policy_id, row), status=201)
+    return json_response(rule_object(request, server_id, policy_id, row), status=201)
 
 
 @router.get(BASE + "/{policy_id}/rules/{rule_id}")
 @okta_endpoint("authorizationServers")
 async def get_rule(request: Request, server_id: str, policy_id: str, rule_id: str) -> Response:
-    sid = await _server(request, server_id)
-    row = await server_policies.get_rule(runtime(request), sid, policy_id, rule_id)
-    return json_response(rule_object(request, sid, policy_id, row))
+    row = await server_policies.get_rule(runtime(request), server_id, policy_id, rule_id)
+    return json_response(rule_object(request, server_id, policy_id, row))
 
 
 @router.put(BASE + "/{policy_id}/rules/{rule_id}")
 @okta_endpoint("authorizationServers")
 async def replace_rule(request: Request, server_id: str, policy_id: str, rule_id: str) -> Response:
-    sid = await _server(request, server_id)
-    row = await server_policies.replace_rule(runtime(request), sid, policy_id, rule_id,
+    row = await server_policies.replace_rule(runtime(request), server_id, policy_id, rule_id,
                                              await read_json_object(request), meta(request))
-    return json_response(rule_object(request, sid, policy_id, row))
+    return json_response(rule_object(request, server_id, policy_id, row))
 
 
 @router.delete(BASE + "/{policy_id}/rules/{rule_id}")
 @okta_endpoint("authorizationServers")
 async def delete_rule(request: Request, server_id: str, policy_id: str, rule_id: str) -> Response:
-    sid = await _server(request, server_id)
-    await server_policies.delete_rule(runtime(request), sid, policy_id, rule_id, meta(request))
+    await server_policies.delete_rule(runtime(request), server_id, policy_id, rule_id, meta(request))
     return Response(status_code=204)
 
 
 @router.post(BASE + "/{policy_id}/rules/{rule_id}/lifecycle/{operation}")
 @okta_endpoint("authorizationServers")
 async def rule_lifecycle(request: Request, server_id: str, policy_id: str, rule_id: str, operation: str) -> Response:
-    sid = await _server(request, server_id)
     status = lifecycle_status(operation)
-    await server_policies.set_rule_status(runtime(request), sid, policy_id, rule_id, status, meta(request))
+    await server_policies.set_rule_status(runtime(request), server_id, policy_id, rule_id, status, meta(request))
     return Response(status_code=204)
