@@ -218,10 +218,29 @@ def put_server_rule(api: Api, policy: dict, rule: dict, server_id: str = "defaul
 
 def user_with_totp(api: Api, provider: str = "OKTA") -> tuple[dict, str]:
     """A user with an active authenticator app (enrolled through the Okta API); returns the
-    user and a code not used yet."""
+    user (with its `secret`) and a code not used yet."""
     user = api.create_user()
     f = api.http.post(f"/api/v1/users/{user['id']}/factors", headers=api.ssws,
                       json={"factorType": "token:software:totp", "provider": provider}).json()
-    first, second = two_codes(f["_embedded"]["activation"]["sharedSecret"])
+    secret = f["_embedded"]["activation"]["sharedSecret"]
+    first, second = two_codes(secret)
     assert api.http.post(f["_links"]["activate"]["href"], headers=api.ssws, json={"passCode": first}).status_code == 200
-    return user, second
+    return {**user, "secret": secret}, second
+
+
+def okta_token(api: Api, path: str, client: dict, **data) -> httpx.Response:
+    """POST to an Okta token endpoint: HTTP Basic for a client with a secret, else client_id."""
+    if client.get("client_secret"):
+        return api.http.post(path, data=data, auth=(client["client_id"], client["client_secret"]))
+    return api.http.post(path, data={**data, "client_id": client["client_id"]})
+
+
+def db_rows(server, sql: str) -> list[tuple]:
+    """Rows of a query on the server's own database, read as an operator would (psql or sqlite3)."""
+    import sqlite3
+
+    if server.database_url.startswith("postgresql"):
+        out = subprocess.check_output(["psql", server.database_url, "-At", "-F", "\t", "-c", sql], text=True)
+        return [tuple(line.split("\t")) for line in out.splitlines() if line]
+    with sqlite3.connect(server.database_url.removeprefix("sqlite:///")) as db:
+        return db.execute(sql).fetchall()

@@ -239,3 +239,9 @@ def test_a_factor_of_a_disallowed_authenticator_stays_enrolled_but_cannot_be_use
     r = api.http.post(f"/api/v1/users/{user['id']}/factors/{google['id']}/verify", headers=api.ssws,
                       json={"passCode": user["next_code"]})
     assert r.status_code == 200 and r.json() == {"factorResult": "SUCCESS"}, r.text
+
+
+def test_activating_an_active_authenticator_answers_it_unchanged(api):
+    google = authenticators_by_key(api)["google_otp"]
+    r = api.http.post(f"/api/v1/authenticators/{google['id']}/lifecycle/activate", headers=api.ssws)
+    assert r.status_code == 200 and r.json()["status"] == "ACTIVE" and r.json()["id"] == google["id"], r.text

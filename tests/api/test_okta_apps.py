@@ -3,7 +3,7 @@ Unchecking a grant on the app refuses it at the token endpoint; a deactivated ap
 authenticate; a rotated secret replaces the old one at once."""
 from __future__ import annotations
 
-MFA_OTP = "http://auth0.com/oauth/grant-type/mfa-otp"
+from ..support import MFA_OTP
 
 
 def _app_body(**oauth):
@@ -68,3 +68,20 @@ def test_app_validation(api):
     r = api.http.post("/api/v1/apps?activate=false", headers=api.ssws, json=_app_body())
     assert r.status_code == 200 and r.json()["status"] == "INACTIVE"
     assert api.http.get("/api/v1/apps/0oaNOPE", headers=api.ssws).status_code == 404
+
+
+def test_an_app_needs_a_grant_type_and_one_created_inactive_never_authenticates(api):
+    from ..support import okta_error
+
+    body = _app_body(grant_types=[])
+    cause = okta_error(api.http.post("/api/v1/apps", headers=api.ssws, json=body), 400, "E0000001")["errorCauses"]
+    assert any("at least one grant type" in c["errorSummary"] for c in cause), cause
+    r = api.http.post("/oauth2/v1/clients", headers=api.ssws, json={"client_name": "x", "grant_types": []})
+    assert r.status_code == 400 and r.json()["error"] == "invalid_client_metadata", r.text
+
+    r = api.http.post("/api/v1/apps?activate=false", headers=api.ssws, json=_app_body())
+    assert r.status_code == 200 and r.json()["status"] == "INACTIVE", r.text
+    secret = r.json()["credentials"]["oauthClient"]["client_secret"]
+    user = api.create_user()
+    denied = _password(api, r.json()["id"], secret, user)
+    assert denied.status_code == 401, denied.text

@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import jwt
 
-from ..support import oathtool_totp
-
-MFA_OTP = "http://auth0.com/oauth/grant-type/mfa-otp"
+from ..support import MFA_OTP, oathtool_totp
 
 
 def test_custom_server_lifecycle_and_policies(api):

@@ -6,31 +6,13 @@ from __future__ import annotations
 import jwt
 import pytest
 
-from ..support import MFA_OTP, two_codes, wrong_code
+from ..support import MFA_OTP, okta_token, user_with_totp, wrong_code
 
 OKTA_OTP = "urn:okta:params:oauth:grant-type:otp"
 
 
 def _okta_client(api, grants=("password", MFA_OTP, "refresh_token"), method="client_secret_basic"):
     return api.create_client(list(grants), method=method)
-
-
-def _post(api, path, client, **data):
-    auth = (client["client_id"], client["client_secret"]) if client.get("client_secret") else None
-    if auth is None:
-        data["client_id"] = client["client_id"]
-    return api.http.post(path, data=data, auth=auth)
-
-
-def _okta_user(api):
-    """A user with an active Okta Verify TOTP factor; returns (user, two spare codes)."""
-    user = api.create_user()
-    f = api.http.post(f"/api/v1/users/{user['id']}/factors", headers=api.ssws,
-                      json={"factorType": "token:software:totp", "provider": "OKTA"}).json()
-    secret = f["_embedded"]["activation"]["sharedSecret"]
-    first, second = two_codes(secret)
-    assert api.http.post(f["_links"]["activate"]["href"], headers=api.ssws, json={"passCode": first}).status_code == 200
-    return {**user, "secret": secret}, second
 
 
 def _keys(api, path):
@@ -41,19 +23,19 @@ def _keys(api, path):
                                                       ("/oauth2", "", None)])
 def test_mfa_otp_flow(api, prefix, issuer_suffix, aud):
     client = _okta_client(api)
-    user, code = _okta_user(api)
+    user, code = user_with_totp(api)
     token_url = f"{prefix}/v1/token"
-    r = _post(api, token_url, client, grant_type="password", username=user["login"], password=user["password"],
+    r = okta_token(api, token_url, client, grant_type="password", username=user["login"], password=user["password"],
               scope="openid profile offline_access")
     assert r.status_code == 403 and r.headers["cache-control"] == "no-store"
     body = r.json()
     assert body["error"] == "mfa_required"
     assert body["error_description"] == "Verify with an additional authenticator to complete the sign-in process."
     assert "mfa_requirements" not in body
-    r = _post(api, f"{prefix}/v1/challenge", client, mfa_token=body["mfa_token"],
+    r = okta_token(api, f"{prefix}/v1/challenge", client, mfa_token=body["mfa_token"],
               challenge_types_supported=MFA_OTP)
     assert r.status_code == 200 and r.json() == {"challenge_type": MFA_OTP}
-    r = _post(api, token_url, client, grant_type=MFA_OTP, mfa_token=body["mfa_token"], otp=code,
+    r = okta_token(api, token_url, client, grant_type=MFA_OTP, mfa_token=body["mfa_token"], otp=code,
               scope="openid profile offline_access")
     assert r.status_code == 200, r.text
     tokens = r.json()
@@ -72,7 +54,7 @@ def test_mfa_otp_flow(api, prefix, issuer_suffix, aud):
     idt = jwt.decode(tokens["id_token"], keys[header["kid"]].key, algorithms=["RS256"],
                      audience=client["client_id"], issuer=issuer)
     assert idt["sub"] == user["id"]
-    r = _post(api, token_url, client, grant_type="refresh_token", refresh_token=tokens["refresh_token"])
+    r = okta_token(api, token_url, client, grant_type="refresh_token", refresh_token=tokens["refresh_token"])
     assert r.status_code == 200 and r.json()["refresh_token"] != tokens["refresh_token"]
 
 
@@ -86,16 +68,16 @@ def test_custom_server_discovery_and_unknown_server(api):
 
 def test_errors_in_okta_words(api):
     client = _okta_client(api)
-    user, code = _okta_user(api)
+    user, code = user_with_totp(api)
     url = "/oauth2/default/v1/token"
-    r = _post(api, url, client, grant_type="password", username=user["login"], password="wrong-password-1")
+    r = okta_token(api, url, client, grant_type="password", username=user["login"], password="wrong-password-1")
     assert (r.status_code, r.json()["error"]) == (400, "invalid_scope")
-    r = _post(api, url, client, grant_type="password", username=user["login"], password="wrong-password-1", scope="openid")
+    r = okta_token(api, url, client, grant_type="password", username=user["login"], password="wrong-password-1", scope="openid")
     assert r.status_code == 400 and r.json() == {"error": "invalid_grant",
                                                  "error_description": "The credentials provided were invalid."}
-    r = _post(api, url, client, grant_type="client_credentials", scope="x")
+    r = okta_token(api, url, client, grant_type="client_credentials", scope="x")
     assert r.status_code == 400 and r.json()["error"] == "unsupported_grant_type"
-    r = _post(api, url, client, grant_type=OKTA_OTP, login_hint=user["login"], otp=code, scope="openid")
+    r = okta_token(api, url, client, grant_type=OKTA_OTP, login_hint=user["login"], otp=code, scope="openid")
     assert r.status_code == 400 and r.json()["error"] == "unauthorized_client"
     assert r.json()["error_description"].startswith("The client isn't authorized to use the provided grant type. "
                                                     "Configured grant types: [password, ")
@@ -103,38 +85,38 @@ def test_errors_in_okta_words(api):
     assert r.status_code == 401 and r.json()["error"] == "invalid_client" and "Basic" in r.headers["www-authenticate"]
     r = api.http.post(url, data={"grant_type": "password"})
     assert r.status_code == 401 and r.json()["error_description"] == "No client credentials found."
-    r = _post(api, url, client, grant_type=MFA_OTP, mfa_token="not-a-real-token", otp=code)
+    r = okta_token(api, url, client, grant_type=MFA_OTP, mfa_token="not-a-real-token", otp=code)
     assert r.status_code == 400 and r.json()["error"] == "access_denied"
     # An mfa_token is bound to the authorization server that issued it (R45).
-    mt = _post(api, "/oauth2/v1/token", client, grant_type="password", username=user["login"],
+    mt = okta_token(api, "/oauth2/v1/token", client, grant_type="password", username=user["login"],
                password=user["password"], scope="openid").json()["mfa_token"]
-    assert _post(api, url, client, grant_type=MFA_OTP, mfa_token=mt, otp=code).json()["error"] == "access_denied"
+    assert okta_token(api, url, client, grant_type=MFA_OTP, mfa_token=mt, otp=code).json()["error"] == "access_denied"
     assert api.mfa_otp(client, mt, code).json()["error_description"] == "Malformed mfa_token"
-    r = _post(api, url, client, grant_type=MFA_OTP, mfa_token=mt, otp=wrong_code(user["secret"]))
+    r = okta_token(api, url, client, grant_type=MFA_OTP, mfa_token=mt, otp=wrong_code(user["secret"]))
     assert r.json()["error"] == "access_denied"  # still another server's token
 
 
 def test_otp_as_primary_factor(api):
     client = _okta_client(api, grants=(OKTA_OTP,), method="none")
-    user, code = _okta_user(api)
+    user, code = user_with_totp(api)
     url = "/oauth2/default/v1/token"
-    r = _post(api, url, client, grant_type=OKTA_OTP, login_hint=user["login"], otp=code, scope="openid")
+    r = okta_token(api, url, client, grant_type=OKTA_OTP, login_hint=user["login"], otp=code, scope="openid")
     assert r.status_code == 200, r.text
     assert jwt.decode(r.json()["access_token"], options={"verify_signature": False})["amr"] == ["otp"]
-    r = _post(api, url, client, grant_type=OKTA_OTP, login_hint=user["login"], otp=code, scope="openid")
+    r = okta_token(api, url, client, grant_type=OKTA_OTP, login_hint=user["login"], otp=code, scope="openid")
     assert r.status_code == 400 and r.json()["error"] == "invalid_grant"  # replayed (R1)
-    r = _post(api, url, client, grant_type=OKTA_OTP, login_hint="nobody@example.com", otp=code, scope="openid")
+    r = okta_token(api, url, client, grant_type=OKTA_OTP, login_hint="nobody@example.com", otp=code, scope="openid")
     assert r.status_code == 400 and r.json()["error"] == "invalid_grant"
 
 
 def test_otp_grant_shares_the_lockout_counter(api):
     client = _okta_client(api, grants=(OKTA_OTP, "password", MFA_OTP), method="none")
-    user, code = _okta_user(api)
+    user, code = user_with_totp(api)
     bad = wrong_code(user["secret"])
     for _ in range(10):
-        _post(api, "/oauth2/default/v1/token", client, grant_type=OKTA_OTP, login_hint=user["login"], otp=bad,
+        okta_token(api, "/oauth2/default/v1/token", client, grant_type=OKTA_OTP, login_hint=user["login"], otp=bad,
               scope="openid")
-    r = _post(api, "/oauth2/default/v1/token", client, grant_type=OKTA_OTP, login_hint=user["login"], otp=code,
+    r = okta_token(api, "/oauth2/default/v1/token", client, grant_type=OKTA_OTP, login_hint=user["login"], otp=code,
               scope="openid")
     assert r.status_code == 429 and r.headers["retry-after"]
     assert api.mfa_otp(client, api.mfa_token(client, user), code).status_code == 429

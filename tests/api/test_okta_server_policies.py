@@ -6,7 +6,7 @@ from __future__ import annotations
 import jwt
 import pytest
 
-from ..support import default_server_rule, MFA_OTP, put_server_rule, user_with_totp
+from ..support import default_server_rule, MFA_OTP, okta_token, put_server_rule, user_with_totp
 
 PASSWORD_SCOPE = "openid profile offline_access"
 DENIED = {"error": "access_denied",
@@ -22,11 +22,8 @@ def rule(api):
     policy, rule = default_server_rule(api)
     yield policy, rule
     assert put_server_rule(api, policy, rule).status_code == 200  # as it was, for the session's other tests
-    api.http.post(f"{_base(api)}/{policy['id']}/rules/{rule['id']}/lifecycle/activate", headers=api.ssws)
-
-
-def _post(api, path, client, **data):
-    return api.http.post(path, data=data, auth=(client["client_id"], client["client_secret"]))
+    r = api.http.post(f"{_base(api)}/{policy['id']}/rules/{rule['id']}/lifecycle/activate", headers=api.ssws)
+    assert r.status_code == 204, r.text
 
 
 def test_the_default_server_has_a_default_policy_and_rule(api, rule):
@@ -52,14 +49,14 @@ def test_unchecking_mfa_otp_refuses_the_grant_and_checking_it_allows_it(api, rul
     assert put_server_rule(api, policy, r, conditions={"grantTypes": {"include": without}}).status_code == 200
     client = api.create_client(["password", MFA_OTP, "refresh_token"], method="client_secret_basic")
     user, code = user_with_totp(api)
-    reply = _post(api, "/oauth2/default/v1/token", client, grant_type="password", username=user["login"],
+    reply = okta_token(api, "/oauth2/default/v1/token", client, grant_type="password", username=user["login"],
                   password=user["password"], scope=PASSWORD_SCOPE)
     assert reply.status_code == 403 and reply.json()["error"] == "mfa_required"  # password is still allowed
     mfa_token = reply.json()["mfa_token"]
-    denied = _post(api, "/oauth2/default/v1/token", client, grant_type=MFA_OTP, mfa_token=mfa_token, otp=code)
+    denied = okta_token(api, "/oauth2/default/v1/token", client, grant_type=MFA_OTP, mfa_token=mfa_token, otp=code)
     assert denied.status_code == 400 and denied.json() == DENIED
     # The org server has no access policies: unaffected.
-    org = _post(api, "/oauth2/v1/token", client, grant_type="password", username=user["login"],
+    org = okta_token(api, "/oauth2/v1/token", client, grant_type="password", username=user["login"],
                 password=user["password"], scope=PASSWORD_SCOPE)
     assert org.status_code == 403 and org.json()["error"] == "mfa_required"
 
@@ -68,7 +65,7 @@ def test_unchecking_mfa_otp_refuses_the_grant_and_checking_it_allows_it(api, rul
                                       "refreshTokenWindowMinutes": 10080}})
     assert r2.status_code == 200, r2.text
     # The refused request neither spent the code nor the mfa_token.
-    ok = _post(api, "/oauth2/default/v1/token", client, grant_type=MFA_OTP, mfa_token=mfa_token, otp=code)
+    ok = okta_token(api, "/oauth2/default/v1/token", client, grant_type=MFA_OTP, mfa_token=mfa_token, otp=code)
     assert ok.status_code == 200, ok.text
     assert ok.json()["expires_in"] == 300  # the rule's lifetime
     claims = jwt.decode(ok.json()["access_token"], options={"verify_signature": False})
@@ -81,7 +78,7 @@ def test_an_inactive_rule_allows_nothing(api, rule):
     assert api.http.post(url + "/deactivate", headers=api.ssws).status_code == 204
     client = api.create_client(["password", MFA_OTP], method="client_secret_basic")
     user = api.create_user()
-    reply = _post(api, "/oauth2/default/v1/token", client, grant_type="password", username=user["login"],
+    reply = okta_token(api, "/oauth2/default/v1/token", client, grant_type="password", username=user["login"],
                   password=user["password"], scope="openid")
     assert reply.status_code == 400 and reply.json() == DENIED
     assert api.http.post(url + "/activate", headers=api.ssws).status_code == 204

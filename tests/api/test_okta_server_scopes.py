@@ -3,23 +3,17 @@ OIDC system scopes; custom scopes and claims are created, read, replaced and del
 scopes are neither deleted nor renamed; a server takes its scopes and claims with it."""
 from __future__ import annotations
 
-import sqlite3
-import subprocess
 
-import jwt
 
-from ..support import MFA_OTP, okta_error, user_with_totp
+from .jwt_helpers import claims_of
+from ..support import db_rows, MFA_OTP, okta_error, user_with_totp
 
 AS = "/api/v1/authorizationServers"
 SYSTEM = {"openid", "profile", "email", "address", "phone", "offline_access"}
 
 
 def _count(server, table: str, server_id: str) -> int:
-    sql = f"SELECT count(*) FROM {table} WHERE server_id = '{server_id}'"
-    if server.database_url.startswith("postgresql"):
-        return int(subprocess.check_output(["psql", server.database_url, "-At", "-c", sql], text=True).strip())
-    with sqlite3.connect(server.database_url.removeprefix("sqlite:///")) as db:
-        return db.execute(sql).fetchone()[0]
+    return int(db_rows(server, f"SELECT count(*) FROM {table} WHERE server_id = '{server_id}'")[0][0])
 
 
 def test_default_server_lists_its_system_scopes(api):
@@ -181,10 +175,6 @@ def test_the_token_endpoint_accepts_only_the_servers_scopes(api):
     assert password_grant().json()["error"] == "invalid_scope"
 
 
-def _decode(token: str) -> dict:
-    return jwt.decode(token, options={"verify_signature": False})
-
-
 def _okta_sign_in(api, token_url: str, client: dict, scope: str) -> dict:
     """password → mfa_required → mfa-otp on an Okta server; the token answer."""
     user, code = user_with_totp(api)
@@ -213,23 +203,23 @@ def test_a_custom_servers_claims_go_into_its_tokens(api):
     try:
         client = api.create_client(["password", MFA_OTP], method="client_secret_basic")
         with_email = _okta_sign_in(api, "/oauth2/default/v1/token", client, "openid email")
-        access, id_token = _decode(with_email["access_token"]), _decode(with_email["id_token"])
+        access, id_token = claims_of(with_email["access_token"]), claims_of(with_email["id_token"])
         assert access["department_code"] == "ENG" and "email_addr" not in access
         assert id_token["email_addr"] == with_email["user"]["login"] and "department_code" not in id_token
         assert access["sub"] == with_email["user"]["login"] and access["cid"] == client["client_id"]
 
         without = _okta_sign_in(api, "/oauth2/default/v1/token", client, "openid profile")
-        assert _decode(without["access_token"])["department_code"] == "ENG"
-        assert "email_addr" not in _decode(without["id_token"])
+        assert claims_of(without["access_token"])["department_code"] == "ENG"
+        assert "email_addr" not in claims_of(without["id_token"])
 
         # the org server and the Auth0 root: their tokens carry none of it
         org = _okta_sign_in(api, "/oauth2/v1/token", client, "openid email")
-        assert not {"department_code", "email_addr"} & (set(_decode(org["access_token"]))
-                                                        | set(_decode(org["id_token"])))
+        assert not {"department_code", "email_addr"} & (set(claims_of(org["access_token"]))
+                                                        | set(claims_of(org["id_token"])))
         root_client = api.create_client()
         root = api.enrolled_user(root_client, scope="openid email")["tokens"]
-        assert not {"department_code", "email_addr"} & (set(_decode(root["access_token"]))
-                                                        | set(_decode(root["id_token"])))
+        assert not {"department_code", "email_addr"} & (set(claims_of(root["access_token"]))
+                                                        | set(claims_of(root["id_token"])))
     finally:
         for cid in created:
             assert api.http.delete(f"{AS}/default/claims/{cid}", headers=api.ssws).status_code == 204

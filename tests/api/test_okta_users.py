@@ -6,14 +6,12 @@ from __future__ import annotations
 
 import re
 import secrets
-import sqlite3
-import subprocess
 import time
 from urllib.parse import quote
 
 import pytest
 
-from ..support import PASSWORD, link_headers, okta_error, wrong_code
+from ..support import db_rows, link_headers, okta_error, PASSWORD, wrong_code
 
 ISO_MS = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$")
 MAX_FAILURES = 10
@@ -412,12 +410,8 @@ def test_delete_deactivates_then_deletes(api):
 # --- audit ---------------------------------------------------------------------------------------
 
 def _audit(server, user_id: str) -> list[tuple[str, str | None]]:
-    sql = f"SELECT event_type, detail FROM audit_events WHERE user_id = '{user_id}' ORDER BY at, event_type"
-    if server.database_url.startswith("postgresql"):
-        out = subprocess.check_output(["psql", server.database_url, "-At", "-F", "\t", "-c", sql], text=True)
-        return [tuple(line.split("\t", 1)) for line in out.splitlines() if line]
-    with sqlite3.connect(server.database_url.removeprefix("sqlite:///")) as db:
-        return db.execute(sql).fetchall()
+    rows = db_rows(server, f"SELECT event_type, detail FROM audit_events WHERE user_id = '{user_id}' ORDER BY at, event_type")
+    return [(r[0], r[1] or None) if len(r) > 1 else (r[0], None) for r in rows]
 
 
 def test_every_change_is_audited_without_secrets(api, server):

@@ -138,3 +138,13 @@ def console(chromium, console_server, signed_in_state):
     page.base = console_server.base_url
     yield page
     context.close()
+
+
+def tab_to(page, test: str, limit: int = 80) -> None:
+    """Press Tab until the focused element passes `test` (a JS expression over `el`); fail if
+    it never does, so a keyboard path that breaks cannot pass."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if page.evaluate(f"(() => {{ const el = document.activeElement; return !!({test}); }})()"):
+            return
+    pytest.fail(f"Tab never reached: {test}")

@@ -13,8 +13,8 @@ import pytest
 
 from twofold.services.server_policies import GRANT_TYPES
 
-from ..support import default_server_rule, MFA_OTP, user_with_totp
-from .conftest import PHONE
+from ..support import default_server_rule, MFA_OTP, okta_token, user_with_totp
+from .conftest import PHONE, tab_to
 
 POLICIES = "/api/v1/authorizationServers/default/policies"
 DENIED = {"error": "access_denied",
@@ -42,10 +42,6 @@ def default_rule(console_server):
             "conditions": rule["conditions"], "actions": rule["actions"]}
     r = api.http.put(f"{POLICIES}/{policy['id']}/rules/{rule['id']}", headers=api.ssws, json=body)
     assert r.status_code == 200, r.text
-
-
-def _token(api, server: str, client: dict, **data):
-    return api.http.post(f"/oauth2/{server}/v1/token", data=data, auth=(client["client_id"], client["client_secret"]))
 
 
 def _fits_phone(page) -> None:
@@ -111,17 +107,17 @@ def test_seed_000_mfa_otp_in_the_edit_rule_dialog_decides_the_grant(console, con
     # The token endpoint of `default` now refuses the mfa-otp grant (the password grant still works).
     client = api.create_client(["password", MFA_OTP, "refresh_token"], method="client_secret_basic")
     user, code = user_with_totp(api)
-    reply = _token(api, "default", client, grant_type="password", username=user["login"], password=user["password"],
+    reply = okta_token(api, "/oauth2/default/v1/token", client, grant_type="password", username=user["login"], password=user["password"],
                    scope=SCOPE)
     assert reply.status_code == 403 and reply.json()["error"] == "mfa_required", reply.text
     mfa_token = reply.json()["mfa_token"]
-    denied = _token(api, "default", client, grant_type=MFA_OTP, mfa_token=mfa_token, otp=code)
+    denied = okta_token(api, "/oauth2/default/v1/token", client, grant_type=MFA_OTP, mfa_token=mfa_token, otp=code)
     assert denied.status_code == 400 and denied.json() == DENIED
 
     # Checked again: the same request is allowed (the refusal spent neither the code nor the token).
     _update_rule_checkbox(page, "MFA OTP", True)
     assert _grants(_rule_now(api, policy, rule)) == _grants(rule)
-    ok = _token(api, "default", client, grant_type=MFA_OTP, mfa_token=mfa_token, otp=code)
+    ok = okta_token(api, "/oauth2/default/v1/token", client, grant_type=MFA_OTP, mfa_token=mfa_token, otp=code)
     assert ok.status_code == 200, ok.text
     claims = jwt.decode(ok.json()["access_token"], options={"verify_signature": False})
     assert claims["iss"] == f"{console_server.base_url}/oauth2/default"
@@ -207,7 +203,7 @@ def test_add_a_server_edit_its_settings_and_policies_then_deactivate_it(console,
         client = api.create_client(["password", MFA_OTP], method="client_secret_basic")
         user = api.create_user()
         login = dict(grant_type="password", username=user["login"], password=user["password"], scope="openid")
-        assert _token(api, sid, client, **login).json() == DENIED
+        assert okta_token(api, f"/oauth2/{sid}/v1/token", client, **login).json() == DENIED
         page.get_by_role("link", name="Access Policies").click()
         page.get_by_role("link", name="Add Policy").click()
         dialog = page.get_by_role("dialog", name="Add Policy")
@@ -227,9 +223,9 @@ def test_add_a_server_edit_its_settings_and_policies_then_deactivate_it(console,
         row = page.get_by_role("row").filter(has_text="Password and MFA OTP")
         assert "Resource Owner Password, MFA OTP" in row.inner_text() and "openid, profile" in row.inner_text()
         shots(page, "server-policies")
-        reply = _token(api, sid, client, **login)
+        reply = okta_token(api, f"/oauth2/{sid}/v1/token", client, **login)
         assert reply.status_code == 403 and reply.json()["error"] == "mfa_required", reply.text
-        assert _token(api, sid, client, **{**login, "scope": "openid email"}).json() == DENIED  # not a listed scope
+        assert okta_token(api, f"/oauth2/{sid}/v1/token", client, **{**login, "scope": "openid email"}).json() == DENIED  # not a listed scope
 
         page.get_by_role("link", name="Settings").click()
         page.once("dialog", lambda d: d.accept())  # "Deactivate …?"
@@ -282,36 +278,27 @@ def test_tokens_tab_shows_names_never_values_and_revokes(console, console_server
     assert api.http.get("/api/v1/users?limit=1", headers=api.ssws).status_code == 200  # the others still work
 
 
-def _tab_to(page, test: str, limit: int = 80) -> None:
-    """Press Tab until the focused element passes `test` (a JS expression over `el`)."""
-    for _ in range(limit):
-        page.keyboard.press("Tab")
-        if page.evaluate(f"(() => {{ const el = document.activeElement; return !!({test}); }})()"):
-            return
-    pytest.fail(f"Tab never reached: {test}")
-
-
 def test_edit_rule_with_the_keyboard_only(console, default_rule, shots):
     api, policy, rule = default_rule
     page = console
     assert "refresh_token" in _grants(rule)
     page.goto(page.base + "/admin/security/api/servers/default/policies")
-    _tab_to(page, "el.getAttribute('aria-label') === 'Edit rule Default Policy Rule'")
+    tab_to(page, "el.getAttribute('aria-label') === 'Edit rule Default Policy Rule'")
     page.keyboard.press("Enter")
     dialog = page.get_by_role("dialog", name="Edit Rule")
     dialog.wait_for()
     page.wait_for_function("document.activeElement.id === 'rule-name'")  # focus starts inside the dialog
-    _tab_to(page, "el.type === 'checkbox' && el.labels[0].textContent.trim() === 'Refresh Token'")
+    tab_to(page, "el.type === 'checkbox' && el.labels[0].textContent.trim() === 'Refresh Token'")
     page.keyboard.press("Space")
     assert not dialog.get_by_label("Refresh Token", exact=True).is_checked()
     shots(page, "keyboard-edit-rule")
-    _tab_to(page, "el.tagName === 'BUTTON' && el.textContent.trim() === 'Update Rule'")
+    tab_to(page, "el.tagName === 'BUTTON' && el.textContent.trim() === 'Update Rule'")
     page.keyboard.press("Enter")
     page.get_by_role("status").get_by_text("Rule updated.").wait_for()
     assert _grants(_rule_now(api, policy, rule)) == _grants(rule) - {"refresh_token"}
 
     # Escape closes the dialog without saving (it follows Cancel).
-    _tab_to(page, "el.getAttribute('aria-label') === 'Edit rule Default Policy Rule'")
+    tab_to(page, "el.getAttribute('aria-label') === 'Edit rule Default Policy Rule'")
     page.keyboard.press("Enter")
     page.get_by_role("dialog", name="Edit Rule").wait_for()
     page.keyboard.press("Space")  # focus is on Rule Name: a typed space, never saved

@@ -7,6 +7,7 @@ import secrets
 import time
 
 from ..support import MFA_OTP, oathtool_totp
+from .conftest import tab_to
 
 
 def _later_code(secret: str, used: str) -> str:
@@ -35,10 +36,6 @@ def _open_app(console, name: str) -> None:
     console.get_by_role("heading", name=name, exact=True).wait_for()
 
 
-def _focused(page) -> str:
-    return page.evaluate("document.activeElement.id || document.activeElement.textContent.trim()")
-
-
 def test_unchecking_mfa_otp_refuses_the_grant_and_checking_it_restores_it(console_server, console, shots):
     api = console_server.api()
     client = api.create_client()  # password, password-realm, mfa-otp, mfa-recovery-code, refresh_token
@@ -50,16 +47,10 @@ def test_unchecking_mfa_otp_refuses_the_grant_and_checking_it_restores_it(consol
 
     # Keyboard only: from the name field, Tab to "MFA OTP", Space unchecks it, Tab on to Save, Enter.
     console.get_by_label("App integration name").focus()
-    for _ in range(20):
-        console.keyboard.press("Tab")
-        if console.evaluate("document.activeElement.value") == MFA_OTP:
-            break
+    tab_to(console, f"el.value === '{MFA_OTP}'", limit=20)
     console.keyboard.press("Space")
     assert not console.get_by_label("MFA OTP", exact=True).is_checked()
-    for _ in range(20):
-        console.keyboard.press("Tab")
-        if _focused(console) == "Save":
-            break
+    tab_to(console, "el.tagName === 'BUTTON' && el.textContent.trim() === 'Save'", limit=20)
     console.keyboard.press("Enter")
     console.get_by_text("The app's settings were saved.").wait_for()
     assert not console.get_by_label("MFA OTP", exact=True).is_checked()

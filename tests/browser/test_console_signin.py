@@ -202,3 +202,16 @@ def test_no_console_page_answers_500_to_odd_input(console_server, console):
                 for query in odd:
                     r = http.get(url + query)
                     assert r.status_code in (200, 303, 400, 404), (url + query, r.status_code)
+
+
+def test_an_odd_csrf_token_is_refused_not_an_error(console_server):
+    """A token with non-ASCII characters is a wrong token (403 page), before and after sign-in."""
+    base = console_server.base_url
+    with httpx.Client(base_url=base, follow_redirects=False, headers={"Origin": base}) as http:
+        http.get("/admin/signin")  # the browser cookie
+        r = http.post("/admin/signin", data={"csrf": "é", "username": "x", "password": "y"})
+        assert r.status_code == 403 and "This form expired" in r.text
+        http.cookies.set("twofold_console", "z" * 43, domain="127.0.0.1", path="/admin")
+        for path in ("/admin/signin/factor", "/admin/signout"):
+            r = http.post(path, data={"csrf": "é"})
+            assert r.status_code == 303, (path, r.status_code)

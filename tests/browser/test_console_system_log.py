@@ -172,7 +172,8 @@ def pager_users(console_server):
     finally:
         for user_id in ids:
             for _ in range(2):  # deactivate, then delete
-                api.http.delete(f"/api/v1/users/{user_id}", headers=api.ssws)
+                r = api.http.delete(f"/api/v1/users/{user_id}", headers=api.ssws)
+                assert r.status_code == 204, r.text
 
 
 def test_pages_of_older_events_by_keyboard(console, console_server, pager_users, shots):
