@@ -231,7 +231,8 @@ def test_a_factor_of_a_disallowed_authenticator_stays_enrolled_but_cannot_be_use
                       json={"passCode": user["next_code"]})
     okta_error(r, 400, "E0000001")  # not usable: refused, and the code is not spent
     r = api.password_login(client, user)
-    assert r.status_code == 403 and r.json()["mfa_requirements"] == {"enroll": []}  # nothing usable, nothing enrollable
+    # Still enrolled (R35): its recovery code, the way back in without a device, is what is asked.
+    assert r.status_code == 403 and r.json()["mfa_requirements"] == {"challenge": [{"type": "recovery-code"}]}
     listed = api.http.get(f"/api/v1/users/{user['id']}/factors", headers=api.ssws).json()
     assert any(f["id"] == google["id"] and f["status"] == "ACTIVE" for f in listed)  # still enrolled
 

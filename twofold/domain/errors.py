@@ -42,6 +42,11 @@ class AudienceRequired(DomainError):
     pass
 
 
+class AudienceNotAllowed(DomainError):
+    """The grant cannot have a token for this audience (client credentials for the MFA API:
+    it acts on a user's factors, and such a token has no user, R57)."""
+
+
 class MfaRequired(DomainError):
     def __init__(self, mfa_token: str, requirements: dict) -> None:
         super().__init__("mfa required")
@@ -102,6 +107,17 @@ class NotEnrolled(DomainError):
     """The user has no active factor to challenge (must enroll first)."""
 
 
+class NoUsableFactor(DomainError):
+    """The user is enrolled, but none of their factors can be challenged here (a security
+    question in a dialect that cannot ask it, a factor the enrollment policy disallows).
+    A refusal, never an enrollment (R35); an administrator can reset the factors."""
+
+
+class SecondFactorRequired(DomainError):
+    """A bearer token earned without a second factor asks for power over factors that exist
+    (R38): RFC 9470's `insufficient_user_authentication`."""
+
+
 class UnsupportedChallengeType(DomainError):
     pass
 
@@ -126,6 +142,11 @@ class InsufficientScope(DomainError):
 
 class InvalidRefreshToken(DomainError):
     pass
+
+
+class RefreshNeedsMfa(InvalidRefreshToken):
+    """A refresh token earned without a second factor, for the MFA API, of a user who has
+    enrolled since (R38): the user signs in again with the second factor."""
 
 
 class UserGone(DomainError):

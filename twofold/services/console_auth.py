@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..domain import ids
-from ..domain.errors import DomainError, InvalidCredentials
+from ..domain import ids, policy
+from ..domain.errors import DomainError, InvalidCredentials, NoUsableFactor
 from ..store import console as store
 from ..store import factors as factor_store
 from ..store import throttle
@@ -82,13 +82,18 @@ async def _pending_session(conn, rt: Runtime, token: str | None):
 
 
 async def second_factor_state(rt: Runtime, token: str | None) -> tuple[str, list]:
-    """("verify", active TOTP factors) or ("enroll", []) for a half-signed-in session."""
+    """For a half-signed-in session: ("verify", usable TOTP factors); ("enroll", []) for an
+    administrator with no factor at all; ("unusable", []) for one whose factors the console
+    cannot use (a security question, an app the enrollment policy disallows): enrolled all
+    the same, so the password alone binds nothing (R35)."""
     rules = await org_authenticators.cached_rules(rt)
     async with rt.db.transaction() as conn:
         row = await _pending_session(conn, rt, token)
-        active = [f for f in await factor_store.for_user(conn, row.user_id, types=("totp",), statuses=("ACTIVE",))
-                  if org_authenticators.usable(rules, f)]
-    return ("verify", active) if active else ("enroll", [])
+        active = await factor_store.for_user(conn, row.user_id, statuses=("ACTIVE",))
+    totp = [f for f in active if f.type == "totp" and org_authenticators.usable(rules, f)]
+    if totp:
+        return "verify", totp
+    return ("unusable" if policy.enrolled(active) else "enroll"), []
 
 
 async def sign_in_code(rt: Runtime, token: str | None, code: str, meta: RequestMeta | None) -> str:
@@ -105,9 +110,11 @@ async def sign_in_code(rt: Runtime, token: str | None, code: str, meta: RequestM
 
 
 async def start_enrollment(rt: Runtime, token: str | None, meta: RequestMeta | None) -> factors.FactorInfo:
-    """An administrator without an authenticator app enrolls one before the console opens."""
+    """An administrator without any factor enrolls an authenticator app before the console opens."""
     async with rt.db.transaction() as conn:
         row = await _pending_session(conn, rt, token)
+        if policy.enrolled(await factor_store.for_user(conn, row.user_id, statuses=("ACTIVE",))):
+            raise NoUsableFactor()
     last: DomainError | None = None
     for provider in TOTP_PROVIDERS:
         try:

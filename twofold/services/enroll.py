@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from .. import authenticators
 from ..authenticators.base import FactorView
-from ..domain import otp
-from ..domain.errors import AlreadyEnrolled, InsufficientScope, InvalidRequest, NotFound
+from ..domain import otp, policy
+from ..domain.errors import AlreadyEnrolled, InsufficientScope, InvalidRequest, NotFound, SecondFactorRequired
 from ..store import factors as factor_store
 from ..store import users as user_store
 from . import audit, org_authenticators
@@ -15,33 +15,37 @@ from .tokens import require_scope
 OTP_PROVIDER = "GOOGLE"  # a generic authenticator app, as Okta names it
 
 
-def _has_active_primary(views: list[FactorView]) -> bool:
-    return any(v.primary and v.status == "ACTIVE" for v in views)
-
-
 def _second_factor_proven(principal: Principal) -> bool:
-    """An mfa_token issued after a second factor (an enrollment the policy requires): it may
-    add an authenticator, as an MFA-API token with `enroll` may (R35)."""
-    txn = principal.transaction
-    return txn is not None and "mfa" in (txn.amr or "").split(",")
+    """An mfa_token issued after a second factor (an enrollment the policy requires), or an
+    MFA-API token earned with one (its `amr` says so)."""
+    if principal.transaction is not None:
+        return policy.proven(principal.transaction.amr or "")
+    return principal.access is not None and policy.proven(principal.access.claims.get("amr"))
+
+
+def _require_power_over(principal: Principal, factors: list[FactorView]) -> None:
+    """R38: an MFA-API token earned without a second factor has no power over factors that
+    exist (it may have been minted before the user enrolled)."""
+    if principal.access is not None and policy.enrolled(factors) and not _second_factor_proven(principal):
+        raise SecondFactorRequired()
 
 
 async def associate_otp(rt: Runtime, bearer: str | None, meta: RequestMeta | None = None) -> dict:
-    """Auth0 /mfa/associate for OTP. With an mfa_token only while the user has no active
-    factor; otherwise an MFA-API access token with `enroll` is needed (R35, R36)."""
+    """Auth0 /mfa/associate for OTP. A user with any active factor, of any type and usable or
+    not, binds another only after a second factor: an mfa_token or MFA-API token (`enroll`)
+    that records one (R35, R36); a user without a factor, with either."""
     totp = authenticators.get("totp")
     rc = authenticators.get("recovery_code")
-    rules = await org_authenticators.cached_rules(rt)  # read before the transaction (SQLite: one writer)
     async with rt.db.transaction() as conn:
         principal = await principal_from_bearer(conn, rt, bearer)
         # The user's row lock serialises parallel associations (PostgreSQL; SQLite's BEGIN
         # IMMEDIATE already does): two could otherwise each keep a pending factor and code.
         user = await user_store.lookup(conn, principal.user_id, principal.user_id, lock=True)
-        # A factor the policy no longer allows cannot be used, so it does not count as enrolled.
-        views = [v for v in await factor_views(conn, principal.user_id) if org_authenticators.usable(rules, v)]
+        # Every factor counts, also one the policy disallows now (it still exists: R35).
+        views = await factor_views(conn, principal.user_id)
         if principal.access is not None:
             require_scope(principal.access, "enroll")
-        elif _has_active_primary(views) and not _second_factor_proven(principal):
+        if not policy.may_bind(views, _second_factor_proven(principal)):
             raise AlreadyEnrolled()
         if any(v.type == "totp" and v.provider == OTP_PROVIDER and v.status == "ACTIVE" for v in views):
             raise AlreadyEnrolled()
@@ -82,13 +86,15 @@ def validate_authenticator_types(types) -> None:
 async def list_for(rt: Runtime, bearer: str | None) -> list[FactorView]:
     async with rt.db.transaction() as conn:
         principal = await principal_from_bearer(conn, rt, bearer)
+        views = await factor_views(conn, principal.user_id)
         if principal.access is not None:
             require_scope(principal.access, "read:authenticators")
-        return [v for v in await factor_views(conn, principal.user_id) if v.auth0_visible]
+            _require_power_over(principal, views)
+        return [v for v in views if v.auth0_visible]
 
 
 async def remove(rt: Runtime, bearer: str | None, auth0_id: str, meta: RequestMeta | None = None) -> None:
-    """Needs `remove:authenticators` (R38)."""
+    """Needs `remove:authenticators` in a token earned with a second factor (R38)."""
     from .factors import remove_factor
 
     async with rt.db.transaction() as conn:
@@ -96,6 +102,7 @@ async def remove(rt: Runtime, bearer: str | None, auth0_id: str, meta: RequestMe
         if principal.access is None:
             raise InsufficientScope("remove:authenticators")
         require_scope(principal.access, "remove:authenticators")
+        _require_power_over(principal, await factor_views(conn, principal.user_id))
         kind, _, device = auth0_id.partition("|")
         row = await factor_store.by_device_id(conn, principal.user_id, device) if device else None
         if row is None or authenticators.get(row.type).auth0_kind != kind or not authenticators.get(row.type).auth0_visible:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import weakref
 
 from ..domain import grants, policy
-from ..domain.errors import InvalidCredentials, MfaRequired, TooManyAttempts, UnknownRealm
+from ..domain.errors import InvalidCredentials, MfaRequired, NoUsableFactor, TooManyAttempts, UnknownRealm
 from ..store import factors as factor_store
 from ..store import throttle
 from ..store import users as user_store
@@ -81,22 +81,32 @@ async def password_login(rt: Runtime, client: Client, *, username: str, password
         await user_store.record_login_now(rt.db, user.id, now, rehash)
         await audit.record_now(rt.db, now, "user.authentication.password", "SUCCESS", meta=meta,
                                user_id=user.id, client_id=client.client_id)
-        views = [v for v in views_of(await factor_store.for_user_now(rt.db, user.id))
-                 if v.status == "ACTIVE" and org_authenticators.usable(rules, v)]
+        step = await next_step(rt, rules, user.id, audience=audience)
         token = None
-        missing = org_authenticators.missing_required(rules, views)
-        if policy.mfa_needed(s.mfa_policy, views) or missing:  # REQUIRED: no tokens until enrolled
+        if step.kind in ("enroll", "challenge"):
             token = await start_transaction(rt, client_id=client.client_id, user_id=user.id, audience=audience,
                                             scope=scope, amr=["pwd"], auth_time=now, server_id=server_id)
+        elif step.kind == "unusable":
+            await audit.record_now(rt.db, now, "mfa.verify", "DENY", meta=meta,
+                                   user_id=user.id, client_id=client.client_id, reason="no_usable_factor")
     if token is not None:  # raised after the commit: the transaction must exist
-        enrollable = policy.ENROLLABLE_AUTH0_TYPES
-        if not any(v.primary for v in views):  # enrolling: offer only what the admin plane allows
-            enrollable = org_authenticators.auth0_enrollable_types(rules)
-        raise MfaRequired(token, policy.requirements(views, enrollable))
+        raise MfaRequired(token, step.requirements)
+    if step.kind == "unusable":
+        raise NoUsableFactor()
     auth = Authentication(user_id=user.id, audience=audience, scope=scope, amr=["pwd"], auth_time=now,
                           server_id=server_id, grant_type=grants.PASSWORD)
     async with rt.db.transaction() as conn:
         return await issue(conn, rt, client, auth, meta)
+
+
+async def next_step(rt: Runtime, rules: dict[str, str], user_id: str, *, audience: str | None) -> policy.NextStep:
+    """What this user must do after the password, from all of their factors (policy.after_password)."""
+    factors = views_of(await factor_store.for_user_now(rt.db, user_id))
+    usable = [v for v in factors if v.status == "ACTIVE" and org_authenticators.usable(rules, v)]
+    return policy.after_password(
+        rt.settings.mfa_policy, factors, usable, enrollable=org_authenticators.auth0_enrollable_types(rules),
+        required_missing=bool(org_authenticators.missing_required(rules, usable)),
+        mfa_api=audience == rt.settings.mfa_audience)
 
 
 async def otp_login(rt: Runtime, client: Client, *, login_hint: str, otp: str, scope: str | None,

@@ -100,4 +100,6 @@ async def principal_from_bearer(conn: AsyncConnection, rt: Runtime, bearer: str 
             raise InvalidToken("invalid mfa_token") from exc
         return Principal(user_id=txn.user_id, transaction=txn)
     claims = read_access_token(rt, bearer, audience=rt.settings.mfa_audience)
+    if claims.claims.get("gty") == "client-credentials":  # no user behind it (R57)
+        raise InvalidToken("not a user's token")
     return Principal(user_id=claims.sub, access=claims)

@@ -9,8 +9,11 @@ import jwt as pyjwt
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..crypto.signing import ACCESS_TOKEN_TYP
-from ..domain import grants, ids
-from ..domain.errors import InsufficientScope, InvalidRefreshToken, InvalidToken, PolicyDenied, UserGone
+from ..domain import grants, ids, policy
+from ..domain.errors import (
+    InsufficientScope, InvalidRefreshToken, InvalidToken, PolicyDenied, RefreshNeedsMfa, UserGone,
+)
+from ..store import factors as factor_store
 from ..store import server_scopes as claim_store
 from ..store import tokens as token_store
 from ..store import users as user_store
@@ -242,12 +245,22 @@ async def refresh(rt: Runtime, client: Client, token: str | None, scope: str | N
             narrowed = grants.split_scope(scope) if scope else grants.split_scope(row.scope)
             if not set(narrowed) <= set(grants.split_scope(row.scope)):
                 raise InvalidRefreshToken("scope exceeds the original grant")
-            auth = Authentication(
-                user_id=row.user_id, audience=row.audience, scope=" ".join(narrowed),
-                amr=json.loads(row.amr), auth_time=row.auth_time, family_id=row.family_id,
-                family_expires_at=row.family_expires_at, server_id=row.server_id, grant_type=grants.REFRESH_TOKEN,
-            )
-            return await issue(conn, rt, client, auth, meta)
+            if row.audience == rt.settings.mfa_audience and not policy.proven(json.loads(row.amr)) \
+                    and policy.enrolled(await factor_store.for_user(conn, row.user_id)):
+                # Earned with the password alone before the user enrolled: it has no power over
+                # the factors that exist now (R38), so the family ends and nothing is minted.
+                await token_store.revoke_family(conn, row.family_id, now)
+                await audit.record(conn, now, "token.refresh", "DENY", meta=meta, user_id=row.user_id,
+                                   client_id=client.client_id, reason="mfa_required")
+                reused = RefreshNeedsMfa()
+            else:
+                auth = Authentication(
+                    user_id=row.user_id, audience=row.audience, scope=" ".join(narrowed),
+                    amr=json.loads(row.amr), auth_time=row.auth_time, family_id=row.family_id,
+                    family_expires_at=row.family_expires_at, server_id=row.server_id,
+                    grant_type=grants.REFRESH_TOKEN,
+                )
+                return await issue(conn, rt, client, auth, meta)
     raise reused
 
 
@@ -283,10 +296,12 @@ def require_scope(claims: AccessClaims, scope: str) -> None:
 
 async def client_credentials(rt: Runtime, client: Client, audience: str | None, scope: str | None,
                              meta: RequestMeta | None = None) -> dict:
-    from ..domain.errors import AudienceRequired
+    from ..domain.errors import AudienceNotAllowed, AudienceRequired
 
     if not audience:
         raise AudienceRequired()
+    if audience == rt.settings.mfa_audience:  # the MFA API acts on a user's factors: no user, no token (R57)
+        raise AudienceNotAllowed(audience)
     now = rt.now_ms() // 1000
     scopes = grants.split_scope(scope)
     claims = {

@@ -19,6 +19,9 @@ CATALOGUE: dict[type, Entry] = {
     e.UnknownRealm: (400, "invalid_request", "Unknown realm: {detail}"),
     e.AudienceRequired: (403, "access_denied",
                          "No audience parameter was provided, and no default audience has been configured"),
+    e.AudienceNotAllowed: (403, "access_denied",
+                           'Client is not authorized to access "{detail}": the MFA API acts on a user\'s '
+                           "authenticators and takes no client-credentials token."),
     e.MalformedMfaToken: (403, "invalid_grant", "Malformed mfa_token"),
     e.MfaTokenExpired: (403, "expired_token", "mfa_token is expired"),
     e.InvalidOtp: (403, "invalid_grant", "Invalid otp_code."),
@@ -33,7 +36,15 @@ CATALOGUE: dict[type, Entry] = {
     e.NotFound: (404, "invalid_authenticator", "Authenticator not found"),
     e.InvalidToken: (401, "invalid_token", "Invalid token"),
     e.InsufficientScope: (403, "insufficient_scope", "Insufficient scope, expected any of: {detail}"),
+    e.NoUsableFactor: (403, "access_denied",
+                       "Multifactor authentication is required, but none of the user's authenticators can be used "
+                       "here. An administrator can reset the user's authenticators."),
+    e.SecondFactorRequired: (401, "insufficient_user_authentication",
+                             "This token was obtained without multifactor authentication. Get one with "
+                             "the mfa-otp or mfa-recovery-code grant."),
     e.InvalidRefreshToken: (403, "invalid_grant", "Unknown or invalid refresh token."),
+    e.RefreshNeedsMfa: (403, "invalid_grant",
+                        "Multifactor authentication is now required for this user: sign in again."),
     e.UserGone: (403, "invalid_grant", "The refresh_token was generated for a user who doesn't exist anymore."),
     e.Conflict: (409, "conflict", "{detail}"),
 }
@@ -72,6 +83,8 @@ def auth0_error(exc: e.DomainError, *, basic_auth_used: bool = False) -> Respons
         headers["WWW-Authenticate"] = 'Basic realm="twofold"'  # RFC 6749 §5.2 (R49)
     if isinstance(exc, e.InvalidToken):
         headers["WWW-Authenticate"] = 'Bearer error="invalid_token"'
+    if isinstance(exc, e.SecondFactorRequired):  # RFC 9470 §3
+        headers["WWW-Authenticate"] = 'Bearer error="insufficient_user_authentication"'
     if isinstance(exc, e.InsufficientScope):
         headers["WWW-Authenticate"] = f'Bearer error="insufficient_scope", scope="{exc.scope}"'
     return json_response({"error": code, "error_description": text.format(detail=exc.detail)},

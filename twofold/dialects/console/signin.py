@@ -111,7 +111,8 @@ async def factor_form(request: Request) -> Response:
         mode, _ = await console_auth.second_factor_state(runtime(request), cookie)
     except SignInFailed:
         return redirect(f"{PREFIX}/signin?done={EXPIRED}")
-    return _factor_page(request, cookie, mode="verify" if mode == "verify" else "enroll-intro")
+    return _factor_page(request, cookie, mode={"enroll": "enroll-intro"}.get(mode, mode),
+                        status=403 if mode == "unusable" else 200)
 
 
 @router.post(PREFIX + "/signin/factor")
@@ -143,6 +144,8 @@ async def _second_step(request: Request, cookie: str, form: Form, next_url: str)
     try:
         if mode == "verify":
             return await console_auth.sign_in_code(rt, cookie, code, m)
+        if mode == "unusable":
+            return _factor_page(request, cookie, next_url=next_url, mode="unusable", status=403)
         if enrolling:
             info = await console_auth.start_enrollment(rt, cookie, m)
             return _factor_page(request, cookie, next_url=next_url, mode="enroll", enrollment=info)

@@ -22,6 +22,7 @@ CATALOGUE: dict[type, tuple[int, str, str]] = {
     e.MalformedMfaToken: (400, "access_denied", EXPIRED),
     e.MfaTokenExpired: (400, "access_denied", EXPIRED),
     e.NotEnrolled: (403, "access_denied", AUTHENTICATOR),
+    e.NoUsableFactor: (403, "access_denied", AUTHENTICATOR),
     e.InvalidAuthenticator: (403, "access_denied", AUTHENTICATOR),
     e.UnsupportedChallengeType: (403, "access_denied",
                                  "`{detail}` isn't supported as a `challenge_type`. Try again with another value."),

@@ -1,0 +1,180 @@
+"""Issue #10's second-factor bypasses, as the outside attack ran them over HTTP: a user with any
+enrolled factor, usable here or not, is enrolled, so the password alone never binds another
+factor (R35, R47) in the Auth0 dialect, Okta's direct authentication or the Admin Console; a
+token for the MFA API earned without a second factor has no power over factors that exist, and
+a refresh never mints one for a user who has enrolled since (R38); client credentials get no
+MFA-API token (R57)."""
+from __future__ import annotations
+
+import httpx
+import jwt
+import pytest
+
+from twofold.dialects.console.web import SESSION_COOKIE, csrf_token
+
+from ..browser.conftest import grant_admin
+from ..support import (
+    MFA_OTP, PASSWORD, db_rows, default_enroll_policy, okta_token, put_enroll_modes, two_codes, user_with_totp,
+)
+
+MFA_API_SCOPES = "enroll read:authenticators remove:authenticators"
+QUESTION = {"factorType": "question", "provider": "OKTA",
+            "profile": {"question": "disliked_food", "answer": "Mayonnaise"}}
+NO_USABLE = ("Multifactor authentication is required, but none of the user's authenticators can be used here. "
+             "An administrator can reset the user's authenticators.")
+OKTA_AUTHENTICATOR = ("The required authenticator can't be used. Check if it's required by policy and the user is "
+                      "enrolled in the authenticator and try again.")
+
+
+def _factors(api, user) -> list[dict]:
+    r = api.http.get(f"/api/v1/users/{user['id']}/factors", headers=api.ssws)
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def _question_only_user(api) -> dict:
+    user = api.create_user()
+    r = api.http.post(f"/api/v1/users/{user['id']}/factors", headers=api.ssws, json=QUESTION)
+    assert r.status_code == 200 and r.json()["status"] == "ACTIVE", r.text
+    return user
+
+
+def _refused_without_token(r: httpx.Response) -> None:
+    assert (r.status_code, r.json()) == (403, {"error": "access_denied", "error_description": NO_USABLE}), r.text
+    assert r.headers["cache-control"] == "no-store"
+
+
+def test_question_only_user_is_refused_not_enrolled_in_the_auth0_dialect(api):
+    """The attack: password → mfa_required {"enroll":[otp]} → /mfa/associate binds the
+    attacker's TOTP → tokens with amr mfa. Now the password step answers a refusal and no
+    mfa_token, so nothing can be associated (R35, R47)."""
+    client = api.create_client()
+    user = _question_only_user(api)
+    r = api.password_login(client, user, scope="openid")
+    _refused_without_token(r)
+    assert "mfa_token" not in r.json()
+    assert [f["factorType"] for f in _factors(api, user)] == ["question"]  # nothing was bound
+
+
+def test_question_only_user_is_refused_by_okta_direct_authentication(api):
+    client = api.create_client(["password", MFA_OTP], method="client_secret_basic")
+    user = _question_only_user(api)
+    for prefix in ("/oauth2", "/oauth2/default"):
+        r = okta_token(api, f"{prefix}/v1/token", client, grant_type="password", username=user["login"],
+                       password=user["password"], scope="openid")
+        assert (r.status_code, r.json()) == (403, {"error": "access_denied",
+                                                   "error_description": OKTA_AUTHENTICATOR}), r.text
+
+
+def test_a_passed_second_factor_still_binds_more_factors(api):
+    """The rule closes the bypass, not the front door: an mfa_token that recorded a second
+    factor (after a REQUIRED authenticator was found missing) may still associate one."""
+    client = api.create_client()
+    user = api.enrolled_user(client)
+    r = api.password_login(client, user)
+    assert r.status_code == 403 and "challenge" in r.json()["mfa_requirements"]
+    assert api.associate(r.json()["mfa_token"]).status_code == 403  # the password alone: refused
+
+
+def test_console_never_enrolls_an_app_for_an_administrator_whose_only_factor_is_a_question(server):
+    """The attack on the console: password → "Set up an authenticator app" → signed in. Now the
+    console says the factor cannot be used here; asking to enroll anyway is refused and binds
+    nothing (R35)."""
+    api = server.api()
+    admin = _question_only_user(api)
+    grant_admin(server, admin["login"])
+    with httpx.Client(base_url=server.base_url, headers={"Origin": server.base_url}) as http:
+        page = http.get("/admin/signin")
+        csrf = page.text.split('name="csrf" value="', 1)[1].split('"', 1)[0]
+        r = http.post("/admin/signin", data={"csrf": csrf, "username": admin["login"], "password": PASSWORD,
+                                             "next": "/admin/"})
+        assert r.status_code == 303 and r.headers["location"].startswith("/admin/signin/factor"), r.text
+        page = http.get(r.headers["location"])
+        assert page.status_code == 403 and "can't be used here" in page.text
+        assert "Set up an authenticator app" not in page.text
+        # The page offers no form; an attacker posts the enrollment anyway, with a valid token.
+        csrf = csrf_token(http.cookies[SESSION_COOKIE])
+        r = http.post("/admin/signin/factor", data={"csrf": csrf, "action": "enroll", "next": "/admin/"})
+        assert r.status_code == 403 and "can't be used here" in r.text, r.text
+        assert "Scan the QR code" not in r.text and SESSION_COOKIE not in r.headers.get("set-cookie", "")
+        assert http.get("/admin/", follow_redirects=False).status_code == 303  # not signed in
+    assert [f["factorType"] for f in _factors(api, admin)] == ["question"]
+
+
+def test_a_factor_the_policy_disallows_still_counts_as_enrolled(api):
+    """The attack: Okta Verify set NOT_ALLOWED made its user look unenrolled, so the password
+    alone enrolled a Google Authenticator and got tokens. The factor still exists: refused
+    (R35); an administrator can reset factors."""
+    client = api.create_client()
+    user, _ = user_with_totp(api, provider="OKTA")
+    policy = default_enroll_policy(api)
+    assert put_enroll_modes(api, policy, okta_verify="NOT_ALLOWED").status_code == 200
+    try:
+        r = api.password_login(client, user)
+        _refused_without_token(r)
+        assert [(f["factorType"], f["provider"]) for f in _factors(api, user)] == [("token:software:totp", "OKTA")]
+    finally:
+        assert put_enroll_modes(api, policy, okta_verify=next(
+            e["enroll"]["self"] for e in policy["settings"]["authenticators"] if e["key"] == "okta_verify")
+        ).status_code == 200
+
+
+@pytest.fixture(scope="module")
+def if_enrolled(backend, make_server):
+    return make_server(backend, extra_env={"TWOFOLD_MFA_POLICY": "if-enrolled"})
+
+
+def test_a_password_only_mfa_api_token_has_no_power_over_factors_enrolled_later(if_enrolled):
+    """The attack under TWOFOLD_MFA_POLICY=if-enrolled: before enrolling, the password alone got
+    an MFA-API token and a refresh token; after the user enrolled, that token listed and removed
+    the factor, and its refresh minted new ones. Now: 401 insufficient_user_authentication,
+    the refresh is refused, the factor stays; a token earned with the code removes it (R38)."""
+    api = if_enrolled.api()
+    client = api.create_client()
+    user = api.create_user()
+    mfa_api = {"audience": api.issuer + "mfa/", "scope": MFA_API_SCOPES + " offline_access"}
+    r = api.password_login(client, user, **mfa_api)
+    assert r.status_code == 200, r.text
+    weak = r.json()
+    assert jwt.decode(weak["access_token"], options={"verify_signature": False})["amr"] == ["pwd"]
+    auth = {"Authorization": f"Bearer {weak['access_token']}"}
+    assert api.http.get("/mfa/authenticators", headers=auth).json() == []  # nothing exists yet: nothing to guard
+
+    f = api.http.post(f"/api/v1/users/{user['id']}/factors", headers=api.ssws,
+                      json={"factorType": "token:software:totp", "provider": "GOOGLE"}).json()
+    activate_code, sign_in_code = two_codes(f["_embedded"]["activation"]["sharedSecret"])
+    assert api.http.post(f["_links"]["activate"]["href"], headers=api.ssws,
+                         json={"passCode": activate_code}).status_code == 200
+    (device,) = db_rows(if_enrolled, f"SELECT device_id FROM factors WHERE id = '{f['id']}'")[0]
+
+    r = api.http.get("/mfa/authenticators", headers=auth)
+    assert (r.status_code, r.json()["error"]) == (401, "insufficient_user_authentication"), r.text
+    assert r.headers["www-authenticate"] == 'Bearer error="insufficient_user_authentication"'
+    r = api.http.delete(f"/mfa/authenticators/totp|{device}", headers=auth)
+    assert (r.status_code, r.json()["error"]) == (401, "insufficient_user_authentication"), r.text
+    r = api.http.post("/mfa/associate", headers=auth, json={"authenticator_types": ["otp"]})
+    assert (r.status_code, r.json()["error"]) == (403, "access_denied"), r.text
+    r = api.token(client, grant_type="refresh_token", refresh_token=weak["refresh_token"])
+    assert (r.status_code, r.json()["error"]) == (403, "invalid_grant") and "access_token" not in r.json(), r.text
+    assert [x["status"] for x in _factors(api, user)] == ["ACTIVE"]
+
+    # The way that works: the same audience through the second factor (R38).
+    r = api.password_login(client, user, **mfa_api)
+    assert r.status_code == 403 and r.json()["mfa_requirements"]["challenge"][0] == {"type": "otp"}, r.text
+    r = api.mfa_otp(client, r.json()["mfa_token"], sign_in_code)
+    assert r.status_code == 200, r.text
+    strong = {"Authorization": f"Bearer {r.json()['access_token']}"}
+    listed = api.http.get("/mfa/authenticators", headers=strong)
+    assert listed.status_code == 200 and [a["id"] for a in listed.json()] == [f"totp|{device}"], listed.text
+    assert api.http.delete(f"/mfa/authenticators/totp|{device}", headers=strong).status_code == 204
+    assert _factors(api, user) == []
+
+
+def test_client_credentials_get_no_mfa_api_token(api):
+    """The attack: client_credentials with audience <issuer>mfa/ got a token the MFA API took,
+    with sub `<client>@clients`. A grant without a user gets no MFA-API token (R57)."""
+    client = api.create_client(["client_credentials"])
+    r = api.token(client, grant_type="client_credentials", audience=api.issuer + "mfa/", scope=MFA_API_SCOPES)
+    assert r.status_code == 403 and r.json()["error"] == "access_denied" and "access_token" not in r.json(), r.text
+    r = api.token(client, grant_type="client_credentials", audience="https://api.example.com/")
+    assert r.status_code == 200  # other audiences keep working
