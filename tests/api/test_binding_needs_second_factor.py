@@ -14,7 +14,7 @@ from twofold.dialects.console.web import SESSION_COOKIE, csrf_token
 
 from ..browser.conftest import grant_admin
 from ..support import (
-    MFA_OTP, PASSWORD, db_rows, default_enroll_policy, okta_token, put_enroll_modes, two_codes, user_with_totp,
+    MFA_OTP, PASSWORD, db_rows, default_enroll_policy, fresh_code, okta_token, put_enroll_modes, two_codes, user_with_totp,
 )
 
 MFA_API_SCOPES = "enroll read:authenticators remove:authenticators"
@@ -76,29 +76,82 @@ def test_a_passed_second_factor_still_binds_more_factors(api):
     assert api.associate(r.json()["mfa_token"]).status_code == 403  # the password alone: refused
 
 
-def test_console_never_enrolls_an_app_for_an_administrator_whose_only_factor_is_a_question(server):
-    """The attack on the console: password → "Set up an authenticator app" → signed in. Now the
-    console says the factor cannot be used here; asking to enroll anyway is refused and binds
-    nothing (R35)."""
+def _console_password_step(server, http: httpx.Client, login: str) -> httpx.Response:
+    """Signs in with the password; the second step's page."""
+    page = http.get("/admin/signin")
+    r = http.post("/admin/signin", data={"csrf": _csrf(page), "username": login, "password": PASSWORD,
+                                         "next": "/admin/"})
+    assert r.status_code == 303 and r.headers["location"].startswith("/admin/signin/factor"), r.text
+    return http.get(r.headers["location"])
+
+
+def _csrf(page: httpx.Response) -> str:
+    return page.text.split('name="csrf" value="', 1)[1].split('"', 1)[0]
+
+
+def _second_step(http: httpx.Client, **data) -> httpx.Response:
+    # Posted with the session's own CSRF token, as a page (or an attacker holding the cookie) would.
+    return http.post("/admin/signin/factor", data={"csrf": csrf_token(http.cookies[SESSION_COOKIE]),
+                                                   "next": "/admin/", **data})
+
+
+def _console(server) -> httpx.Client:
+    return httpx.Client(base_url=server.base_url, headers={"Origin": server.base_url})
+
+
+def test_console_asks_the_question_before_an_administrator_binds_an_app(server):
+    """The attack on the console: an administrator whose only factor is a security question
+    gave the password and was offered "Set up an authenticator app". Now the console asks the
+    question first (same verifier and lockout counter); a forged enrollment before it binds
+    nothing; after it, the app is bound and its first code signs in (R35, R30)."""
     api = server.api()
     admin = _question_only_user(api)
     grant_admin(server, admin["login"])
-    with httpx.Client(base_url=server.base_url, headers={"Origin": server.base_url}) as http:
-        page = http.get("/admin/signin")
-        csrf = page.text.split('name="csrf" value="', 1)[1].split('"', 1)[0]
-        r = http.post("/admin/signin", data={"csrf": csrf, "username": admin["login"], "password": PASSWORD,
-                                             "next": "/admin/"})
-        assert r.status_code == 303 and r.headers["location"].startswith("/admin/signin/factor"), r.text
-        page = http.get(r.headers["location"])
-        assert page.status_code == 403 and "can't be used here" in page.text
+    with _console(server) as http:
+        page = _console_password_step(server, http, admin["login"])
+        assert page.status_code == 200 and "Answer your security question" in page.text
+        assert "What is the food you least liked as a child?" in page.text
         assert "Set up an authenticator app" not in page.text
-        # The page offers no form; an attacker posts the enrollment anyway, with a valid token.
-        csrf = csrf_token(http.cookies[SESSION_COOKIE])
-        r = http.post("/admin/signin/factor", data={"csrf": csrf, "action": "enroll", "next": "/admin/"})
-        assert r.status_code == 403 and "can't be used here" in r.text, r.text
-        assert "Scan the QR code" not in r.text and SESSION_COOKIE not in r.headers.get("set-cookie", "")
+
+        r = _second_step(http, action="enroll")  # forged: no answer given
+        assert r.status_code == 403 and "does not match" in r.text and "Scan the QR code" not in r.text, r.text
+        r = _second_step(http, answer="ketchup")
+        assert r.status_code == 403 and "does not match" in r.text
+        assert [f["factorType"] for f in _factors(api, admin)] == ["question"]  # nothing was bound
         assert http.get("/admin/", follow_redirects=False).status_code == 303  # not signed in
-    assert [f["factorType"] for f in _factors(api, admin)] == ["question"]
+
+        r = _second_step(http, answer=" mayonnaise ")
+        assert r.status_code == 200 and "Set up an authenticator app" in r.text, r.text
+        r = _second_step(http, action="enroll")
+        assert r.status_code == 200 and "Scan the QR code" in r.text, r.text
+        secret = r.text.split('id="shared-secret">', 1)[1].split("<", 1)[0]
+        factor_id = r.text.split('name="factor_id" value="', 1)[1].split('"', 1)[0]
+        r = _second_step(http, factor_id=factor_id, code=fresh_code(secret))
+        assert r.status_code == 303 and r.headers["location"] == "/admin/", r.text
+        assert http.get("/admin/", follow_redirects=False).status_code == 200
+    assert sorted(f["factorType"] for f in _factors(api, admin)) == ["question", "token:software:totp"]
+
+
+def test_console_refuses_an_administrator_whose_factors_it_cannot_use(server):
+    """An administrator whose only factor is an app the enrollment policy disallows is still
+    enrolled: a clear refusal, and a forged enrollment binds nothing (R35)."""
+    api = server.api()
+    admin, _ = user_with_totp(api, provider="OKTA")
+    grant_admin(server, admin["login"])
+    policy = default_enroll_policy(api)
+    was = next(e["enroll"]["self"] for e in policy["settings"]["authenticators"] if e["key"] == "okta_verify")
+    assert put_enroll_modes(api, policy, okta_verify="NOT_ALLOWED").status_code == 200
+    try:
+        with _console(server) as http:
+            page = _console_password_step(server, http, admin["login"])
+            assert page.status_code == 403 and "can't be used here" in page.text
+            assert "Set up an authenticator app" not in page.text
+            r = _second_step(http, action="enroll")
+            assert r.status_code == 403 and "can't be used here" in r.text and "Scan the QR code" not in r.text
+            assert http.get("/admin/", follow_redirects=False).status_code == 303
+    finally:
+        assert put_enroll_modes(api, policy, okta_verify=was).status_code == 200
+    assert [f["provider"] for f in _factors(api, admin)] == ["OKTA"]
 
 
 def test_a_factor_the_policy_disallows_still_counts_as_enrolled(api):

@@ -16,7 +16,7 @@ from . import audit, factors, org_authenticators
 from .login import check_password
 from .runtime import RequestMeta, Runtime
 from .users import resolve_or_404
-from .verify import check_totp
+from .verify import check_totp, verify_question
 
 SUPER_ADMIN = "SUPER_ADMIN"
 TOTP_PROVIDERS = ("GOOGLE", "OKTA")  # tried in this order when an administrator enrolls
@@ -76,16 +76,17 @@ async def _pending_session(conn, rt: Runtime, token: str | None):
     now = rt.now_ms()
     row = await store.live_session(conn, ids.token_hash(token), now, rt.settings.console_signin_ttl * 1000) \
         if token else None
-    if row is None or row.stage != "password" or row.user_status != "ACTIVE":
+    if row is None or row.stage not in store.HALF_SIGNED_IN or row.user_status != "ACTIVE":
         raise SignInFailed("Your sign-in expired. Sign in again.")
     return row
 
 
 async def second_factor_state(rt: Runtime, token: str | None) -> tuple[str, list]:
     """For a half-signed-in session: ("verify", usable TOTP factors); ("enroll", []) for an
-    administrator with no factor at all; ("unusable", []) for one whose factors the console
-    cannot use (a security question, an app the enrollment policy disallows): enrolled all
-    the same, so the password alone binds nothing (R35)."""
+    administrator with no factor at all, or who has just answered their security question;
+    ("question", [it]) for one whose only usable factor is that question; ("unusable", []) for
+    one whose factors the console cannot use (an app the enrollment policy disallows). Enrolled
+    users bind nothing with the password alone (R35)."""
     rules = await org_authenticators.cached_rules(rt)
     async with rt.db.transaction() as conn:
         row = await _pending_session(conn, rt, token)
@@ -93,7 +94,25 @@ async def second_factor_state(rt: Runtime, token: str | None) -> tuple[str, list
     totp = [f for f in active if f.type == "totp" and org_authenticators.usable(rules, f)]
     if totp:
         return "verify", totp
-    return ("unusable" if policy.enrolled(active) else "enroll"), []
+    if not policy.enrolled(active) or row.stage == "answered":
+        return "enroll", []
+    questions = [f for f in active if f.type == "question" and org_authenticators.usable(rules, f)]
+    return ("question", questions) if questions else ("unusable", [])
+
+
+async def answer_question(rt: Runtime, token: str | None, answer: str, meta: RequestMeta | None) -> None:
+    """The security question of an administrator who has no usable authenticator app: through
+    the one verifier and lockout counter; once answered, the session may bind an app."""
+    mode, questions = await second_factor_state(rt, token)
+    if mode != "question":
+        raise SignInFailed("Your sign-in expired. Sign in again.")
+    user_id = questions[0].user_id
+    check = await verify_question(rt, user_id, questions[0].id, answer, meta=meta)
+    if not check.ok:
+        raise check.error
+    async with rt.db.transaction() as conn:
+        if not await store.mark_answered(conn, ids.token_hash(token), rt.now_ms()):
+            raise SignInFailed("Your sign-in expired. Sign in again.")
 
 
 async def sign_in_code(rt: Runtime, token: str | None, code: str, meta: RequestMeta | None) -> str:
@@ -113,7 +132,8 @@ async def start_enrollment(rt: Runtime, token: str | None, meta: RequestMeta | N
     """An administrator without any factor enrolls an authenticator app before the console opens."""
     async with rt.db.transaction() as conn:
         row = await _pending_session(conn, rt, token)
-        if policy.enrolled(await factor_store.for_user(conn, row.user_id, statuses=("ACTIVE",))):
+        if row.stage != "answered" and policy.enrolled(
+                await factor_store.for_user(conn, row.user_id, statuses=("ACTIVE",))):
             raise NoUsableFactor()
     last: DomainError | None = None
     for provider in TOTP_PROVIDERS:

@@ -47,11 +47,26 @@ async def touch(conn: AsyncConnection, session_id: str, now: int) -> None:
     await conn.execute(update(console_sessions).where(console_sessions.c.id == session_id).values(last_seen_at=now))
 
 
-async def promote(conn: AsyncConnection, old_hash: bytes, new_hash: bytes, now: int, expires_at: int) -> bool:
-    """password → full, under a new token (no session fixation); one winner."""
+# Half signed in: the password given; `answered`: also the security question of an administrator
+# whose only usable factor it is, who may now bind an authenticator app (R35).
+HALF_SIGNED_IN = ("password", "answered")
+
+
+async def mark_answered(conn: AsyncConnection, token_hash: bytes, now: int) -> bool:
+    """password → answered; one winner."""
     result = await conn.execute(
         update(console_sessions)
-        .where(console_sessions.c.token_hash == old_hash, console_sessions.c.stage == "password",
+        .where(console_sessions.c.token_hash == token_hash, console_sessions.c.stage == "password",
+               console_sessions.c.expires_at > now)
+        .values(stage="answered", last_seen_at=now))
+    return result.rowcount == 1
+
+
+async def promote(conn: AsyncConnection, old_hash: bytes, new_hash: bytes, now: int, expires_at: int) -> bool:
+    """Half signed in → full, under a new token (no session fixation); one winner."""
+    result = await conn.execute(
+        update(console_sessions)
+        .where(console_sessions.c.token_hash == old_hash, console_sessions.c.stage.in_(HALF_SIGNED_IN),
                console_sessions.c.expires_at > now)
         .values(token_hash=new_hash, stage="full", expires_at=expires_at, last_seen_at=now))
     return result.rowcount == 1

@@ -45,6 +45,8 @@ def describe(exc: e.DomainError) -> tuple[int, str, list[str]]:
         return 403, "Too many failed attempts. Try again later or ask another administrator to unlock you.", []
     if isinstance(exc, e.InvalidCredentials):
         return 401, "Sign-in failed: the username or password is wrong, or the account is not an administrator.", []
+    if isinstance(exc, e.InvalidAnswer):
+        return 403, "That answer does not match our records. Try again.", []
     if isinstance(exc, e.NoUsableFactor):
         return 403, ("Your account has a second factor the console cannot use. Ask another administrator to "
                      "reset your factors (Directory › People › Reset factors)."), []

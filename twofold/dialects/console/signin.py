@@ -2,6 +2,7 @@
 an authenticator app), then a session cookie bound to this browser. Signing out ends it."""
 from __future__ import annotations
 
+import json
 import secrets
 from urllib.parse import quote
 
@@ -94,10 +95,16 @@ async def signin_password(request: Request) -> Response:
     return response
 
 
+def _question_text(factors_: list) -> str:
+    return json.loads(factors_[0].profile or "{}").get("questionText", "") if factors_ else ""
+
+
 def _factor_page(request: Request, cookie: str, *, mode: str, status: int = 200, error=None,
-                 enrollment: factors.FactorInfo | None = None, next_url: str | None = None) -> Response:
+                 enrollment: factors.FactorInfo | None = None, next_url: str | None = None,
+                 question: str = "") -> Response:
     activation = enrollment.activation if enrollment else None
     return render(request, "signin_factor.html", status=status, csrf=csrf_token(cookie), error=error, mode=mode,
+                  question=question,
                   next_url=safe_next(next_url or request.query_params.get("next")),
                   factor_id=enrollment.view.id if enrollment else "",
                   secret=activation.shared_secret if activation else "",
@@ -108,11 +115,12 @@ def _factor_page(request: Request, cookie: str, *, mode: str, status: int = 200,
 async def factor_form(request: Request) -> Response:
     cookie = request.cookies.get(SESSION_COOKIE)
     try:
-        mode, _ = await console_auth.second_factor_state(runtime(request), cookie)
+        mode, found = await console_auth.second_factor_state(runtime(request), cookie)
     except SignInFailed:
         return redirect(f"{PREFIX}/signin?done={EXPIRED}")
     return _factor_page(request, cookie, mode={"enroll": "enroll-intro"}.get(mode, mode),
-                        status=403 if mode == "unusable" else 200)
+                        status=403 if mode == "unusable" else 200,
+                        question=_question_text(found) if mode == "question" else "")
 
 
 @router.post(PREFIX + "/signin/factor")
@@ -140,12 +148,15 @@ async def _second_step(request: Request, cookie: str, form: Form, next_url: str)
     (in this answer only), or the refusal with what to do."""
     rt, m = runtime(request), meta(request)
     code, enrolling = form.get("code").replace(" ", ""), form.get("action") == "enroll"
-    mode, _ = await console_auth.second_factor_state(rt, cookie)
+    mode, found = await console_auth.second_factor_state(rt, cookie)
     try:
         if mode == "verify":
             return await console_auth.sign_in_code(rt, cookie, code, m)
         if mode == "unusable":
             return _factor_page(request, cookie, next_url=next_url, mode="unusable", status=403)
+        if mode == "question":
+            await console_auth.answer_question(rt, cookie, form.raw("answer"), m)
+            return _factor_page(request, cookie, next_url=next_url, mode="enroll-intro")
         if enrolling:
             info = await console_auth.start_enrollment(rt, cookie, m)
             return _factor_page(request, cookie, next_url=next_url, mode="enroll", enrollment=info)
@@ -155,8 +166,9 @@ async def _second_step(request: Request, cookie: str, form: Form, next_url: str)
     except DomainError as exc:  # a wrong code, a lockout, no authenticator app allowed, …
         status, summary, causes = errors.describe(exc)
         shown = errors.Shown(summary, causes)
-        if mode == "verify":
-            return _factor_page(request, cookie, next_url=next_url, mode="verify", status=status, error=shown)
+        if mode in ("verify", "question"):
+            return _factor_page(request, cookie, next_url=next_url, mode=mode, status=status, error=shown,
+                                question=_question_text(found) if mode == "question" else "")
         info = None if enrolling else await _pending_factor(rt, cookie, form.get("factor_id"))
         return _factor_page(request, cookie, next_url=next_url, mode="enroll" if info else "enroll-intro",
                             status=status, error=shown, enrollment=info)
