@@ -147,20 +147,13 @@ def _kind(value) -> str:
 
 
 def _mutations(body, path=()):
-    """(path, kind, body with the member at path replaced by a value of another JSON type):
-    every member of every object, and the first element of every array."""
+    """(path, kind): every member of every object and the first element of every array, with
+    every JSON type it does not have."""
     items = body.items() if isinstance(body, dict) else list(enumerate(body))[:1]
     for key, value in items:
-        for kind, wrong in WRONG.items():
-            if kind != _kind(value):
-                mutated = copy.deepcopy(body)
-                mutated[key] = copy.deepcopy(wrong)
-                yield (*path, key), kind, mutated
+        yield from (((*path, key), kind) for kind in WRONG if kind != _kind(value))
         if isinstance(value, (dict, list)) and value:
-            for sub_path, kind, sub in _mutations(value, (*path, key)):
-                mutated = copy.deepcopy(body)
-                mutated[key] = sub
-                yield sub_path, kind, mutated
+            yield from _mutations(value, (*path, key))
 
 
 def _member(path: tuple) -> str:
@@ -253,7 +246,7 @@ def test_wrong_member_types_are_400_and_change_nothing(sweep, method, route):
         return counts(), api.http.get(read_back, headers=api.ssws).json() if read_back else None
 
     r = send(BODIES[method, route](objects))  # the valid body is answered, not refused as malformed
-    assert r.status_code == ANSWERED.get((method, route), 201 if r.status_code == 201 else 200), r.text
+    assert r.status_code in ((ANSWERED[method, route],) if (method, route) in ANSWERED else (200, 201)), r.text
 
     before = state()
     for top in ([], "x", 5, None, True):  # not an object at all
@@ -262,7 +255,7 @@ def test_wrong_member_types_are_400_and_change_nothing(sweep, method, route):
         assert state() == before, f"{top!r} changed something"
 
     problems, refused = [], 0
-    for path, kind in [(path, kind) for path, kind, _ in _mutations(BODIES[method, route](objects))]:
+    for path, kind in list(_mutations(BODIES[method, route](objects))):
         body = BODIES[method, route](objects)  # afresh: a name an accepted request took is not reused
         _put(body, path, copy.deepcopy(WRONG[kind]))
         r = send(body)
