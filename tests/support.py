@@ -244,3 +244,21 @@ def db_rows(server, sql: str) -> list[tuple]:
         return [tuple(line.split("\t")) for line in out.splitlines() if line]
     with sqlite3.connect(server.database_url.removeprefix("sqlite:///")) as db:
         return db.execute(sql).fetchall()
+
+
+def app_routes() -> list[tuple[str, str]]:
+    """(method, path template) of every route the app serves: FastAPI's and the hot lane's, so a
+    test that sweeps endpoints also sweeps one added later."""
+    from twofold.app import create_app
+
+    def walk(routes):
+        for route in routes:
+            if hasattr(route, "original_router"):  # an included router
+                yield from walk(route.original_router.routes)
+            else:
+                yield route
+
+    front = create_app()
+    out = {(method, route.path) for route in walk(front.app.routes) for method in (getattr(route, "methods", None) or ())}
+    out |= {(route.method, route.path) for route in front.routes}
+    return sorted(out)

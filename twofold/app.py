@@ -69,15 +69,23 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     return HotLane(app)
 
 
-class _RedactCapabilityLinks(logging.Filter):
-    """Access logs keep paths but not the QR-link capability token in them (R39)."""
+def redacted_target(target: str) -> str:
+    """A request target as the access log may show it: the path, never the query string (a
+    client may put a password or a secret there: R53, R68) nor the QR link's capability
+    token (R39)."""
+    path, query_mark, _ = target.partition("?")
+    if "/qr/" in path:
+        path = path.split("/qr/")[0] + "/qr/[redacted]"
+    return path + ("?[redacted]" if query_mark else "")
+
+
+class _RedactAccessLog(logging.Filter):
+    """uvicorn's access record is (client, method, target, HTTP version, status)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         if isinstance(record.args, tuple) and len(record.args) >= 3 and isinstance(record.args[2], str):
-            path = record.args[2]
-            if "/qr/" in path:
-                record.args = (*record.args[:2], path.split("/qr/")[0] + "/qr/[redacted]", *record.args[3:])
+            record.args = (*record.args[:2], redacted_target(record.args[2]), *record.args[3:])
         return True
 
 
-logging.getLogger("uvicorn.access").addFilter(_RedactCapabilityLinks())
+logging.getLogger("uvicorn.access").addFilter(_RedactAccessLog())

@@ -93,3 +93,24 @@ def test_a_body_too_large_is_413_in_each_dialects_shape(api):
     assert r.status_code == 413 and r.json() == oauth, r.text
     r = api.http.post("/oauth/token", data={"grant_type": "password", **BIG})
     assert r.status_code == 413 and r.json() == oauth, r.text
+
+
+@pytest.mark.parametrize("member,value", [("grant_types", 5), ("redirect_uris", 5), ("response_types", {"a": 1}),
+                                          ("redirect_uris", [7]), ("application_type", ["web"])])
+def test_client_registration_with_a_wrong_type_is_400_and_stores_no_app(api, member, value):
+    """A non-list grant_types, redirect_uris or response_types was a 500, and with valid grant
+    types the client was stored anyway: an app in /api/v1/apps whose secret nobody saw. Now
+    RFC 7591's invalid_client_metadata naming the member, and nothing stored (R49, R70)."""
+    def app_ids():
+        r = api.http.get("/api/v1/apps", headers=api.ssws)
+        assert r.status_code == 200, r.text
+        return {a["id"] for a in r.json()}
+
+    before = app_ids()
+    body = {"client_name": "orphan", "grant_types": ["password"], "token_endpoint_auth_method": "client_secret_post",
+            member: value}
+    r = api.http.post("/oauth2/v1/clients", headers=api.ssws, json=body)
+    assert r.status_code == 400, r.text
+    assert r.json()["error"] == "invalid_client_metadata" and member in r.json()["error_description"], r.text
+    assert r.headers["cache-control"] == "no-store"
+    assert app_ids() == before

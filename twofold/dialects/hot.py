@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import Awaitable, Callable
+from typing import Awaitable, Callable, NamedTuple
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -21,7 +21,16 @@ from .http import json_response
 log = logging.getLogger("twofold")
 
 Handler = Callable[..., Awaitable[Response]]
-_ROUTES: list[tuple[str, re.Pattern[str], Handler]] = []
+
+
+class HotRoute(NamedTuple):
+    method: str
+    path: str  # as declared, "{name}" for a path segment
+    pattern: re.Pattern[str]
+    handler: Handler
+
+
+_ROUTES: list[HotRoute] = []
 
 
 def _pattern(path: str) -> re.Pattern[str]:
@@ -31,7 +40,7 @@ def _pattern(path: str) -> re.Pattern[str]:
 
 def post(path: str):
     def register(handler: Handler) -> Handler:
-        _ROUTES.append(("POST", _pattern(path), handler))
+        _ROUTES.append(HotRoute("POST", path, _pattern(path), handler))
         return handler
 
     return register
@@ -53,7 +62,7 @@ class HotLane:
                                           "error_description": "The request contains a NUL character."}, status=400)
                 await response(scope, receive, send)
                 return
-            for method, pattern, handler in self.routes:
+            for method, _, pattern, handler in self.routes:
                 match = pattern.fullmatch(path)
                 if match is None:
                     continue

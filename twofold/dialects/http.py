@@ -96,9 +96,19 @@ async def read_json_object(request: Request) -> dict:
     return data
 
 
+def refuse_query(request: Request) -> None:
+    """RFC 6749 §2.3.1: credentials "MUST NOT be included in the request URI", where access
+    logs, proxies and browser histories keep them (R53, R39). The endpoints that take a
+    password, a secret, a code or a token read their parameters from the body only, and refuse
+    a request URI with any query at all rather than guess which names could hold a secret."""
+    if request.scope.get("query_string"):
+        raise InvalidRequest("Parameters are accepted in the request body only, never in the URL.")
+
+
 async def read_params(request: Request) -> dict[str, str]:
-    """OAuth parameters from a form or a JSON body. JSON null and empty values count as
-    absent; a repeated parameter is refused (RFC 6749 §3.2, R52)."""
+    """OAuth parameters from a form or a JSON body, never from the URL (refuse_query). JSON
+    null and empty values count as absent; a repeated parameter is refused (RFC 6749 §3.2, R52)."""
+    refuse_query(request)
     if _is_json(request):
         data = await read_json_object(request)
         out: dict[str, str] = {}

@@ -38,43 +38,48 @@ def _oauth(body: dict) -> tuple[dict, dict]:
     return settings, credentials
 
 
-def _uris(settings: dict, key: str) -> list[str]:
-    value = settings.get(key) or []
-    if not isinstance(value, list) or not all(isinstance(v, str) and len(v) <= 2000 for v in value):
-        raise ValidationFailed("app", [(key, f"settings.oauthClient.{key}: Must be a list of strings.")])
-    return value
+def _label(body: dict, default: str | None = None):
+    """Okta's `label` is the app's name (`name` is its kind, oidc_client, used if no label)."""
+    fields.text(body.get("name"), "app", "name")
+    label = body.get("label")
+    return label if label is not None else body.get("name") or default
 
 
 async def create(rt: Runtime, body: dict, *, activate: bool = True, meta: RequestMeta | None = None):
+    """The whole body is checked first; the client and its audit row are written together."""
     settings, credentials = _oauth(body)
-    client, secret = await clients.register(
-        rt, client_name=body.get("label") or body.get("name") or "", grant_types=settings.get("grant_types"),
+    columns = clients.metadata(
+        client_name=_label(body), grant_types=settings.get("grant_types"),
         token_endpoint_auth_method=credentials.get("token_endpoint_auth_method"),
-        application_type=settings.get("application_type"), redirect_uris=_uris(settings, "redirect_uris"),
-        response_types=_uris(settings, "response_types"), status="ACTIVE" if activate else "INACTIVE")
+        application_type=settings.get("application_type"), redirect_uris=settings.get("redirect_uris"),
+        response_types=settings.get("response_types"), label="label")
     async with rt.db.transaction() as conn:
+        # an app created inactive is never active, not even for a moment
+        row, secret = await clients.insert(conn, rt, columns, "ACTIVE" if activate else "INACTIVE")
         await audit.record(conn, rt.now_ms(), "application.lifecycle.create", "SUCCESS", meta=meta,
-                           client_id=client.client_id)
-        return await _row(conn, client.client_id), secret
+                           client_id=row.client_id)
+        return row, secret
 
 
 async def replace(rt: Runtime, app_id: str, body: dict, meta: RequestMeta | None = None):
     """PUT: label, grant types, redirect URIs and response types. The authentication method and
-    the secret stay (a new secret comes from rotate_secret)."""
-    settings, _ = _oauth(body)
+    the secret stay (a new secret comes from rotate_secret); the whole body is still checked."""
+    settings, credentials = _oauth(body)
+    fields.choice(credentials.get("token_endpoint_auth_method"), "app", "token_endpoint_auth_method",
+                  clients.AUTH_METHODS, None)
     async with rt.db.transaction() as conn:
         row = await _row(conn, app_id)
-        label = body.get("label") or body.get("name") or row.client_name
-        grant_list = clients.validated_grants(label, settings.get("grant_types", json.loads(row.grant_types)),
-                                              row.token_endpoint_auth_method)
-        await client_store.update_client(
-            conn, row.client_id, client_name=label.strip()[:200], grant_types=json.dumps(grant_list),
-            redirect_uris=json.dumps(_uris(settings, "redirect_uris") if "redirect_uris" in settings
-                                     else json.loads(row.redirect_uris)),
-            response_types=json.dumps(_uris(settings, "response_types") if "response_types" in settings
-                                      else json.loads(row.response_types)))
+        columns = clients.metadata(
+            client_name=_label(body, row.client_name),
+            grant_types=settings.get("grant_types", json.loads(row.grant_types)),
+            token_endpoint_auth_method=row.token_endpoint_auth_method,
+            application_type=settings.get("application_type"),
+            redirect_uris=settings.get("redirect_uris", json.loads(row.redirect_uris)),
+            response_types=settings.get("response_types", json.loads(row.response_types)), label="label")
+        await client_store.update_client(conn, row.client_id, **{
+            k: columns[k] for k in ("client_name", "grant_types", "redirect_uris", "response_types")})
         await audit.record(conn, rt.now_ms(), "application.lifecycle.update", "SUCCESS", meta=meta,
-                           client_id=row.client_id, detail={"grant_types": grant_list})
+                           client_id=row.client_id, detail={"grant_types": json.loads(columns["grant_types"])})
     clients.forget(app_id)
     return await get(rt, app_id)
 

@@ -41,20 +41,24 @@ def _client(row) -> Client:
     )
 
 
-def validated_grants(client_name, grant_types, method: str) -> list[str]:
-    """The grant list, or ValidationFailed with every cause."""
+def validated_grants(client_name, grant_types, method: str, *, label: str = "client_name") -> list[str]:
+    """The grant list, or ValidationFailed with every cause (`label` names the client's name
+    as the caller's dialect calls it)."""
     causes: list[tuple[str, str]] = []
     if not isinstance(client_name, str) or not client_name.strip() or len(client_name) > 200:
-        causes.append(("client_name", "client_name is required (1 to 200 characters)"))
-    grant_list = list(grant_types) if grant_types is not None else [grants.AUTHORIZATION_CODE]
-    if not isinstance(grant_types, (list, type(None))) or not all(isinstance(g, str) for g in grant_list):
+        causes.append((label, f"{label} is required (1 to 200 characters)"))
+    if grant_types is None:
+        grant_list = [grants.AUTHORIZATION_CODE]
+    elif isinstance(grant_types, list) and all(isinstance(g, str) for g in grant_types):
+        grant_list = grant_types
+    else:
         causes.append(("grant_types", "grant_types must be an array of strings"))
         grant_list = []
-    if isinstance(grant_types, list) and not grant_list:
+    if isinstance(grant_types, list) and not grant_types:
         causes.append(("grant_types", "grant_types must name at least one grant type"))
     unknown = [g for g in grant_list if g not in grants.KNOWN]
     if unknown:
-        causes.append(("grant_types", f"Unsupported grant type(s): {', '.join(unknown)}"))
+        causes.append(("grant_types", f"Unsupported grant type(s): {', '.join(unknown)[:500]}"))
     if method not in AUTH_METHODS:
         causes.append(("token_endpoint_auth_method", f"token_endpoint_auth_method must be one of {', '.join(AUTH_METHODS)}"))
     if method == "none" and grants.CLIENT_CREDENTIALS in grant_list:
@@ -64,28 +68,57 @@ def validated_grants(client_name, grant_types, method: str) -> list[str]:
     return list(dict.fromkeys(grant_list))
 
 
+def _uris(value, field: str, causes: list) -> list[str]:
+    if value is None:
+        return []
+    if not isinstance(value, list) or len(value) > 100 or not all(isinstance(v, str) and len(v) <= 2000 for v in value):
+        causes.append((field, f"{field} must be an array of strings"))
+        return []
+    return value
+
+
+def metadata(*, client_name, grant_types, token_endpoint_auth_method, application_type=None, redirect_uris=None,
+             response_types=None, label: str = "client_name") -> dict:
+    """Every member of a registration checked, with every cause at once, before anything is
+    written (RFC 7591 §2); the columns to store."""
+    method = "client_secret_basic" if token_endpoint_auth_method is None else token_endpoint_auth_method
+    causes: list[tuple[str, str]] = []
+    try:
+        grant_list = validated_grants(client_name, grant_types, method if isinstance(method, str) else "", label=label)
+    except ValidationFailed as exc:
+        causes += exc.causes
+    if application_type is not None and (not isinstance(application_type, str)
+                                         or application_type not in APPLICATION_TYPES):
+        causes.append(("application_type", "application_type must be one of " + ", ".join(APPLICATION_TYPES)))
+    uris = {field: _uris(value, field, causes)
+            for field, value in (("redirect_uris", redirect_uris), ("response_types", response_types))}
+    if causes:
+        raise ValidationFailed("client metadata", causes)
+    return dict(client_name=client_name.strip(), grant_types=json.dumps(grant_list), token_endpoint_auth_method=method,
+                application_type=application_type or ("native" if method == "none" else "service"),
+                redirect_uris=json.dumps(uris["redirect_uris"]), response_types=json.dumps(uris["response_types"]))
+
+
+async def insert(conn, rt: Runtime, columns: dict, status: str = "ACTIVE") -> tuple[object, str | None]:
+    """Stores a client made of `metadata`'s columns, inside the caller's transaction; returns
+    its row and its secret (shown once; only its hash is kept)."""
+    secret = ids.client_secret() if columns["token_endpoint_auth_method"] != "none" else None
+    client_id = ids.client_id()
+    await client_store.insert_client(conn, client_id=client_id, secret_hash=ids.token_hash(secret) if secret else None,
+                                     status=status, created_at=rt.now_ms(), **columns)
+    return await client_store.by_id(conn, client_id), secret
+
+
 async def register(rt: Runtime, *, client_name: str, grant_types: list[str] | None,
                    token_endpoint_auth_method: str | None, application_type: str | None = None,
                    redirect_uris: list[str] | None = None, response_types: list[str] | None = None,
-                   status: str = "ACTIVE") -> tuple[Client, str | None]:
+                   ) -> tuple[Client, str | None]:
     """Returns the client and its secret (shown once; only its hash is kept)."""
-    method = token_endpoint_auth_method or "client_secret_basic"
-    grant_list = validated_grants(client_name, grant_types, method)
-    if application_type is not None and application_type not in APPLICATION_TYPES:
-        raise ValidationFailed("client metadata", [("application_type", "application_type must be one of "
-                                                                        + ", ".join(APPLICATION_TYPES))])
-    secret = ids.client_secret() if method != "none" else None
-    now = rt.now_ms()
-    values = dict(
-        client_id=ids.client_id(), secret_hash=ids.token_hash(secret) if secret else None,
-        client_name=client_name.strip(), grant_types=json.dumps(grant_list),
-        token_endpoint_auth_method=method, application_type=application_type or ("native" if method == "none" else "service"),
-        redirect_uris=json.dumps(redirect_uris or []), response_types=json.dumps(response_types or []),
-        status=status, created_at=now,  # an app created inactive is never active, not even for a moment
-    )
+    columns = metadata(client_name=client_name, grant_types=grant_types,
+                       token_endpoint_auth_method=token_endpoint_auth_method, application_type=application_type,
+                       redirect_uris=redirect_uris, response_types=response_types)
     async with rt.db.transaction() as conn:
-        await client_store.insert_client(conn, **values)
-        row = await client_store.by_id(conn, values["client_id"])
+        row, secret = await insert(conn, rt, columns)
     return _client(row), secret
 
 

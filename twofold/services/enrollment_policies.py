@@ -47,11 +47,14 @@ def _settings(body: dict, known_keys: dict[str, str]) -> str:
                                                        "(settings.type AUTHENTICATORS, settings.authenticators) is supported.")])
     out, causes, seen = [], [], set()
     for entry in entries:
-        entry = entry if isinstance(entry, dict) else {}
+        if not isinstance(entry, dict):
+            raise ValidationFailed("policy", [("settings.authenticators", "settings.authenticators: Each entry "
+                                                                           "must be an object with key and enroll.")])
         key = entry.get("key") if isinstance(entry.get("key"), str) else None
         mode = fields.obj(entry.get("enroll"), "policy", "settings.authenticators.enroll").get("self")
         if key not in known_keys:
-            causes.append(("settings.authenticators", f"settings.authenticators: Unknown authenticator {str(key)[:64]!r}."))
+            causes.append(("settings.authenticators",
+                           f"settings.authenticators: Unknown authenticator key {str(entry.get('key'))[:64]!r}."))
         elif mode not in ENROLL_SELF:
             causes.append(("settings.authenticators", f"settings.authenticators: enroll.self of {key} must be one of "
                                                       f"{', '.join(ENROLL_SELF)}."))
@@ -67,37 +70,44 @@ def _settings(body: dict, known_keys: dict[str, str]) -> str:
     return json.dumps({"type": "AUTHENTICATORS", "authenticators": out})
 
 
+def _type(body: dict, required: bool) -> None:
+    if body.get("type") != TYPE and (required or body.get("type") is not None):
+        raise ValidationFailed("policy", [("type", f"type: Only {TYPE} policies are managed here.")])
+
+
 @changes_rules
 async def create(rt: Runtime, body: dict, meta: RequestMeta | None = None):
-    if body.get("type") != TYPE:
-        raise ValidationFailed("policy", [("type", f"type: Only {TYPE} policies can be created here.")])
+    _type(body, required=True)
     name = fields.name(body, "policy")
     priority = fields.whole(body.get("priority"), "policy", "priority", 1, 1000, 1)
+    status = fields.status(body, "policy", "ACTIVE")
+    description = fields.description(body, what="policy")
     async with rt.db.transaction() as conn:
         settings = _settings(body, {a.key: a.status for a in await _authenticators(conn)})
         now = rt.now_ms()
         policy_id = ids.okta_id("00p")
         await store.insert_policy(
-            conn, id=policy_id, type=TYPE, name=name, description=fields.description(body),
-            status="INACTIVE" if body.get("status") == "INACTIVE" else "ACTIVE", priority=priority, system=0,
-            settings=settings, conditions=None, created_at=now, last_updated_at=now)
+            conn, id=policy_id, type=TYPE, name=name, description=description, status=status, priority=priority,
+            system=0, settings=settings, conditions=None, created_at=now, last_updated_at=now)
         await audit.record(conn, now, "policy.lifecycle.create", "SUCCESS", meta=meta, detail={"policy": policy_id})
         return await _row(conn, policy_id), await _authenticators(conn)
 
 
 @changes_rules
 async def replace(rt: Runtime, policy_id: str, body: dict, meta: RequestMeta | None = None):
+    _type(body, required=False)
     name = fields.name(body, "policy")
+    fields.status(body, "policy", "ACTIVE")  # every member is checked before the look-up
+    fields.whole(body.get("priority"), "policy", "priority", 1, 1000, 1)
     async with rt.db.transaction() as conn:
         row = await _row(conn, policy_id)
         settings = _settings(body, {a.key: a.status for a in await _authenticators(conn)})
         values = {"name": name, "settings": settings, "last_updated_at": rt.now_ms()}
         if "description" in body:
-            values["description"] = fields.description(body)
+            values["description"] = fields.description(body, what="policy")
         if not row.system:  # the Default Policy keeps its place and its status
             values["priority"] = fields.whole(body.get("priority"), "policy", "priority", 1, 1000, row.priority)
-            if body.get("status") in ("ACTIVE", "INACTIVE"):
-                values["status"] = body["status"]
+            values["status"] = fields.status(body, "policy", row.status)
         await store.update_policy(conn, row.id, **values)
         await audit.record(conn, values["last_updated_at"], "policy.lifecycle.update", "SUCCESS", meta=meta,
                            detail={"policy": row.id})

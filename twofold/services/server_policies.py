@@ -91,51 +91,43 @@ async def _policy(conn, server_id: str, policy_id: str):
     return row
 
 
-def _name(body: dict, what: str) -> str:
-    return fields.name(body, what)
+def _common(body: dict, what: str, row=None) -> dict:
+    """Name, status and priority of a policy or a rule (a replace keeps what the body omits)."""
+    return {"name": fields.name(body, what), "status": fields.status(body, what, row.status if row else "ACTIVE"),
+            "priority": fields.whole(body.get("priority"), what, "priority", 1, 1000, row.priority if row else 1)}
 
 
-def _priority(body: dict, default: int) -> int:
-    return fields.whole(body.get("priority"), "policy", "priority", 1, 1000, default)
-
-
-def _status(body: dict, default: str = "ACTIVE") -> str:
-    return body["status"] if body.get("status") in ("ACTIVE", "INACTIVE") else default
-
-
-def _clients(body: dict) -> str:
+def _policy_values(body: dict, row=None) -> dict:
+    """Every field of a policy, validated before anything is written."""
     conditions = fields.obj(body.get("conditions"), "policy", "conditions")
     include = fields.obj(conditions.get("clients"), "policy", "conditions.clients").get("include")
     if not isinstance(include, list) or not include or not all(isinstance(c, str) and c for c in include):
         raise ValidationFailed("policy", [("conditions.clients.include",
                                            "conditions.clients.include: ALL_CLIENTS or a list of client ids")])
-    return json.dumps(include)
+    return {**_common(body, "policy", row), "clients": json.dumps(include),
+            "description": fields.description(body, row.description if row else None, "policy")}
 
 
 async def create_policy(rt: Runtime, server_id: str, body: dict, meta: RequestMeta | None = None):
+    values = _policy_values(body)
     async with rt.db.transaction() as conn:
         await servers.require_custom(conn, server_id)
-        name, clients = _name(body, "policy"), _clients(body)
         now = rt.now_ms()
         policy_id = ids.okta_id("00p")
-        await store.insert_server_policy(
-            conn, id=policy_id, server_id=server_id, name=name, description=fields.description(body),
-            status=_status(body), priority=_priority(body, 1), clients=clients, created_at=now, last_updated_at=now)
+        await store.insert_server_policy(conn, id=policy_id, server_id=server_id, created_at=now, last_updated_at=now,
+                                         **values)
         await audit.record(conn, now, "policy.lifecycle.create", "SUCCESS", meta=meta,
                            detail={"server": server_id, "policy": policy_id})
         return await _policy(conn, server_id, policy_id)
 
 
 async def replace_policy(rt: Runtime, server_id: str, policy_id: str, body: dict, meta: RequestMeta | None = None):
+    _policy_values(body)  # a malformed body is refused before any look-up
     async with rt.db.transaction() as conn:
         await servers.require_custom(conn, server_id)
-        name, clients = _name(body, "policy"), _clients(body)
         row = await _policy(conn, server_id, policy_id)
         now = rt.now_ms()
-        await store.update_server_policy(
-            conn, row.id, name=name, description=fields.description(body, row.description),
-            status=_status(body, row.status), priority=_priority(body, row.priority), clients=clients,
-            last_updated_at=now)
+        await store.update_server_policy(conn, row.id, last_updated_at=now, **_policy_values(body, row))
         await audit.record(conn, now, "policy.lifecycle.update", "SUCCESS", meta=meta,
                            detail={"server": server_id, "policy": row.id})
         return await _policy(conn, server_id, policy_id)
@@ -182,8 +174,8 @@ async def _rule(conn, server_id: str, policy_id: str, rule_id: str):
     return row
 
 
-def _rule_values(body: dict) -> dict:
-    """Validated rule fields (Okta's limits: access token 5–1440 minutes; refresh token 0 =
+def _rule_values(body: dict, row=None) -> dict:
+    """Every field of a rule, validated before anything is written (Okta's limits: access token 5–1440 minutes; refresh token 0 =
     unlimited or at least the access token's; window 10 minutes to 5 years)."""
     conditions = fields.obj(body.get("conditions"), "rule", "conditions")
     include = fields.obj(conditions.get("grantTypes"), "rule", "conditions.grantTypes").get("include")
@@ -213,19 +205,18 @@ def _rule_values(body: dict) -> dict:
                        "actions.token.refreshTokenWindowMinutes: From 10 minutes to 5 years."))
     if causes:
         raise ValidationFailed("rule", causes)
-    return {"grant_types": json.dumps(include), "scopes": json.dumps(scopes), "access_token_minutes": access,
-            "refresh_token_minutes": refresh, "refresh_window_minutes": window}
+    return {**_common(body, "rule", row), "grant_types": json.dumps(include), "scopes": json.dumps(scopes),
+            "access_token_minutes": access, "refresh_token_minutes": refresh, "refresh_window_minutes": window}
 
 
 async def create_rule(rt: Runtime, server_id: str, policy_id: str, body: dict, meta: RequestMeta | None = None):
+    values = _rule_values(body)
     async with rt.db.transaction() as conn:
         await servers.require_custom(conn, server_id)
-        name, values = _name(body, "rule"), _rule_values(body)
         policy = await _policy(conn, server_id, policy_id)
         now = rt.now_ms()
         rule_id = ids.okta_id("0pr")
-        await store.insert_rule(conn, id=rule_id, policy_id=policy.id, name=name, status=_status(body),
-                                priority=_priority(body, 1), created_at=now, last_updated_at=now, **values)
+        await store.insert_rule(conn, id=rule_id, policy_id=policy.id, created_at=now, last_updated_at=now, **values)
         await audit.record(conn, now, "policy.rule.create", "SUCCESS", meta=meta,
                            detail={"server": server_id, "policy": policy.id, "rule": rule_id})
         return await _rule(conn, server_id, policy_id, rule_id)
@@ -233,13 +224,13 @@ async def create_rule(rt: Runtime, server_id: str, policy_id: str, body: dict, m
 
 async def replace_rule(rt: Runtime, server_id: str, policy_id: str, rule_id: str, body: dict,
                        meta: RequestMeta | None = None):
+    _rule_values(body)  # a malformed body is refused before any look-up
     async with rt.db.transaction() as conn:
         await servers.require_custom(conn, server_id)
-        name, values = _name(body, "rule"), _rule_values(body)
         row = await _rule(conn, server_id, policy_id, rule_id)
+        values = _rule_values(body, row)
         now = rt.now_ms()
-        await store.update_rule(conn, row.id, name=name, status=_status(body, row.status),
-                                priority=_priority(body, row.priority), last_updated_at=now, **values)
+        await store.update_rule(conn, row.id, last_updated_at=now, **values)
         await audit.record(conn, now, "policy.rule.update", "SUCCESS", meta=meta,
                            detail={"server": server_id, "policy": policy_id, "rule": row.id,
                                    "grant_types": json.loads(values["grant_types"])})

@@ -41,33 +41,6 @@ def system_scope_rows(server_id: str, now: int) -> list[dict]:
             for name, description in SYSTEM_SCOPES]
 
 
-def _choice(body: dict, what: str, field: str, allowed: tuple, default: str) -> str:
-    value = body.get(field)
-    if value is None:
-        return default
-    if value not in allowed:
-        raise ValidationFailed(what, [(field, f"{field}: Must be one of {', '.join(allowed)}.")])
-    return value
-
-
-def _flag(body: dict, what: str, field: str, default: bool) -> bool:
-    value = body.get(field)
-    if value is None:
-        return default
-    if not isinstance(value, bool):
-        raise ValidationFailed(what, [(field, f"{field}: Must be true or false.")])
-    return value
-
-
-def _text(body: dict, what: str, field: str, default: str | None, limit: int = 300) -> str | None:
-    value = body.get(field, default)
-    if value is None:
-        return None
-    if not isinstance(value, str) or len(value) > limit:
-        raise ValidationFailed(what, [(field, f"{field}: At most {limit} characters of text.")])
-    return value or None
-
-
 # --- scopes ------------------------------------------------------------------------------------
 
 def _scope_name(body: dict) -> str:
@@ -83,11 +56,14 @@ def _scope_name(body: dict) -> str:
 
 def _scope_values(body: dict, row=None) -> dict:
     return {
-        "display_name": _text(body, "OAuth2Scope", "displayName", row.display_name if row else None),
-        "description": fields.description(body, row.description if row else None),
-        "is_default": _flag(body, "OAuth2Scope", "default", bool(row.is_default) if row else False),
-        "consent": _choice(body, "OAuth2Scope", "consent", CONSENTS, row.consent if row else "IMPLICIT"),
-        "metadata_publish": _choice(body, "OAuth2Scope", "metadataPublish", PUBLISH,
+        "display_name": fields.text(body.get("displayName", row.display_name if row else None), "OAuth2Scope",
+                                   "displayName"),
+        "description": fields.description(body, row.description if row else None, "OAuth2Scope"),
+        "is_default": fields.flag(body.get("default"), "OAuth2Scope", "default",
+                                  bool(row.is_default) if row else False),
+        "consent": fields.choice(body.get("consent"), "OAuth2Scope", "consent", CONSENTS,
+                                 row.consent if row else "IMPLICIT"),
+        "metadata_publish": fields.choice(body.get("metadataPublish"), "OAuth2Scope", "metadataPublish", PUBLISH,
                                     row.metadata_publish if row else "NO_CLIENTS"),
     }
 
@@ -176,7 +152,8 @@ def _claim_values(body: dict, row=None) -> dict:
     value = body.get("value")
     if not isinstance(value, str) or not value.strip() or len(value) > 1024:
         raise ValidationFailed(what, [("value", "value: The field cannot be left blank (at most 1024 characters).")])
-    value_type = _choice(body, what, "valueType", VALUE_TYPES, row.value_type if row else "EXPRESSION")
+    value_type = fields.choice(body.get("valueType"), what, "valueType", VALUE_TYPES,
+                               row.value_type if row else "EXPRESSION")
     group_filter = None
     if value_type == "EXPRESSION":
         try:
@@ -185,18 +162,20 @@ def _claim_values(body: dict, row=None) -> dict:
             raise ValidationFailed(what, [("value", "value: Unsupported expression; twofold supports "
                                                     f"{SUPPORTED_FORMS}.")]) from None
     if value_type == "GROUPS":  # stored, never emitted: twofold has no groups, so the filter matches none
-        group_filter = _choice(body, what, "group_filter_type", GROUP_FILTERS, row.group_filter_type if row else None)
+        group_filter = fields.choice(body.get("group_filter_type"), what, "group_filter_type", GROUP_FILTERS,
+                                     row.group_filter_type if row else None)
         if group_filter is None:
             raise ValidationFailed(what, [("group_filter_type", "group_filter_type: Required for a GROUPS claim.")])
     conditions = fields.obj(body.get("conditions"), what, "conditions")
-    scopes = conditions.get("scopes", json.loads(row.scopes) if row else [])
-    if not isinstance(scopes, list) or not all(isinstance(s, str) and s for s in scopes) or len(scopes) > 100:
-        raise ValidationFailed(what, [("conditions.scopes", "conditions.scopes: A list of scope names.")])
+    scopes = fields.strings(conditions.get("scopes"), what, "conditions.scopes", json.loads(row.scopes) if row else [],
+                            item_limit=300)
     return {
         "name": name, "value": value, "value_type": value_type, "group_filter_type": group_filter,
-        "status": _choice(body, what, "status", ("ACTIVE", "INACTIVE"), row.status if row else "ACTIVE"),
-        "claim_type": _choice(body, what, "claimType", CLAIM_TYPES, row.claim_type if row else "RESOURCE"),
-        "always_include": _flag(body, what, "alwaysIncludeInToken", bool(row.always_include) if row else True),
+        "status": fields.status(body, what, row.status if row else "ACTIVE"),
+        "claim_type": fields.choice(body.get("claimType"), what, "claimType", CLAIM_TYPES,
+                                    row.claim_type if row else "RESOURCE"),
+        "always_include": fields.flag(body.get("alwaysIncludeInToken"), what, "alwaysIncludeInToken",
+                                      bool(row.always_include) if row else True),
         "scopes": json.dumps(scopes),
     }
 

@@ -79,7 +79,7 @@ def _fields(body: dict) -> dict:
         causes.append(("audiences", "audiences: At least one audience is required."))
     if causes:
         raise ValidationFailed("authorizationServer", causes)
-    return {"name": name.strip()[:200], "description": fields.description(body),
+    return {"name": name.strip()[:200], "description": fields.description(body, what="authorizationServer"),
             "audiences": json.dumps(audiences[:20])}
 
 

@@ -10,7 +10,9 @@ from starlette.responses import Response
 
 from ...domain.errors import DomainError, InvalidRequest, UnsupportedGrantType
 from ...services import clients, enroll, mfa_login, tokens
-from ..http import BodyTooLarge, bearer_token, json_response, meta, read_json_object, read_params, runtime
+from ..http import (
+    BodyTooLarge, bearer_token, json_response, meta, read_json_object, read_params, refuse_query, runtime,
+)
 from .. import hot
 from .client_auth import authenticate_client
 from .errors import auth0_error, body_too_large
@@ -67,6 +69,7 @@ async def revoke(request: Request) -> Response:
 @router.post("/mfa/associate")
 @auth0_endpoint
 async def associate(request: Request) -> Response:
+    refuse_query(request)  # its answer is a secret; its request carries a token
     body = await read_json_object(request)
     enroll.validate_authenticator_types(body.get("authenticator_types"))
     answer = await enroll.associate_otp(runtime(request), bearer_token(request), meta(request))

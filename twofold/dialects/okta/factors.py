@@ -7,7 +7,7 @@ from starlette.responses import Response
 
 from ...authenticators.question import QUESTIONS
 from ...domain.errors import NotFound, ValidationFailed
-from ...services import factors
+from ...services import factors, fields
 from ..http import json_response, meta, read_json_object, runtime
 from .. import hot
 from .endpoint import okta_endpoint
@@ -36,9 +36,11 @@ async def list_factors(request: Request, user_id: str) -> Response:
 async def enroll_factor(request: Request, user_id: str) -> Response:
     uid = user_id  # an id or a login: the service resolves it in its own transaction
     body = await read_json_object(request)
-    profile = body.get("profile")
-    info = await factors.enroll(runtime(request), uid, body.get("factorType"), body.get("provider"),
-                                profile if isinstance(profile, dict) else None, meta(request),
+    what = "factorEnrollRequest"
+    factor_type = fields.text(body.get("factorType"), what, "factorType")
+    provider = fields.text(body.get("provider"), what, "provider")
+    profile = fields.obj(body.get("profile"), what, "profile")
+    info = await factors.enroll(runtime(request), uid, factor_type, provider, profile or None, meta(request),
                                 activate=request.query_params.get("activate", "false").lower() == "true")
     return json_response(_render(request, info))
 

@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from ...domain.errors import NotFound, ValidationFailed
-from ...services import factors, user_lifecycle, users
+from ...services import factors, fields, user_lifecycle, users
 from ..http import json_response, meta, read_json_object, runtime
 from .endpoint import okta_endpoint
 from . import scim_filter
@@ -35,10 +35,13 @@ def _user(request: Request, row) -> Response:
 
 
 def _password(body: dict) -> str | None:
-    creds = body.get("credentials")
-    if isinstance(creds, dict) and isinstance(creds.get("password"), dict):
-        return creds["password"].get("value")
-    return None
+    """credentials.password.value, if given; members of the wrong type are refused, not ignored."""
+    creds = fields.obj(body.get("credentials"), "User", "credentials")
+    password = fields.obj(creds.get("password"), "User", "credentials.password")
+    value = password.get("value")
+    if value is not None and not isinstance(value, str):
+        raise ValidationFailed("User", [("password", "credentials.password.value: Must be a string.")])
+    return value
 
 
 def _profile(body: dict, required: bool) -> dict | None:
