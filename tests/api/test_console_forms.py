@@ -22,9 +22,9 @@ def _csrf(http: httpx.Client) -> str:
 
 @pytest.mark.parametrize("field, size", [("username", 5_000), ("password", 70_000)])
 def test_an_oversized_sign_in_form_with_a_valid_csrf_token_is_a_size_error(server, field, size):
-    """A field over the console's limit (4096) or a body over TWOFOLD_MAX_BODY_BYTES (64 KiB)
-    with the right CSRF token: 413 from the console's catalogue, in the sign-in page; it was
-    403 "This form expired…", which sent the reader looking for a cookie problem."""
+    """R56 in the console: a field over its limit (4096) or a body over TWOFOLD_MAX_BODY_BYTES
+    (64 KiB), with the right CSRF token, is 413 from the console's catalogue in the sign-in page;
+    it was 403 "This form expired…", which sent the reader looking for a cookie problem."""
     with _browser(server) as http:
         csrf = _csrf(http)
         form = {"csrf": csrf, "username": "ada@example.com", "password": "correct-horse-battery", "next": "/admin/"}
