@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import errno
 import getpass
 import os
+import socket
 import sys
 
 from .config import Settings
@@ -19,8 +21,7 @@ async def _with_runtime(fn):
 
     rt, report = await build_runtime(_settings())
     try:
-        if report.printed_api_token:
-            _print_api_token(report.printed_api_token)
+        _print_report(report)
         return await fn(rt)
     finally:
         await rt.db.dispose()
@@ -40,14 +41,38 @@ def _run_reporting(run) -> int:
     return 0
 
 
-def _print_api_token(token: str) -> None:
-    print("twofold: created an admin API token (shown once; use `Authorization: SSWS <token>`):", file=sys.stderr)
-    print(f"  {token}", file=sys.stderr)
+def _print_report(report) -> None:
+    if report.printed_api_token:
+        print("twofold: created an admin API token (shown once; use `Authorization: SSWS <token>`):", file=sys.stderr)
+        print(f"  {report.printed_api_token}", file=sys.stderr)
+    if report.ignored_bootstrap_token:
+        # Silently ignoring it left every admin call answering 401 E0000011 (issue #10).
+        print("twofold: TWOFOLD_BOOTSTRAP_API_TOKEN is ignored: this database already has an API token "
+              "(the one printed at its first start); make another with `twofold tokens create`", file=sys.stderr)
+
+
+def _refuse(message: str) -> int:
+    print(f"twofold: {message}", file=sys.stderr)
+    return 1
+
+
+def _port_in_use(host: str, port: int) -> bool:
+    """Whether `serve` could not listen there: checked before migrating, so a second server
+    says why at once instead of after its start-up lines."""
+    try:
+        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+        with socket.create_server((host, port), family=family):  # SO_REUSEADDR, as uvicorn binds
+            return False
+    except OSError as exc:
+        return exc.errno == errno.EADDRINUSE
 
 
 def cmd_serve(args) -> int:
     import uvicorn
 
+    if _port_in_use(args.host, args.port):
+        return _refuse(f"port {args.port} on {args.host} is in use: is another `twofold serve` running? "
+                       "Stop it (Ctrl+C in its terminal), or choose another port with --port")
     if not os.environ.get("TWOFOLD_ISSUER"):
         host = "localhost" if args.host in ("0.0.0.0", "::", "127.0.0.1") else args.host
         os.environ["TWOFOLD_ISSUER"] = f"http://{host}:{args.port}/"
@@ -61,8 +86,7 @@ def cmd_serve(args) -> int:
         rt, report = await build_runtime(settings)
         has_admin = await console_auth.any_admin(rt)
         await rt.db.dispose()
-        if report.printed_api_token:
-            _print_api_token(report.printed_api_token)
+        _print_report(report)
         if not has_admin:
             print("twofold: no administrator yet; for the Admin Console (/admin) run "
                   "`twofold users create --login you@example.com --admin`", file=sys.stderr)
@@ -83,7 +107,6 @@ def cmd_migrate(args) -> int:
         from .store.migrate import upgrade_to_head
 
         s = _settings()
-        s.data_dir.mkdir(parents=True, exist_ok=True)
         engine = create_engine(s.resolved_database_url)
         try:
             await upgrade_to_head(engine)
@@ -95,18 +118,45 @@ def cmd_migrate(args) -> int:
     return 0
 
 
+def _ask(prompt: str) -> str:
+    while True:
+        value = input(prompt).strip()
+        if value:
+            return value
+
+
+def _ask_password() -> str | None:
+    """Asked twice, as passwd does: None when the two differ."""
+    password = getpass.getpass("Password: ")
+    return password if getpass.getpass("Password (again): ") == password else None
+
+
 def cmd_users_create(args) -> int:
     from .services import users
 
-    password = args.password
-    if args.password_stdin:
-        password = sys.stdin.readline().rstrip("\n")
-    elif password is None and sys.stdin.isatty():
-        password = getpass.getpass("Password: ")
+    first, last, password = args.first_name, args.last_name, args.password
+    if args.password_stdin or not sys.stdin.isatty():
+        # Nothing can be asked. Without a password the user would be PROVISIONED (an
+        # administrator who can never sign in); Okta's profile needs both names, not made-up ones.
+        missing = [flag for flag, value in (("--first-name", first), ("--last-name", last)) if not value]
+        if password is None and not args.password_stdin:
+            missing.append("--password-stdin (reads the password from one line of stdin)")
+        if missing:
+            return _refuse("the input is not a terminal, so nothing can be asked for; give " + ", ".join(missing))
+        if args.password_stdin:
+            password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        first = first or _ask("First name: ")
+        last = last or _ask("Last name: ")
+        if password is None:
+            password = _ask_password()
+            if password is None:
+                return _refuse("the two passwords differ; nothing was created")
+    if not password:
+        return _refuse("the password is empty; nothing was created")
 
     async def run(rt):
-        profile = {"login": args.login, "email": args.email or args.login,
-                   "firstName": args.first_name or args.login.split("@")[0], "lastName": args.last_name or "-"}
+        profile = {"login": args.login, "email": args.email or args.login, "firstName": first, "lastName": last}
         row = await users.create(rt, users.NewUser(profile=profile, password=password, activate=True, realm=args.realm))
         print(f"user_id={row.id} login={row.login} status={row.status}")
         if args.admin:
@@ -119,10 +169,15 @@ def cmd_users_create(args) -> int:
 
 
 def cmd_admins_grant(args) -> int:
+    from .domain.errors import NotFound
     from .services import console_auth
 
     async def run(rt):
-        granted = await console_auth.grant_admin(rt, args.login)
+        try:
+            granted = await console_auth.grant_admin(rt, args.login)
+        except NotFound:
+            raise NotFound(f"there is no user {args.login}; create one with "
+                           f"`twofold users create --login {args.login} --admin`") from None
         print(f"{args.login}: {console_auth.SUPER_ADMIN} " + ("granted" if granted else "already held"))
 
     return _run_reporting(run)
@@ -168,11 +223,11 @@ def build_parser() -> argparse.ArgumentParser:
     uc = u.add_parser("create", help="create an active user")
     uc.add_argument("--login", required=True)
     uc.add_argument("--email")
-    uc.add_argument("--first-name")
-    uc.add_argument("--last-name")
+    uc.add_argument("--first-name", help="asked for on a terminal; required otherwise")
+    uc.add_argument("--last-name", help="asked for on a terminal; required otherwise")
     uc.add_argument("--realm", help="default: Username-Password-Authentication")
-    uc.add_argument("--password", help="prefer --password-stdin or the prompt")
-    uc.add_argument("--password-stdin", action="store_true")
+    uc.add_argument("--password", help="visible to other local users (ps): prefer --password-stdin or the prompt")
+    uc.add_argument("--password-stdin", action="store_true", help="read the password from one line of stdin")
     uc.add_argument("--admin", action="store_true", help="also make the user an administrator (Admin Console)")
     uc.set_defaults(fn=cmd_users_create)
 

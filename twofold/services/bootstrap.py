@@ -27,6 +27,7 @@ DEFAULT_REALM = "Username-Password-Authentication"
 class BootstrapReport:
     created_org: bool = False
     printed_api_token: str | None = None
+    ignored_bootstrap_token: bool = False  # TWOFOLD_BOOTSTRAP_API_TOKEN set, but other tokens exist
 
 
 def signing_key_context(kid: str) -> str:
@@ -34,7 +35,7 @@ def signing_key_context(kid: str) -> str:
 
 
 async def ensure_ready(settings: Settings, db: Database, clock: Clock) -> tuple[Sealer, BootstrapReport]:
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)  # the master key lives here
     await upgrade_to_head(db.engine)
     report = BootstrapReport()
     async with db.transaction() as conn:
@@ -48,7 +49,7 @@ async def ensure_ready(settings: Settings, db: Database, clock: Clock) -> tuple[
             )
     else:
         report.created_org = await _create_org(db, sealer, clock)
-    report.printed_api_token = await _ensure_api_token(settings, db, clock)
+    await _ensure_api_token(settings, db, clock, report)
     return sealer, report
 
 
@@ -70,20 +71,26 @@ async def _create_org(db: Database, sealer: Sealer, clock: Clock) -> bool:
         return False  # another process bootstrapped first
 
 
-async def _ensure_api_token(settings: Settings, db: Database, clock: Clock) -> str | None:
-    """Returns a newly generated token to print once, or None."""
+async def _ensure_api_token(settings: Settings, db: Database, clock: Clock, report: BootstrapReport) -> None:
+    """The first start's admin API token: TWOFOLD_BOOTSTRAP_API_TOKEN's value, or a new one to
+    print once. With tokens already there the variable is ignored, and the report says so
+    unless it names one of them."""
+    wanted = settings.bootstrap_api_token
     async with db.transaction() as conn:
         if await token_store.count_api_tokens(conn):
-            return None
-        value = settings.bootstrap_api_token or ids.api_token()
+            if wanted and await token_store.api_token_by_hash(conn, ids.token_hash(wanted)) is None:
+                report.ignored_bootstrap_token = True
+            return
+        value = wanted or ids.api_token()
         try:
             await token_store.insert_api_token(
                 conn, id=ids.okta_id("00T"), name="bootstrap admin", token_hash=ids.token_hash(value),
                 created_at=clock.now_ms(),
             )
         except IntegrityError:
-            return None
-    return None if settings.bootstrap_api_token else value
+            return
+    if not wanted:
+        report.printed_api_token = value
 
 
 async def load_signer(db: Database, sealer: Sealer) -> signing.Signer:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from contextlib import asynccontextmanager, contextmanager
 from contextvars import ContextVar
 from typing import Any, AsyncIterator
@@ -26,9 +27,24 @@ def is_sqlite(engine: AsyncEngine) -> bool:
     return engine.dialect.name == "sqlite"
 
 
+def _create_private_file(database: str | None) -> None:
+    """The SQLite file holds password hashes and sealed secrets: create it 0600 in a 0700
+    directory (like master.key) before SQLite does it with the umask's 0644. SQLite gives its
+    -wal and -shm files the database file's mode, so they follow."""
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    path = os.path.abspath(database)
+    os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass  # an existing file keeps the mode its operator gave it
+
+
 def create_engine(url: str, *, pool_size: int = 5) -> AsyncEngine:
     aurl = async_url(url)
     if aurl.startswith("sqlite"):
+        _create_private_file(make_url(aurl).database)
         engine = create_async_engine(aurl, connect_args={"timeout": 30}, hide_parameters=True)
 
         @event.listens_for(engine.sync_engine, "connect")

@@ -14,12 +14,17 @@ class Shown:
 
 
 class BadForm(e.DomainError):
-    """A form the console did not send (wrong encoding, NUL, oversize field)."""
+    """A form the console did not send (wrong encoding, NUL)."""
+
+
+class FormTooLarge(BadForm):
+    """A form, or one of its fields, larger than the console accepts."""
 
 
 CSRF = Shown("This form expired or was sent from another site.",
              ["Reload the page and try again. If it keeps happening, sign out and sign in again."])
-TOO_LARGE = Shown("The form was too large to accept.")
+TOO_LARGE = Shown("The form was too large to accept.",
+                  ["A field holds more text than the console accepts. Shorten it and send the form again."])
 
 
 def describe(exc: e.DomainError) -> tuple[int, str, list[str]]:
@@ -58,6 +63,8 @@ def describe(exc: e.DomainError) -> tuple[int, str, list[str]]:
         return 400, exc.detail or "It conflicts with an existing item.", []
     if isinstance(exc, e.InvalidRequest):
         return 400, exc.detail or "The request was not well-formed.", []
+    if isinstance(exc, FormTooLarge):  # RFC 9110 §15.5.14: 413 Content Too Large
+        return 413, TOO_LARGE.summary, TOO_LARGE.causes
     if isinstance(exc, BadForm):
         return 400, exc.detail, []
     return 400, exc.detail or "The change was refused.", []

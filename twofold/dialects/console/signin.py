@@ -2,6 +2,7 @@
 an authenticator app), then a session cookie bound to this browser. Signing out ends it."""
 from __future__ import annotations
 
+import functools
 import json
 import secrets
 from urllib.parse import quote
@@ -14,7 +15,7 @@ from starlette.responses import Response
 from ...domain.errors import DomainError, InvalidCredentials, TooManyAttempts
 from ...services import console_auth, factors
 from ...services.console_auth import SignInFailed
-from ..http import BodyTooLarge, meta, runtime
+from ..http import meta, runtime
 from . import errors
 from .web import (
     BROWSER_COOKIE, PREFIX, SESSION_COOKIE, CsrfRefused, Form, check_csrf, clear_cookie, csrf_token, notice, read_form,
@@ -28,13 +29,28 @@ SIGNED_OUT = notice("signed-out", "You are signed out.")
 
 
 async def _checked_form(request: Request, cookie: str | None) -> Form | None:
-    """The form, if its CSRF token matches `cookie` and it came from our pages; else None."""
+    """The form, if its CSRF token matches `cookie` and it came from our pages; else None. A
+    form too large or malformed raises errors.BadForm: see _unreadable_forms."""
+    form = await read_form(request)
     try:
-        form = await read_form(request)
         check_csrf(request, form, cookie)
-    except (CsrfRefused, BodyTooLarge, errors.BadForm):
+    except CsrfRefused:
         return None
     return form
+
+
+def _unreadable_forms(handler):
+    """Answers a form too large (413) or malformed (400) on the sign-in page, saying so."""
+
+    @functools.wraps(handler)
+    async def wrapped(request: Request) -> Response:
+        try:
+            return await handler(request)
+        except errors.BadForm as exc:
+            status, summary, causes = errors.describe(exc)
+            return _signin_page(request, status=status, error=errors.Shown(summary, causes))
+
+    return wrapped
 
 
 def _qr_data_uri(key_uri: str) -> str:
@@ -71,6 +87,7 @@ async def signin_form(request: Request) -> Response:
 
 
 @router.post(PREFIX + "/signin")
+@_unreadable_forms
 async def signin_password(request: Request) -> Response:
     rt = runtime(request)
     form = await _checked_form(request, request.cookies.get(BROWSER_COOKIE))
@@ -124,6 +141,7 @@ async def factor_form(request: Request) -> Response:
 
 
 @router.post(PREFIX + "/signin/factor")
+@_unreadable_forms
 async def factor_submit(request: Request) -> Response:
     """The code of the administrator's authenticator app; or, with `action=enroll`, enrolling one."""
     rt = runtime(request)
@@ -185,6 +203,7 @@ async def _pending_factor(rt, cookie: str, factor_id: str) -> factors.FactorInfo
 
 
 @router.post(PREFIX + "/signout")
+@_unreadable_forms
 async def signout(request: Request) -> Response:
     rt = runtime(request)
     cookie = request.cookies.get(SESSION_COOKIE)

@@ -89,6 +89,12 @@ def _when(published: str) -> str:
     return published[:19].replace("T", " ")
 
 
+def events_shown(page: system_log.Page) -> list[dict]:
+    """A page's rows as the tables show them (here and on the Dashboard): Okta LogEvents with
+    the time to the second."""
+    return [{**e, "when": _when(e["published"])} for e in (log_event(row, page.names) for row in page.rows)]
+
+
 def _link(values: dict[str, str], after: str | None = None) -> str:
     query = [(k, values[k]) for k in _FIELDS if values[k]] + ([("after", after)] if after else [])
     return URL + ("?" + urlencode(query) if query else "")
@@ -107,12 +113,8 @@ async def system_log_page(c: Console) -> Response:
     until = s.until if s.until is not None else c.rt.now_ms() + 1
     page = await system_log.page(c.rt, since=s.since, until=until, after=s.after, descending=True,
                                  limit=PAGE_SIZE, where=system_log.combine(s.conditions))
-    events = []
-    for row in page.rows:
-        e = log_event(row, page.names)
-        events.append({**e, "when": _when(e["published"])})
     context.update(
-        events=events,
+        events=events_shown(page),
         older=_link(s.values, system_log.cursor_of(page.rows[-1])) if page.more else None,
         newest=_link(s.values) if s.after is not None else None,
     )

@@ -89,14 +89,21 @@ class Form:
 
 
 async def read_form(request: Request) -> Form:
-    body = await read_body(request)
+    """The form, read before its CSRF token is checked: a form too large is refused as such
+    (FormTooLarge, 413), never as an expired one."""
+    try:
+        body = await read_body(request)
+    except BodyTooLarge as exc:
+        raise errors.FormTooLarge() from exc
     try:
         pairs = parse_qsl(body.decode("utf-8"), keep_blank_values=True)
     except UnicodeDecodeError as exc:
         raise errors.BadForm("The form was not sent as UTF-8.") from exc
     for k, v in pairs:
-        if len(v) > MAX_FIELD or "\x00" in k or "\x00" in v:
-            raise errors.BadForm("A field of the form is too long or holds a NUL character.")
+        if "\x00" in k or "\x00" in v:
+            raise errors.BadForm("A field of the form holds a NUL character.")
+        if len(v) > MAX_FIELD:
+            raise errors.FormTooLarge()
     return Form(pairs)
 
 
@@ -207,8 +214,6 @@ def console_page(section: str):
                 return await handler(c, **kwargs)
             except CsrfRefused:
                 return c.page("error.html", status=403, section=section, error=errors.CSRF)
-            except BodyTooLarge:
-                return c.page("error.html", status=413, section=section, error=errors.TOO_LARGE)
             except DomainError as exc:
                 return c.failure(exc, section=section)
 
