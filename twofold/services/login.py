@@ -112,25 +112,21 @@ async def next_step(rt: Runtime, rules: dict[str, str], user_id: str, *, audienc
 async def otp_login(rt: Runtime, client: Client, *, login_hint: str, otp: str, scope: str | None,
                     server_id: str | None, meta: RequestMeta | None = None) -> dict:
     """Okta's `urn:okta:params:oauth:grant-type:otp`: a TOTP code as the primary factor, for
-    clients an administrator allowed it. Same verifier, replay guard and lockout counter."""
-    from ..domain.errors import DomainError
-    from .verify import check_totp
+    clients an administrator allowed it. Same verifier and replay guard; its guesses spend a
+    budget of their own (verify.check_otp_grant), and every failure answers alike (R34, R50)."""
+    from .verify import check_otp_grant
 
     if len(login_hint) > MAX_USERNAME:
         raise InvalidCredentials()
-    failure: DomainError | None = None
     rules = await org_authenticators.cached_rules(rt)  # read before the transaction (SQLite: one writer)
     async with rt.db.transaction() as conn:
         user = await user_store.by_login_any_realm(conn, login_key(login_hint))
-        if user is None or user.status != "ACTIVE":
-            raise InvalidCredentials()
-        result = await check_totp(conn, rt, user.id, otp, meta=meta, client_id=client.client_id, statuses=("ACTIVE",),
-                                  rules=rules)
+        active = user if user is not None and user.status == "ACTIVE" else None
+        result = await check_otp_grant(conn, rt, active, otp, meta=meta, client_id=client.client_id, rules=rules)
         if result.ok:
             now = rt.now_ms()
-            await user_store.record_login(conn, user.id, now, None)
-            auth = Authentication(user_id=user.id, audience=None, scope=scope, amr=["otp"], auth_time=now,
+            await user_store.record_login(conn, active.id, now, None)
+            auth = Authentication(user_id=active.id, audience=None, scope=scope, amr=["otp"], auth_time=now,
                                   server_id=server_id, grant_type=grants.OKTA_OTP)
             return await issue(conn, rt, client, auth, meta)
-        failure = result.error
-    raise failure
+    raise result.error  # after the commit: the counted attempt and its audit row persist

@@ -56,6 +56,11 @@ users = Table(
     # before a code is evaluated (R31), reset by a success (R32).
     Column("mfa_failures", Integer, nullable=False, server_default="0"),
     Column("mfa_last_attempt_at", Ms, nullable=True),
+    # Guesses made without a password (Okta's OTP grant) count here, with their own limit and
+    # cooldown, so someone who knows only the login cannot lock the password + second-factor
+    # sign-in (R33) while their guesses stay bounded (R30, R31).
+    Column("otp_grant_failures", Integer, nullable=False, server_default="0"),
+    Column("otp_grant_last_attempt_at", Ms, nullable=True),
     Index("uq_users_realm_login", "realm_id", "login_key", unique=True),
 )
 
