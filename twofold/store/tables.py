@@ -172,12 +172,16 @@ signing_keys = Table(
 )
 
 # Password failures are counted per login name, not per user row, so an unknown login
-# locks exactly like a known one and the lockout tells nothing (R34, R42).
+# locks exactly like a known one and the lockout tells nothing (R34, R42). Attempts being
+# checked hold a slot (in_flight) until their verdict, leased until in_flight_until so a
+# crashed request cannot keep one; only confirmed failures lock (store/throttle.py).
 password_throttle = Table(
     "password_throttle", metadata,
     Column("key", String(400), primary_key=True),
     Column("failures", Integer, nullable=False),
-    Column("last_attempt_at", Ms, nullable=False),
+    Column("last_attempt_at", Ms, nullable=False),  # the last counted failure (or the row's creation)
+    Column("in_flight", Integer, nullable=False, server_default="0"),
+    Column("in_flight_until", Ms, nullable=False, server_default="0"),
 )
 
 audit_events = Table(
