@@ -28,6 +28,9 @@ class Settings(BaseSettings):
     totp_window: int = Field(1, ge=0, le=3, description="Accepted steps either side of now (RFC 6238 §5.2)")
     mfa_max_failures: int = Field(10, ge=1, le=100, description="Consecutive OTP/recovery failures before lockout")
     mfa_lockout_seconds: int = Field(300, ge=1)
+    otp_grant_max_failures: int = Field(10, ge=1, le=100, description="Okta OTP grant: failed codes (no password) "
+                                        "before that grant is refused for the user")
+    otp_grant_lockout_seconds: int = Field(900, ge=1)
     password_max_failures: int = Field(10, ge=1, le=100)
     password_lockout_seconds: int = Field(900, ge=1)
 

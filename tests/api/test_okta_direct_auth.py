@@ -108,15 +108,3 @@ def test_otp_as_primary_factor(api):
     r = okta_token(api, url, client, grant_type=OKTA_OTP, login_hint="nobody@example.com", otp=code, scope="openid")
     assert r.status_code == 400 and r.json()["error"] == "invalid_grant"
 
-
-def test_otp_grant_shares_the_lockout_counter(api):
-    client = _okta_client(api, grants=(OKTA_OTP, "password", MFA_OTP), method="none")
-    user, code = user_with_totp(api)
-    bad = wrong_code(user["secret"])
-    for _ in range(10):
-        okta_token(api, "/oauth2/default/v1/token", client, grant_type=OKTA_OTP, login_hint=user["login"], otp=bad,
-              scope="openid")
-    r = okta_token(api, "/oauth2/default/v1/token", client, grant_type=OKTA_OTP, login_hint=user["login"], otp=code,
-              scope="openid")
-    assert r.status_code == 429 and r.headers["retry-after"]
-    assert api.mfa_otp(client, api.mfa_token(client, user), code).status_code == 429

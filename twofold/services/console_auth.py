@@ -54,12 +54,15 @@ async def sign_in_password(rt: Runtime, username: str, password: str, meta: Requ
     async with rt.db.transaction() as conn:
         now = rt.now_ms()
         if SUPER_ADMIN not in await store.roles_of(conn, user.id):
+            # Counted like a wrong password, so the throttle is no oracle for it either (R34).
+            await throttle.failed(conn, key, now, rt.settings.password_max_failures,
+                                  rt.settings.password_lockout_seconds * 1000)
             await audit.record(conn, now, "user.authentication.password", "FAILURE", meta=meta, user_id=user.id,
                                reason="not_admin", detail={"via": "admin_console"})
             failed = True
         else:
             failed = False
-            await throttle.clear(conn, key)
+            await throttle.succeeded(conn, key)
             await user_store.record_login(conn, user.id, now, rehash)
             await store.purge_expired(conn, now)
             await store.insert_session(conn, id=ids.random_base62(32), token_hash=ids.token_hash(token),

@@ -79,12 +79,13 @@ async def unsuspend(rt: Runtime, id_or_login: str, meta: RequestMeta | None = No
 
 
 async def unlock(rt: Runtime, id_or_login: str, meta: RequestMeta | None = None) -> None:
-    """Clears both lockouts in one transaction: the password throttle of the user's login in
-    its realm and the per-user MFA failure counter (R29, R34)."""
+    """Clears every lockout in one transaction: the password throttle of the user's login in
+    its realm and the per-user failure counters, MFA and OTP grant (R29, R34)."""
     async with rt.db.transaction() as conn:
         user = await resolve_or_404(conn, id_or_login)
         await throttle.clear(conn, throttle_key(user.realm_id, user.login_key))
-        await user_store.reset_mfa_failures(conn, user.id)
+        for counter in user_store.COUNTERS:
+            await user_store.reset_failures(conn, counter, user.id)
         await audit.record(conn, rt.now_ms(), "user.account.unlock", "SUCCESS", meta=meta, user_id=user.id)
 
 

@@ -41,34 +41,47 @@ class Check:
         return self.error is None
 
 
-async def _reserve(conn: AsyncConnection, rt: Runtime, user_id: str, kind: str,
-                   meta: RequestMeta | None, client_id: str | None) -> tuple[int, DomainError | None]:
+def _limits(rt: Runtime, counter: str) -> tuple[int, int]:
+    """(max failures, cooldown in ms) of a per-user counter (store.users.COUNTERS)."""
     s = rt.settings
-    cooldown = s.mfa_lockout_seconds * 1000
+    if counter == "otp_grant":
+        return s.otp_grant_max_failures, s.otp_grant_lockout_seconds * 1000
+    return s.mfa_max_failures, s.mfa_lockout_seconds * 1000
+
+
+def _detail(kind: str, counter: str, **more) -> dict:
+    return {"kind": kind, **({"counter": counter} if counter != "mfa" else {}), **more}
+
+
+async def _reserve(conn: AsyncConnection, rt: Runtime, user_id: str, kind: str,
+                   meta: RequestMeta | None, client_id: str | None,
+                   counter: str = "mfa") -> tuple[int, DomainError | None]:
+    max_failures, cooldown = _limits(rt, counter)
     now = rt.now_ms()
-    attempt = await user_store.reserve_mfa_attempt(conn, user_id, now, s.mfa_max_failures, cooldown)
+    attempt = await user_store.reserve_attempt(conn, counter, user_id, now, max_failures, cooldown)
     if attempt is None:
-        until = await user_store.mfa_locked_until(conn, user_id, cooldown)
+        until = (await user_store.last_attempt(conn, counter, user_id) or 0) + cooldown
         await audit.record(conn, now, "mfa.verify", "DENY", meta=meta, user_id=user_id,
-                           client_id=client_id, reason="locked_out", detail={"kind": kind})
+                           client_id=client_id, reason="locked_out", detail=_detail(kind, counter))
         return 0, TooManyAttempts(retry_after=_retry_after(until, now), kind="mfa")
     return attempt, None
 
 
-async def _failed(conn, rt: Runtime, user_id: str, kind: str, reason: str, attempt: int, meta, client_id,
-                  factor_id=None) -> None:
+async def _failed(conn, rt: Runtime, user_id: str | None, kind: str, reason: str, attempt: int, meta, client_id,
+                  factor_id=None, counter: str = "mfa") -> None:
     now = rt.now_ms()
     await audit.record(conn, now, "mfa.verify", "FAILURE", meta=meta, user_id=user_id, client_id=client_id,
-                       factor_id=factor_id, reason=reason, detail={"kind": kind})
-    if attempt >= rt.settings.mfa_max_failures:
+                       factor_id=factor_id, reason=reason, detail=_detail(kind, counter))
+    if attempt >= _limits(rt, counter)[0]:
         await audit.record(conn, now, "user.mfa.lockout", "DENY", meta=meta, user_id=user_id,
-                           client_id=client_id, detail={"failures": attempt})
+                           client_id=client_id, detail=_detail(kind, counter, failures=attempt))
 
 
-async def _succeeded(conn, rt: Runtime, user_id: str, kind: str, factor_id: str, meta, client_id) -> None:
-    await user_store.reset_mfa_failures(conn, user_id)  # R32
+async def _succeeded(conn, rt: Runtime, user_id: str, kind: str, factor_id: str, meta, client_id,
+                     counter: str = "mfa") -> None:
+    await user_store.reset_failures(conn, counter, user_id)  # R32
     await audit.record(conn, rt.now_ms(), "mfa.verify", "SUCCESS", meta=meta, user_id=user_id,
-                       client_id=client_id, factor_id=factor_id, detail={"kind": kind})
+                       client_id=client_id, factor_id=factor_id, detail=_detail(kind, counter))
 
 
 def _retry_after(until_ms: int, now_ms: int) -> int:
@@ -122,9 +135,11 @@ async def check_totp(conn: AsyncConnection, rt: Runtime, user_id: str, code: str
                      factor_id: str | None = None, meta: RequestMeta | None = None,
                      client_id: str | None = None,
                      statuses: tuple[str, ...] = ("ACTIVE", "PENDING_ACTIVATION"), rows=None,
-                     rules: dict[str, str] | None = None) -> Check:
+                     rules: dict[str, str] | None = None, counter: str = "mfa") -> Check:
     """Verify a TOTP code against the user's TOTP factors (or one of them). A pending factor
-    is confirmed by its first valid code; the step is claimed atomically (R1, R2, R37)."""
+    is confirmed by its first valid code; the step is claimed atomically (R1, R2, R37). The
+    attempt is counted on `counter` (store.users.COUNTERS); the replay guard is the factor's,
+    shared by every path."""
     totp = authenticators.get("totp")
     now_ms = rt.now_ms()
     if rows is None:  # the caller may have read the factor already
@@ -139,7 +154,7 @@ async def check_totp(conn: AsyncConnection, rt: Runtime, user_id: str, code: str
         rows = [r for r in rows if r.id == factor_id]
     if not rows:
         return Check(error=NotEnrolled())
-    attempt, locked = await _reserve(conn, rt, user_id, "otp", meta, client_id)
+    attempt, locked = await _reserve(conn, rt, user_id, "otp", meta, client_id, counter)
     if locked:
         return Check(error=locked)
     now_s = rt.clock.now()
@@ -170,14 +185,50 @@ async def check_totp(conn: AsyncConnection, rt: Runtime, user_id: str, code: str
             await factor_store.activate_pending_of_type(conn, user_id, "recovery_code", now)
             await audit.record(conn, now, "factor.activate", "SUCCESS", meta=meta, user_id=user_id,
                                client_id=client_id, factor_id=row.id, detail={"type": "totp"})
-        await _succeeded(conn, rt, user_id, "otp", row.id, meta, client_id)
+        await _succeeded(conn, rt, user_id, "otp", row.id, meta, client_id, counter)
         return Check(factor_id=row.id, activated=activated)
     if replayed_on:
         # R10: a replay is refused, counted and logged as such.
-        await _failed(conn, rt, user_id, "otp", "replayed", attempt, meta, client_id, replayed_on)
+        await _failed(conn, rt, user_id, "otp", "replayed", attempt, meta, client_id, replayed_on, counter)
         return Check(error=InvalidOtp(replayed=True))
-    await _failed(conn, rt, user_id, "otp", "invalid_code", attempt, meta, client_id)
+    await _failed(conn, rt, user_id, "otp", "invalid_code", attempt, meta, client_id, counter=counter)
     return Check(error=InvalidOtp())
+
+
+# No user has this id (ids are 20 characters): an unknown login runs the same counting statement.
+_NO_USER = "-"
+
+
+async def check_otp_grant(conn: AsyncConnection, rt: Runtime, user, code: str | None, *,
+                          meta: RequestMeta | None, client_id: str | None, rules: dict[str, str]) -> Check:
+    """Okta's OTP grant: a TOTP code as the only credential. Its guesses are made without a
+    password, so they spend the user's `otp_grant` budget, not the MFA counter that guards the
+    password + second-factor sign-in: knowing a login is not enough to lock that (R33), and
+    the guesses stay bounded, counted before the verdict (R30, R31). The replay guard is the
+    factor's own, so a code spent here is spent on every path (R1).
+
+    `user`: the ACTIVE user of the login, or None. An unknown login, a user without an
+    authenticator app, a wrong or replayed code and a spent budget all end in the same
+    InvalidCredentials (R34, R50), after the same statements: factors read, attempt counted,
+    audit row written."""
+    rows = []
+    if user is not None:
+        rows = [r for r in await factor_store.for_user(conn, user.id, types=("totp",), statuses=("ACTIVE",))
+                if org_authenticators.usable(rules, r)]
+    if rows:
+        result = await check_totp(conn, rt, user.id, code, meta=meta, client_id=client_id, statuses=("ACTIVE",),
+                                  rows=rows, rules=rules, counter="otp_grant")
+        return result if result.ok else Check(error=InvalidCredentials())
+    if user is None:
+        max_failures, cooldown = _limits(rt, "otp_grant")
+        await factor_store.for_user(conn, _NO_USER, types=("totp",), statuses=("ACTIVE",))
+        await user_store.reserve_attempt(conn, "otp_grant", _NO_USER, rt.now_ms(), max_failures, cooldown)
+        await _failed(conn, rt, None, "otp", "unknown_user", 0, meta, client_id, counter="otp_grant")
+        return Check(error=InvalidCredentials())
+    attempt, locked = await _reserve(conn, rt, user.id, "otp", meta, client_id, "otp_grant")
+    if not locked:
+        await _failed(conn, rt, user.id, "otp", "not_enrolled", attempt, meta, client_id, counter="otp_grant")
+    return Check(error=InvalidCredentials())
 
 
 async def check_recovery_code(conn: AsyncConnection, rt: Runtime, user_id: str, code: str | None, *,

@@ -56,6 +56,11 @@ users = Table(
     # before a code is evaluated (R31), reset by a success (R32).
     Column("mfa_failures", Integer, nullable=False, server_default="0"),
     Column("mfa_last_attempt_at", Ms, nullable=True),
+    # Guesses made without a password (Okta's OTP grant) count here, with their own limit and
+    # cooldown, so someone who knows only the login cannot lock the password + second-factor
+    # sign-in (R33) while their guesses stay bounded (R30, R31).
+    Column("otp_grant_failures", Integer, nullable=False, server_default="0"),
+    Column("otp_grant_last_attempt_at", Ms, nullable=True),
     Index("uq_users_realm_login", "realm_id", "login_key", unique=True),
 )
 
@@ -167,12 +172,16 @@ signing_keys = Table(
 )
 
 # Password failures are counted per login name, not per user row, so an unknown login
-# locks exactly like a known one and the lockout tells nothing (R34, R42).
+# locks exactly like a known one and the lockout tells nothing (R34, R42). Attempts being
+# checked hold a slot (in_flight) until their verdict, leased until in_flight_until so a
+# crashed request cannot keep one; only confirmed failures lock (store/throttle.py).
 password_throttle = Table(
     "password_throttle", metadata,
     Column("key", String(400), primary_key=True),
     Column("failures", Integer, nullable=False),
-    Column("last_attempt_at", Ms, nullable=False),
+    Column("last_attempt_at", Ms, nullable=False),  # the last counted failure (or the row's creation)
+    Column("in_flight", Integer, nullable=False, server_default="0"),
+    Column("in_flight_until", Ms, nullable=False, server_default="0"),
 )
 
 audit_events = Table(

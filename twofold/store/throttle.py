@@ -1,62 +1,105 @@
-"""Password failure counter, keyed by realm and login name (known or not)."""
+"""Password failure counter, keyed by realm and login name (known or not).
+
+A row holds the confirmed failures and the attempts in flight (taken, hash not yet judged).
+An attempt takes a slot before its hash only while failures + live slots are under the limit,
+so N parallel guesses never evaluate more than the limit (R31); only confirmed failures lock,
+so parallel correct sign-ins are never refused, they wait for a slot (services.login). Every
+change is one statement, atomic alone, and holds across processes sharing the database.
+
+Slots are leased: each grant extends `in_flight_until` by LEASE_MS, and once it has passed
+every slot counted is older than the lease, so the next grant drops them: a request that
+died between its two statements does not keep its slot for ever."""
 from __future__ import annotations
 
-from sqlalchemy import and_, bindparam, case, delete, or_, update
+from sqlalchemy import and_, bindparam, case, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from .tables import password_throttle as t
 
+LEASE_MS = 30_000  # far longer than a hash takes, even on a loaded machine
+
+
+def _lock_expired():
+    """The failures reached the limit, and the cooldown has passed since the last one."""
+    return and_(t.c.failures >= bindparam("max_failures"), t.c.last_attempt_at <= bindparam("cutoff"))
+
 
 def _reserve_statement(insert):
-    """Count one password attempt before checking it; no row returned while locked. Same
-    state machine as the MFA counter, as one upsert: the row is created or counted in a single
-    statement, so racing requests never see a half-made counter."""
-    now, max_failures = bindparam("at"), bindparam("max_failures")
-    expired = t.c.last_attempt_at <= bindparam("cutoff")
+    """Take a slot: one upsert that creates the row or counts the slot, granted (a row
+    returned) while failures + live slots stay under the limit. A lock whose cooldown has
+    passed starts again from zero; expired slots are dropped."""
+    now = bindparam("at")
+    failures = case((_lock_expired(), 0), else_=t.c.failures)
+    in_flight = case((t.c.in_flight_until > now, t.c.in_flight), else_=0)
     return (
         insert(t)
-        .values(key=bindparam("k"), failures=1, last_attempt_at=now)
+        .values(key=bindparam("k"), failures=0, last_attempt_at=now, in_flight=1,
+                in_flight_until=bindparam("until"))
         .on_conflict_do_update(
             index_elements=[t.c.key],
-            set_={
-                "failures": case((and_(t.c.failures >= max_failures, expired), 1), else_=t.c.failures + 1),
-                "last_attempt_at": now,
-            },
-            where=or_(t.c.failures < max_failures, expired),
+            set_={"failures": failures, "in_flight": in_flight + 1, "in_flight_until": bindparam("until")},
+            where=failures + in_flight < bindparam("max_failures"),
         )
-        .returning(t.c.failures)
+        .returning(t.c.in_flight)
     )
+
+
+def _release(**values):
+    """Give the slot back (never below zero: a slot dropped as expired may report late)."""
+    return (update(t).where(t.c.key == bindparam("k"))
+            .values(in_flight=case((t.c.in_flight > 0, t.c.in_flight - 1), else_=0), **values))
 
 
 # Built once per dialect (the sign-in path runs them on every attempt).
 _RESERVE = {"postgresql": _reserve_statement(pg_insert), "sqlite": _reserve_statement(sqlite_insert)}
-_CLEAR = delete(t).where(t.c.key == bindparam("k"))
-# A success zeroes the row rather than deleting it: the next sign-in's upsert then updates it in
-# place (a HOT update) instead of inserting a row and its index entry again.
-_RESET = update(t).where(t.c.key == bindparam("k"), t.c.failures != 0).values(failures=0)
+_SUCCEEDED = _release(failures=0)  # R32: a success forgets the failures
+_FAILED = _release(failures=case((_lock_expired(), 1), else_=t.c.failures + 1), last_attempt_at=bindparam("at"))
+_LOCKED = select(t.c.key).where(t.c.key == bindparam("k"), t.c.failures >= bindparam("max_failures"),
+                                t.c.last_attempt_at > bindparam("cutoff"))
+_CLEAR = update(t).where(t.c.key == bindparam("k")).values(failures=0)
 
 
 def _params(key: str, now: int, max_failures: int, cooldown_ms: int) -> dict:
-    return {"k": key, "at": now, "max_failures": max_failures, "cutoff": now - cooldown_ms}
+    return {"k": key, "at": now, "max_failures": max_failures, "cutoff": now - cooldown_ms, "until": now + LEASE_MS}
 
 
-async def reserve(conn: AsyncConnection, key: str, now: int, max_failures: int, cooldown_ms: int) -> bool:
-    """False while locked."""
-    stmt = _RESERVE[conn.dialect.name]
-    return (await conn.execute(stmt, _params(key, now, max_failures, cooldown_ms))).first() is not None
+def _dialect(db) -> str:
+    return "sqlite" if db.sqlite else "postgresql"
 
 
 async def reserve_now(db, key: str, now: int, max_failures: int, cooldown_ms: int) -> bool:
-    """`reserve` as a statement of its own (it is atomic alone)."""
-    stmt = _RESERVE["sqlite" if db.sqlite else "postgresql"]
-    return bool(await db.run(stmt, _params(key, now, max_failures, cooldown_ms)))
+    """Take a slot for one attempt (one statement); False when the budget is full: locked, or
+    taken by attempts in flight (`locked_now` tells which)."""
+    return bool(await db.run(_RESERVE[_dialect(db)], _params(key, now, max_failures, cooldown_ms)))
+
+
+async def locked_now(db, key: str, now: int, max_failures: int, cooldown_ms: int) -> bool:
+    """Whether confirmed failures hold the lock (read only: it decides whether to wait for a
+    slot or to refuse; the next `reserve_now` decides again, atomically)."""
+    return bool(await db.run(_LOCKED, _params(key, now, max_failures, cooldown_ms)))
+
+
+# An attempt's verdict, one statement: its slot is given back, and a failure is counted or
+# a success forgets the failures. `_now` forms go through Database.run (the sign-in path).
+
+async def failed_now(db, key: str, now: int, max_failures: int, cooldown_ms: int) -> None:
+    await db.run(_FAILED, _params(key, now, max_failures, cooldown_ms))
+
+
+async def failed(conn: AsyncConnection, key: str, now: int, max_failures: int, cooldown_ms: int) -> None:
+    await conn.execute(_FAILED, _params(key, now, max_failures, cooldown_ms))
+
+
+async def succeeded_now(db, key: str) -> None:
+    await db.run(_SUCCEEDED, {"k": key})
+
+
+async def succeeded(conn: AsyncConnection, key: str) -> None:
+    await conn.execute(_SUCCEEDED, {"k": key})
 
 
 async def clear(conn: AsyncConnection, key: str) -> None:
+    """An administrator's unlock: the failures are forgotten, slots in flight stay counted."""
     await conn.execute(_CLEAR, {"k": key})
-
-
-async def reset_now(db, key: str) -> None:
-    await db.run(_RESET, {"k": key})
