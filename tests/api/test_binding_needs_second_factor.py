@@ -14,7 +14,7 @@ from twofold.dialects.console.web import SESSION_COOKIE, csrf_token
 
 from ..browser.conftest import grant_admin
 from ..support import (
-    MFA_OTP, PASSWORD, db_rows, default_enroll_policy, fresh_code, okta_token, put_enroll_modes, two_codes, user_with_totp,
+    MFA_OTP, MFA_RECOVERY, PASSWORD, db_rows, default_enroll_policy, fresh_code, okta_token, put_enroll_modes, two_codes, user_with_totp,
 )
 
 MFA_API_SCOPES = "enroll read:authenticators remove:authenticators"
@@ -231,3 +231,34 @@ def test_client_credentials_get_no_mfa_api_token(api):
     assert r.status_code == 403 and r.json()["error"] == "access_denied" and "access_token" not in r.json(), r.text
     r = api.token(client, grant_type="client_credentials", audience="https://api.example.com/")
     assert r.status_code == 200  # other audiences keep working
+
+
+@pytest.mark.parametrize("users_provider", ["OKTA", "GOOGLE"])
+def test_a_factor_left_pending_before_the_user_enrolled_is_no_second_factor(server, users_provider):
+    """The review's attack: while the user has no factor, someone with the password associates
+    an authenticator app and stops (a pending TOTP and recovery code). The user then enrolls
+    through the Okta API. The left-over factor and recovery code must never become a second
+    factor: neither the code of the pending app nor the pending recovery code gets tokens, and
+    neither is activated along with the user's own (R35, R37, R47)."""
+    api = server.api()
+    client = api.create_client()
+    user = api.create_user()
+    left = api.associate(api.mfa_token(client, user))
+    assert left.status_code == 200, left.text
+    attacker_secret, attacker_code = left.json()["secret"], left.json()["recovery_codes"][0]
+
+    f = api.http.post(f"/api/v1/users/{user['id']}/factors", headers=api.ssws,
+                      json={"factorType": "token:software:totp", "provider": users_provider}).json()
+    activate_code, _ = two_codes(f["_embedded"]["activation"]["sharedSecret"])
+    r = api.http.post(f["_links"]["activate"]["href"], headers=api.ssws, json={"passCode": activate_code})
+    assert r.status_code == 200, r.text
+
+    r = api.mfa_otp(client, api.mfa_token(client, user), fresh_code(attacker_secret))
+    assert (r.status_code, r.json()["error"]) == (403, "invalid_grant") and "access_token" not in r.json(), r.text
+    r = api.token(client, grant_type=MFA_RECOVERY, mfa_token=api.mfa_token(client, user),
+                  recovery_code=attacker_code)
+    # The user has no recovery code at all now (the Okta API enrolls none).
+    assert (r.status_code, r.json()["error"]) == (401, "unsupported_challenge_type"), r.text
+    assert [(x["provider"], x["status"]) for x in _factors(api, user)] == [(users_provider, "ACTIVE")]
+    ((rows,),) = db_rows(server, f"SELECT count(*) FROM factors WHERE user_id = '{user['id']}'")
+    assert int(rows) == 1  # the left-over app and recovery code are gone

@@ -56,7 +56,7 @@ async def associate_otp(rt: Runtime, bearer: str | None, meta: RequestMeta | Non
         enrollment = totp.enroll(rt.sealer, user_id=user.id, provider=OTP_PROVIDER, now=now,
                                  expires_at=now + rt.settings.factor_activation_ttl * 1000,
                                  **org_authenticators.totp_parameters(settings))
-        await factor_store.delete_pending(conn, user.id, "totp", OTP_PROVIDER)
+        await factor_store.delete_all_pending(conn, user.id)
         await factor_store.insert_factor(conn, **enrollment.values)
         body = {
             "authenticator_type": "otp",
@@ -66,7 +66,6 @@ async def associate_otp(rt: Runtime, bearer: str | None, meta: RequestMeta | Non
         }
         # Recovery codes come with the first association only: while no code is active.
         if not any(v.type == "recovery_code" and v.status == "ACTIVE" for v in views):
-            await factor_store.delete_pending(conn, user.id, "recovery_code", "OKTA")
             code = rc.enroll(user_id=user.id, now=now)
             await factor_store.insert_factor(conn, **code.values)
             body["recovery_codes"] = [code.shown_secret]

@@ -128,7 +128,7 @@ async def _enroll_totp(rt: Runtime, user_id: str, provider: str, meta) -> Factor
         enrollment = totp.enroll(rt.sealer, user_id=user_id, provider=provider, now=now,
                                  expires_at=now + rt.settings.factor_activation_ttl * 1000,
                                  **org_authenticators.totp_parameters(settings))
-        await factor_store.delete_pending(conn, user_id, "totp", provider)
+        await factor_store.delete_all_pending(conn, user_id)
         await factor_store.insert_factor(conn, **enrollment.values)
         await audit.record(conn, now, "factor.enroll", "SUCCESS", meta=meta, user_id=user_id,
                            factor_id=enrollment.values["id"], detail={"type": "totp", "provider": provider})

@@ -52,10 +52,13 @@ async def check_password(rt: Runtime, *, username: str, password: str, realm: st
         raise UnknownRealm(realm or "")
     key = throttle_key(realm_row.id, login_key(username))
     await _take_slot(rt, key, meta, client_id)
-    user = await user_store.by_login_now(rt.db, realm_row.id, login_key(username))
-
-    matches, needs_rehash = await rt.passwords.verify(user.password_hash if user else None, password)
-    rehash = (user.password_hash, await rt.passwords.hash(password)) if matches and needs_rehash else None
+    try:
+        user = await user_store.by_login_now(rt.db, realm_row.id, login_key(username))
+        matches, needs_rehash = await rt.passwords.verify(user.password_hash if user else None, password)
+        rehash = (user.password_hash, await rt.passwords.hash(password)) if matches and needs_rehash else None
+    except BaseException:
+        await throttle.released_now(rt.db, key)
+        raise
     if not (matches and user is not None and user.status == "ACTIVE"):
         await throttle.failed_now(rt.db, key, rt.now_ms(), s.password_max_failures, s.password_lockout_seconds * 1000)
         await audit.record_now(rt.db, rt.now_ms(), "user.authentication.password", "FAILURE", meta=meta,

@@ -2,7 +2,7 @@
 `/mfa/challenge` step before them."""
 from __future__ import annotations
 
-from ..domain import grants
+from ..domain import grants, policy
 from ..domain.errors import (
     DomainError, InvalidAuthenticator, InvalidCredentials, MfaRequired, MfaTokenExpired, NotEnrolled,
     UnsupportedChallengeType,
@@ -29,6 +29,11 @@ async def _finish(rt: Runtime, client: Client, mfa_token: str | None, checker, v
         if user is None or user.status != "ACTIVE":
             raise InvalidCredentials()  # deactivated since the password step
         extra = {"rules": rules} if rules else {}
+        if grant_type == grants.MFA_OTP and not policy.may_bind(
+                await factor_views(conn, txn.user_id), policy.proven(txn.amr or "")):
+            # An enrolled user's password step confirms no pending factor: one left unconfirmed
+            # (by whoever had the password before the user enrolled) is not a second factor (R35).
+            extra["statuses"] = ("ACTIVE",)
         result: Check = await checker(conn, rt, txn.user_id, value, meta=meta, client_id=client.client_id, **extra)
         if result.ok:
             # Consumed only on success (R46); losing this race rolls the whole attempt back.

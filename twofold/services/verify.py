@@ -181,8 +181,8 @@ async def check_totp(conn: AsyncConnection, rt: Runtime, user_id: str, code: str
         if activated:
             now = rt.now_ms()
             await factor_store.mark_activated(conn, row.id, now)
-            await factor_store.delete_pending(conn, user_id, "totp", row.provider)
             await factor_store.activate_pending_of_type(conn, user_id, "recovery_code", now)
+            await factor_store.delete_all_pending(conn, user_id)  # no other stays confirmable
             await audit.record(conn, now, "factor.activate", "SUCCESS", meta=meta, user_id=user_id,
                                client_id=client_id, factor_id=row.id, detail={"type": "totp"})
         await _succeeded(conn, rt, user_id, "otp", row.id, meta, client_id, counter)

@@ -100,6 +100,15 @@ async def succeeded(conn: AsyncConnection, key: str) -> None:
     await conn.execute(_SUCCEEDED, {"k": key})
 
 
+_RELEASED = _release()
+
+
+async def released_now(db, key: str) -> None:
+    """No verdict (the attempt broke off on an unexpected error): the slot is given back at
+    once rather than held until its lease ends."""
+    await db.run(_RELEASED, {"k": key})
+
+
 async def clear(conn: AsyncConnection, key: str) -> None:
     """An administrator's unlock: the failures are forgotten, slots in flight stay counted."""
     await conn.execute(_CLEAR, {"k": key})

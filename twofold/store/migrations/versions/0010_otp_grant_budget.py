@@ -20,6 +20,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("users") as batch:
+    # Never a table rebuild on SQLite (its native DROP COLUMN, 3.35+): dropping the old `users`
+    # table would cascade into every factor, token and session of every user.
+    with op.batch_alter_table("users", recreate="never") as batch:
         batch.drop_column("otp_grant_last_attempt_at")
         batch.drop_column("otp_grant_failures")
