@@ -156,6 +156,9 @@ class FactorType(Protocol):
 
     def describe(self, row: Any) -> FactorView: ...
 
+    def display_name(self, provider: str | None) -> str:
+        """Its name in the console and the System Log (None: the provider is not known)."""
+
     def validate(self, profile: dict) -> dict:
         """The enrollment profile, checked (ValidationFailed); {} for types that take none."""
 

@@ -60,6 +60,9 @@ class Question(Describes):
     def authenticator_key(self, provider: str | None) -> str | None:
         return "security_question"
 
+    def display_name(self, provider: str | None) -> str:
+        return "Security Question"
+
     def validate(self, profile: dict) -> dict:
         question, answer = profile.get("question"), profile.get("answer")
         causes = []

@@ -28,6 +28,9 @@ class RecoveryCode(Describes):
     def authenticator_key(self, provider: str | None) -> str | None:
         return None  # part of the factor it came with
 
+    def display_name(self, provider: str | None) -> str:
+        return "Recovery code"
+
     def enroll(self, sealer: Sealer, request: EnrollRequest) -> Enrollment:
         code = recovery.generate()
         values = dict(

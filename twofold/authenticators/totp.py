@@ -46,6 +46,9 @@ class Totp(Describes):
     def authenticator_key(self, provider: str | None) -> str | None:
         return "okta_verify" if (provider or "").upper() == "OKTA" else "google_otp"
 
+    def display_name(self, provider: str | None) -> str:
+        return {"GOOGLE": "Google Authenticator", "OKTA": "Okta Verify (TOTP)"}.get(provider or "", "TOTP authenticator")
+
     def enroll(self, sealer: Sealer, request: EnrollRequest) -> Enrollment:
         seed = secrets.token_bytes(SEED_BYTES)
         factor_id = ids.okta_id("ostf")
