@@ -19,9 +19,10 @@ MAX, COOLDOWN = 3, 60_000
 @pytest.fixture
 async def factor(rt, user):
     from twofold.authenticators import get
+    from twofold.authenticators.base import EnrollRequest
 
-    enrollment = get("totp").enroll(rt.sealer, user_id=user.id, provider="GOOGLE", now=rt.now_ms(),
-                                    expires_at=rt.now_ms())
+    enrollment = get("totp").enroll(rt.sealer, EnrollRequest(user_id=user.id, login=user.login, provider="GOOGLE",
+                                                             now=rt.now_ms(), activation_expires_at=rt.now_ms()))
     async with rt.db.transaction() as conn:
         await factor_store.insert_factor(conn, **{**enrollment.values, "status": "ACTIVE", "last_used_step": 100})
     return enrollment.values["id"]

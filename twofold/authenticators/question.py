@@ -1,5 +1,7 @@
 """Security question (Okta `question`): a knowledge factor. Shown and verified by the Okta
-dialect only; it never satisfies MFA, because password + question are both "something you know"."""
+dialect and the console only; it never satisfies MFA, because password + question are both
+"something you know". The answer is normalised and hashed with argon2id; enrolling it
+activates it at once."""
 from __future__ import annotations
 
 import json
@@ -7,10 +9,13 @@ import re
 import unicodedata
 from typing import Any
 
+from ..crypto.sealing import Sealer
 from ..domain import ids
-from .base import Enrollment, FactorView, view
+from ..domain.errors import DomainError, InvalidAnswer, ValidationFailed
+from .base import ACTIVE, Answer, CheckHash, Describes, Effect, Enrollment, EnrollRequest, JudgeContext
 
 MIN_ANSWER = 4
+MAX_ANSWER = 1024
 
 # Okta's catalogue of questions (GET /api/v1/users/{id}/factors/questions).
 QUESTIONS = {
@@ -40,23 +45,52 @@ def normalize_answer(answer: str) -> str:
     return re.sub(r"\s+", " ", unicodedata.normalize("NFKC", answer).casefold()).strip()
 
 
-class Question:
+class Question(Describes):
     type = "question"
+    answer = Answer.SECRET_ANSWER
+    attempt_kind = "question"
+    primary = False
+    console_step = "question"
+    okta_factor_type = "question"
     auth0_kind = "question"
     auth0_authenticator_type = "question"
     auth0_type = "question"
-    primary = False
-    okta_factor_type = "question"
     auth0_visible = False
 
-    def describe(self, row: Any) -> FactorView:
-        return view(self, row)
+    def authenticator_key(self, provider: str | None) -> str | None:
+        return "security_question"
 
-    def enroll(self, *, user_id: str, question: str, answer_hash: str, now: int) -> Enrollment:
+    def display_name(self, provider: str | None) -> str:
+        return "Security Question"
+
+    def validate(self, profile: dict) -> dict:
+        question, answer = profile.get("question"), profile.get("answer")
+        causes = []
+        if not isinstance(question, str) or question not in QUESTIONS:
+            causes.append(("question", "question: The security question is not valid."))
+        if not isinstance(answer, str) or len(normalize_answer(answer)) < MIN_ANSWER or len(answer) > MAX_ANSWER:
+            causes.append(("answer", "answer: The security question answer must be at least "
+                                     f"{MIN_ANSWER} characters in length"))
+        if causes:
+            raise ValidationFailed("factorEnrollRequest", causes)
+        return {"question": question, "answer": answer}
+
+    def secret_to_hash(self, profile: dict) -> str | None:
+        return normalize_answer(profile["answer"])
+
+    def enroll(self, sealer: Sealer, request: EnrollRequest) -> Enrollment:
+        question = request.profile["question"]
         values = dict(
-            id=ids.okta_id("ufs"), device_id=ids.device_id(), user_id=user_id, type=self.type,
-            provider="OKTA", status="ACTIVE", secret_hash=answer_hash.encode(),
+            id=ids.okta_id("ufs"), device_id=ids.device_id(), user_id=request.user_id, type=self.type,
+            provider="OKTA", status=ACTIVE, secret_hash=(request.secret_hash or "").encode(),
             profile=json.dumps({"question": question, "questionText": QUESTIONS[question]}),
-            created_at=now, last_updated_at=now, activated_at=now,
+            created_at=request.now, last_updated_at=request.now, activated_at=request.now,
         )
         return Enrollment(values=values, shown_secret="")
+
+    def judge(self, ctx: JudgeContext, row: Any, answer: str | None) -> Effect:
+        stored = row.secret_hash.decode() if row.secret_hash else None
+        return CheckHash(stored=stored, candidate=normalize_answer(answer or "")[:MAX_ANSWER])
+
+    def wrong(self, replayed: bool) -> DomainError:
+        return InvalidAnswer()

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .. import authenticators
+from ..authenticators.base import ACTIVE, Answer
 from ..domain import ids, policy
 from ..domain.errors import DomainError, InvalidCredentials, NoUsableFactor
 from ..store import console as store
@@ -16,10 +18,9 @@ from . import audit, factors, org_authenticators
 from .login import check_password
 from .runtime import RequestMeta, Runtime
 from .users import resolve_or_404
-from .verify import check_totp, verify_question
+from .verify import check
 
 SUPER_ADMIN = "SUPER_ADMIN"
-TOTP_PROVIDERS = ("GOOGLE", "OKTA")  # tried in this order when an administrator enrolls
 
 
 class SignInFailed(DomainError):
@@ -85,49 +86,53 @@ async def _pending_session(conn, rt: Runtime, token: str | None):
 
 
 async def second_factor_state(rt: Runtime, token: str | None) -> tuple[str, list]:
-    """For a half-signed-in session: ("verify", usable TOTP factors); ("enroll", []) for an
-    administrator with no factor at all, or who has just answered their security question;
-    ("question", [it]) for one whose only usable factor is that question; ("unusable", []) for
-    one whose factors the console cannot use (an app the enrollment policy disallows). Enrolled
+    """For a half-signed-in session, the step its factors lead to: a primary factor's
+    `console_step` ("verify") with the usable ones; ("enroll", []) for an administrator with no
+    factor at all, or who has just answered their security question; a knowledge factor's step
+    ("question") with it, for one whose only usable factor is that; ("unusable", []) for one
+    whose factors the console cannot use (an app the enrollment policy disallows). Enrolled
     users bind nothing with the password alone (R35)."""
     rules = await org_authenticators.cached_rules(rt)
     async with rt.db.transaction() as conn:
         row = await _pending_session(conn, rt, token)
-        active = await factor_store.for_user(conn, row.user_id, statuses=("ACTIVE",))
-    totp = [f for f in active if f.type == "totp" and org_authenticators.usable(rules, f)]
-    if totp:
-        return "verify", totp
+        active = await factor_store.for_user(conn, row.user_id, statuses=(ACTIVE,))
+    askable = [f for f in active
+               if authenticators.get(f.type).console_step is not None and org_authenticators.usable(rules, f)]
+    primary = [f for f in askable if authenticators.get(f.type).primary]
+    if primary:
+        return authenticators.get(primary[0].type).console_step, primary
     if not policy.enrolled(active) or row.stage == "answered":
         return "enroll", []
-    questions = [f for f in active if f.type == "question" and org_authenticators.usable(rules, f)]
-    return ("question", questions) if questions else ("unusable", [])
+    return (authenticators.get(askable[0].type).console_step, askable) if askable else ("unusable", [])
 
 
 async def answer_question(rt: Runtime, token: str | None, answer: str, meta: RequestMeta | None) -> None:
     """The security question of an administrator who has no usable authenticator app: through
     the one verifier and lockout counter; once answered, the session may bind an app."""
-    mode, questions = await second_factor_state(rt, token)
-    if mode != "question":
+    _, found = await second_factor_state(rt, token)
+    asked = found[0] if found else None
+    if asked is None or authenticators.get(asked.type).answer is not Answer.SECRET_ANSWER:
         raise SignInFailed("Your sign-in expired. Sign in again.")
-    user_id = questions[0].user_id
-    check = await verify_question(rt, user_id, questions[0].id, answer, meta=meta)
-    if not check.ok:
-        raise check.error
+    result = await check(rt, asked.user_id, answer, answer=Answer.SECRET_ANSWER, factor_id=asked.id,
+                         statuses=(ACTIVE,), meta=meta)
+    if not result.ok:
+        raise result.error
     async with rt.db.transaction() as conn:
         if not await store.mark_answered(conn, ids.token_hash(token), rt.now_ms()):
             raise SignInFailed("Your sign-in expired. Sign in again.")
 
 
 async def sign_in_code(rt: Runtime, token: str | None, code: str, meta: RequestMeta | None) -> str:
-    """Second step: a code of the administrator's active TOTP factor. Returns the new cookie."""
+    """Second step: a code of the administrator's active authenticator app. Returns the new cookie."""
     rules = await org_authenticators.cached_rules(rt)
     failure = None
     async with rt.db.transaction() as conn:
         row = await _pending_session(conn, rt, token)
-        check = await check_totp(conn, rt, row.user_id, code, meta=meta, statuses=("ACTIVE",), rules=rules)
-        if check.ok:
+        result = await check(rt, row.user_id, code, answer=Answer.PASSCODE, conn=conn, statuses=(ACTIVE,),
+                             rules=rules, meta=meta)
+        if result.ok:
             return await _promote(conn, rt, token, row.user_id, meta)
-        failure = check.error
+        failure = result.error
     raise failure  # after the commit: the counted failure stays counted
 
 
@@ -139,11 +144,13 @@ async def start_enrollment(rt: Runtime, token: str | None, meta: RequestMeta | N
                 await factor_store.for_user(conn, row.user_id, statuses=("ACTIVE",))):
             raise NoUsableFactor()
     last: DomainError | None = None
-    for provider in TOTP_PROVIDERS:
-        try:
-            return await factors.enroll(rt, row.user_id, "token:software:totp", provider, None, meta)
-        except DomainError as exc:  # not allowed by the enrollment policy, or already enrolled
-            last = exc
+    # The primary types the console asks for, each with its providers in the type's order.
+    for kind in (t for t in authenticators.REGISTRY.values() if t.primary and t.console_step):
+        for provider in kind.okta_providers:
+            try:
+                return await factors.enroll_factor(rt, row.user_id, kind, provider, {}, meta)
+            except DomainError as exc:  # not allowed by the enrollment policy, or already enrolled
+                last = exc
     raise last or SignInFailed("No authenticator app can be enrolled.")
 
 

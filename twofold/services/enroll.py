@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 from .. import authenticators
-from ..authenticators.base import FactorView
-from ..domain import otp, policy
+from ..authenticators.base import ACTIVE, EnrollRequest, FactorType, FactorView
+from ..domain import policy
 from ..domain.errors import AlreadyEnrolled, InsufficientScope, InvalidRequest, NotFound, SecondFactorRequired
 from ..store import factors as factor_store
 from ..store import users as user_store
@@ -11,8 +11,6 @@ from . import audit, org_authenticators
 from .mfa import Principal, factor_views, principal_from_bearer
 from .runtime import RequestMeta, Runtime
 from .tokens import require_scope
-
-OTP_PROVIDER = "GOOGLE"  # a generic authenticator app, as Okta names it
 
 
 def _second_factor_proven(principal: Principal) -> bool:
@@ -31,11 +29,15 @@ def _require_power_over(principal: Principal, factors: list[FactorView]) -> None
 
 
 async def associate_otp(rt: Runtime, bearer: str | None, meta: RequestMeta | None = None) -> dict:
-    """Auth0 /mfa/associate for OTP. A user with any active factor, of any type and usable or
-    not, binds another only after a second factor: an mfa_token or MFA-API token (`enroll`)
-    that records one (R35, R36); a user without a factor, with either."""
-    totp = authenticators.get("totp")
-    rc = authenticators.get("recovery_code")
+    """Auth0 /mfa/associate for OTP (the only associable type today)."""
+    return await associate(rt, bearer, next(iter(authenticators.auth0_associable().values())), meta)
+
+
+async def associate(rt: Runtime, bearer: str | None, kind: FactorType, meta: RequestMeta | None = None) -> dict:
+    """Auth0 /mfa/associate. A user with any active factor, of any type and usable or not,
+    binds another only after a second factor: an mfa_token or MFA-API token (`enroll`) that
+    records one (R35, R36); a user without a factor, with either."""
+    provider = kind.auth0_provider or ""
     async with rt.db.transaction() as conn:
         principal = await principal_from_bearer(conn, rt, bearer)
         # The user's row lock serialises parallel associations (PostgreSQL; SQLite's BEGIN
@@ -47,39 +49,39 @@ async def associate_otp(rt: Runtime, bearer: str | None, meta: RequestMeta | Non
             require_scope(principal.access, "enroll")
         if not policy.may_bind(views, _second_factor_proven(principal)):
             raise AlreadyEnrolled()
-        if any(v.type == "totp" and v.provider == OTP_PROVIDER and v.status == "ACTIVE" for v in views):
+        if any(v.type == kind.type and v.provider == provider and v.status == ACTIVE for v in views):
             raise AlreadyEnrolled()
-        if user is None or user.status != "ACTIVE":
+        if user is None or user.status != ACTIVE:
             raise NotFound("user")
-        settings = await org_authenticators.require_enrollable(conn, org_authenticators.key_of("totp", OTP_PROVIDER))
+        settings = await org_authenticators.require_enrollable(conn, kind.authenticator_key(provider))
         now = rt.now_ms()
-        enrollment = totp.enroll(rt.sealer, user_id=user.id, provider=OTP_PROVIDER, now=now,
-                                 expires_at=now + rt.settings.factor_activation_ttl * 1000,
-                                 **org_authenticators.totp_parameters(settings))
-        await factor_store.delete_all_pending(conn, user.id)
+        request = EnrollRequest(user_id=user.id, login=user.login, provider=provider, now=now,
+                                activation_expires_at=now + rt.settings.factor_activation_ttl * 1000,
+                                settings=settings, issuer=rt.settings.otp_issuer)
+        enrollment = kind.enroll(rt.sealer, request)
+        await factor_store.delete_all_pending(conn, user.id)  # a left-over enrollment never survives it
         await factor_store.insert_factor(conn, **enrollment.values)
-        body = {
-            "authenticator_type": "otp",
-            "secret": enrollment.shown_secret,
-            "barcode_uri": otp.key_uri(enrollment.shown_secret, user.login, rt.settings.otp_issuer,
-                                       **org_authenticators.totp_parameters(settings)),
-        }
-        # Recovery codes come with the first association only: while no code is active.
-        if not any(v.type == "recovery_code" and v.status == "ACTIVE" for v in views):
-            code = rc.enroll(user_id=user.id, now=now)
-            await factor_store.insert_factor(conn, **code.values)
-            body["recovery_codes"] = [code.shown_secret]
+        body = {"authenticator_type": kind.auth0_authenticator_type, "secret": enrollment.shown_secret,
+                "barcode_uri": enrollment.key_uri}
+        # Companions (recovery codes) come with the first association only: while none is active.
+        for companion in authenticators.companions():
+            if not any(v.type == companion.type and v.status == ACTIVE for v in views):
+                code = companion.enroll(rt.sealer, request)
+                await factor_store.insert_factor(conn, **code.values)
+                body[companion.auth0_shown_as] = [code.shown_secret]
         await audit.record(conn, now, "factor.enroll", "SUCCESS", meta=meta, user_id=user.id,
-                           factor_id=enrollment.values["id"], detail={"type": "totp"})
+                           factor_id=enrollment.values["id"], detail={"type": kind.type})
     return body
 
 
 def validate_authenticator_types(types) -> None:
     if not isinstance(types, list) or not types or not all(isinstance(t, str) for t in types):
         raise InvalidRequest("authenticator_types must be a non-empty array")
-    unsupported = [t for t in types if t != "otp"]
+    supported = authenticators.auth0_associable()
+    unsupported = [t for t in types if t not in supported]
     if unsupported:
-        raise InvalidRequest(f"Unsupported authenticator_types: {', '.join(unsupported)}. Supported: otp.")
+        raise InvalidRequest(f"Unsupported authenticator_types: {', '.join(unsupported)}. "
+                             f"Supported: {', '.join(supported)}.")
 
 
 async def list_for(rt: Runtime, bearer: str | None) -> list[FactorView]:

@@ -13,9 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from .. import authenticators
-from ..authenticators.base import FactorView
-from ..authenticators.question import MIN_ANSWER, QUESTIONS, normalize_answer
-from ..domain import otp
+from ..authenticators.base import ACTIVE, PENDING, Answer, EnrollRequest, FactorType, FactorView
 from ..domain.errors import (
     AlreadyEnrolled, DomainError, FactorState, NotEnrolled, NotFound, UnsupportedFactor, ValidationFailed,
 )
@@ -24,14 +22,12 @@ from ..store import users as user_store
 from . import audit, org_authenticators, users
 from .mfa import factor_views
 from .runtime import RequestMeta, Runtime
-from .verify import check_totp, settle_totp, verify_question
-
-TOTP_PROVIDERS = ("OKTA", "GOOGLE")
+from .verify import HOT, check, settle_totp
 
 
 @dataclass
 class Activation:
-    """What a pending TOTP factor shows: its secret and a QR-code capability token."""
+    """What a factor awaiting its first code shows: its secret and a QR-code capability token."""
 
     shared_secret: str
     qr_token: str
@@ -54,17 +50,17 @@ def _qr_token(rt: Runtime, factor_id: str, created_at: int) -> str:
 
 
 def _pending(view: FactorView, now: int) -> bool:
-    return view.status == "PENDING_ACTIVATION" and (view.activation_expires_at or 0) > now
+    return view.status == PENDING and (view.activation_expires_at or 0) > now
 
 
 async def _info(conn: AsyncConnection, rt: Runtime, row, login: str) -> FactorInfo:
-    view = authenticators.get(row.type).describe(row)
+    kind = authenticators.get(row.type)
+    view = kind.describe(row)
+    shown = kind.pending_secret(rt.sealer, row, login, rt.settings.otp_issuer) if _pending(view, rt.now_ms()) else None
     activation = None
-    if row.type == "totp" and _pending(view, rt.now_ms()):
-        secret = authenticators.get("totp").shared_secret(rt.sealer, row)
-        activation = Activation(secret, _qr_token(rt, row.id, row.created_at),
-                                otp.key_uri(secret, login, rt.settings.otp_issuer, digits=row.digits,
-                                            period=row.period, algorithm=row.algorithm), row.period or 30)
+    if shown is not None:
+        activation = Activation(shown.shared_secret, _qr_token(rt, row.id, row.created_at), shown.key_uri,
+                                shown.time_step)
     return FactorInfo(view, activation, login)
 
 
@@ -105,80 +101,61 @@ async def active_kinds(rt: Runtime, user_id: str) -> set[tuple[str, str]]:
 
 async def enroll(rt: Runtime, user_id: str, factor_type: str | None, provider: str | None, profile: dict | None,
                  meta: RequestMeta | None = None, *, activate: bool = False) -> FactorInfo:
+    """Okta's enroll: the type its `factorType` and `provider` name."""
     provider = "OKTA" if provider is None else provider.upper() if isinstance(provider, str) else ""
-    if factor_type == "token:software:totp" and provider in TOTP_PROVIDERS:
-        if activate:  # Okta: a TOTP factor is confirmed by its first code, never auto-activated
-            raise ValidationFailed("factorEnrollRequest", [("activate", "Auto-activation is not supported for this factor.")])
-        return await _enroll_totp(rt, user_id, provider, meta)
-    if factor_type == "question" and provider == "OKTA":
-        return await _enroll_question(rt, user_id, profile or {}, meta)
-    raise UnsupportedFactor(f"Factor type {factor_type} with provider {provider} is not supported.")
+    kind = authenticators.for_okta(factor_type, provider)
+    if kind is None:
+        raise UnsupportedFactor(f"Factor type {factor_type} with provider {provider} is not supported.")
+    if activate and kind.confirmed_by_first_answer:  # Okta: confirmed by its first code, never auto-activated
+        raise ValidationFailed("factorEnrollRequest", [("activate", "Auto-activation is not supported for this factor.")])
+    return await enroll_factor(rt, user_id, kind, provider, profile or {}, meta)
 
 
-async def _enroll_totp(rt: Runtime, user_id: str, provider: str, meta) -> FactorInfo:
-    totp = authenticators.get("totp")
+async def enroll_factor(rt: Runtime, user_id: str, kind: FactorType, provider: str, profile: dict,
+                        meta: RequestMeta | None = None) -> FactorInfo:
+    """Enroll a factor of `kind`, if its authenticator and the enrollment policy allow it. A
+    secret the type hashes (an answer) is hashed before the transaction."""
+    profile = kind.validate(profile)
+    secret = kind.secret_to_hash(profile)
+    secret_hash = await rt.passwords.hash(secret) if secret is not None else None
     async with rt.db.transaction() as conn:
         user = await _user(conn, user_id)
         user_id = user.id
-        settings = await org_authenticators.require_enrollable(conn, org_authenticators.key_of("totp", provider))
-        views = await factor_views(conn, user_id, statuses=("ACTIVE",))
-        if any(v.type == "totp" and v.provider == provider for v in views):
+        settings = await org_authenticators.require_enrollable(conn, kind.authenticator_key(provider))
+        views = await factor_views(conn, user_id, statuses=(ACTIVE,))
+        if any(v.type == kind.type and v.provider == provider for v in views):
             raise AlreadyEnrolled()
         now = rt.now_ms()
-        enrollment = totp.enroll(rt.sealer, user_id=user_id, provider=provider, now=now,
-                                 expires_at=now + rt.settings.factor_activation_ttl * 1000,
-                                 **org_authenticators.totp_parameters(settings))
-        await factor_store.delete_all_pending(conn, user_id)
-        await factor_store.insert_factor(conn, **enrollment.values)
-        await audit.record(conn, now, "factor.enroll", "SUCCESS", meta=meta, user_id=user_id,
-                           factor_id=enrollment.values["id"], detail={"type": "totp", "provider": provider})
-        row = await _factor_row(conn, user_id, enrollment.values["id"])
-        return await _info(conn, rt, row, user.login)
-
-
-async def _enroll_question(rt: Runtime, user_id: str, profile: dict, meta) -> FactorInfo:
-    question, answer = profile.get("question"), profile.get("answer")
-    causes = []
-    if not isinstance(question, str) or question not in QUESTIONS:
-        causes.append(("question", "question: The security question is not valid."))
-    if not isinstance(answer, str) or len(normalize_answer(answer)) < MIN_ANSWER or len(answer) > 1024:
-        causes.append(("answer", f"answer: The security question answer must be at least {MIN_ANSWER} characters in length"))
-    if causes:
-        raise ValidationFailed("factorEnrollRequest", causes)
-    answer_hash = await rt.passwords.hash(normalize_answer(answer))
-    async with rt.db.transaction() as conn:
-        user = await _user(conn, user_id)
-        user_id = user.id
-        await org_authenticators.require_enrollable(conn, "security_question")
-        if await factor_store.for_user(conn, user_id, types=("question",)):
-            raise AlreadyEnrolled()
-        now = rt.now_ms()
-        enrollment = authenticators.get("question").enroll(user_id=user_id, question=question,
-                                                           answer_hash=answer_hash, now=now)
+        enrollment = kind.enroll(rt.sealer, EnrollRequest(
+            user_id=user_id, login=user.login, provider=provider, now=now,
+            activation_expires_at=now + rt.settings.factor_activation_ttl * 1000, settings=settings,
+            profile=profile, secret_hash=secret_hash, issuer=rt.settings.otp_issuer))
+        await factor_store.delete_all_pending(conn, user_id)  # a left-over enrollment never survives it
         try:  # the unique index on active factors settles a race between two enrollments
             async with conn.begin_nested():
                 await factor_store.insert_factor(conn, **enrollment.values)
         except IntegrityError as exc:
             raise AlreadyEnrolled() from exc
         await audit.record(conn, now, "factor.enroll", "SUCCESS", meta=meta, user_id=user_id,
-                           factor_id=enrollment.values["id"], detail={"type": "question"})
+                           factor_id=enrollment.values["id"], detail={"type": kind.type, "provider": provider})
         row = await _factor_row(conn, user_id, enrollment.values["id"])
         return await _info(conn, rt, row, user.login)
 
 
 async def activate(rt: Runtime, user_id: str, factor_id: str, pass_code: str | None,
                    meta: RequestMeta | None = None) -> FactorInfo:
-    """Confirm a pending TOTP factor with its first code (R37), through the one verifier."""
+    """Confirm a pending factor with its first code (R37), through the one verifier."""
     failure: DomainError | None = None
     async with rt.db.transaction() as conn:
         user = await _user(conn, user_id)
         user_id = user.id
         row = await _factor_row(conn, user_id, factor_id)
-        if row.status == "ACTIVE":
+        kind = authenticators.get(row.type)
+        if row.status == ACTIVE:
             raise FactorState("The factor is already active.")
-        if row.type != "totp" or not _pending(authenticators.get(row.type).describe(row), rt.now_ms()):
+        if not kind.confirmed_by_first_answer or not _pending(kind.describe(row), rt.now_ms()):
             raise FactorState("The factor activation has expired. Enroll the factor again.")
-        result = await check_totp(conn, rt, user_id, pass_code, factor_id=factor_id, meta=meta)
+        result = await check(rt, user_id, pass_code, answer=kind.answer, conn=conn, factor_id=factor_id, meta=meta)
         if result.ok:
             return await _info(conn, rt, await _factor_row(conn, user_id, factor_id), user.login)
         failure = result.error
@@ -191,7 +168,7 @@ async def verify(rt: Runtime, user_id: str, factor_id: str, pass_code: str | Non
     async with rt.db.held():
         found = await factor_store.by_id_now(rt.db, factor_id)
         row = found[0] if found else None
-        if row is not None and row.user_id == user_id and row.type == "totp" and row.status == "ACTIVE":
+        if row is not None and row.user_id == user_id and row.type in HOT and row.status == ACTIVE:
             result = await settle_totp(rt, user_id, [row], pass_code, meta=meta)
             if not result.ok:
                 raise result.error
@@ -201,25 +178,28 @@ async def verify(rt: Runtime, user_id: str, factor_id: str, pass_code: str | Non
         # A login in the path, another kind of factor, or no such factor.
         uid = (await _user(conn, user_id)).id
         row = await _factor_row(conn, uid, factor_id)
-    if row.status != "ACTIVE":
+    if row.status != ACTIVE:
         raise FactorState("The factor is not active. Activate it first.")
     if not org_authenticators.usable(rules, row):
         raise NotEnrolled()
-    if row.type == "question":
-        result = await verify_question(rt, uid, factor_id, answer, meta=meta)
-    else:
+    kind = authenticators.get(row.type)
+    if row.type in HOT:
         result = await settle_totp(rt, uid, [row], pass_code, meta=meta)
+    else:  # Okta's request carries a passCode or an answer: the one the type takes
+        given = answer if kind.answer is Answer.SECRET_ANSWER else pass_code
+        result = await check(rt, uid, given, answer=kind.answer, factor_id=factor_id, statuses=(ACTIVE,), meta=meta)
     if not result.ok:
         raise result.error
 
 
 async def remove_factor(conn: AsyncConnection, rt: Runtime, user_id: str, row, meta: RequestMeta | None) -> None:
-    """Both dialects remove factors here. Removing the last real factor also removes the
-    recovery code, which means nothing alone."""
+    """Both dialects remove factors here. Removing the last primary factor also removes its
+    companions (the recovery code), which mean nothing alone."""
     await factor_store.delete_factor(conn, row.id)
     remaining = await factor_views(conn, user_id)
-    if not any(v.primary and v.status == "ACTIVE" for v in remaining):
-        await factor_store.delete_of_type(conn, user_id, "recovery_code")
+    if not any(v.primary and v.status == ACTIVE for v in remaining):
+        for companion in authenticators.companions():
+            await factor_store.delete_of_type(conn, user_id, companion.type)
     await audit.record(conn, rt.now_ms(), "factor.delete", "SUCCESS", meta=meta, user_id=user_id,
                        factor_id=row.id, detail={"type": row.type})
 
@@ -240,10 +220,10 @@ async def reset(rt: Runtime, user_id: str, meta: RequestMeta | None = None) -> N
 
 
 async def qr_png(rt: Runtime, user_id: str, factor_id: str, token: str) -> bytes:
-    """The QR code of a pending TOTP factor; NotFound once it is active or expired."""
+    """The QR code of a pending factor; NotFound once it is active or expired."""
     async with rt.db.transaction() as conn:
         user = await user_store.by_id(conn, user_id)
-        rows = [r for r in await factor_store.for_user(conn, user_id, types=("totp",)) if r.id == factor_id]
+        rows = [r for r in await factor_store.for_user(conn, user_id) if r.id == factor_id]
         if user is None or not rows:
             raise NotFound("qrcode")
         info = await _info(conn, rt, rows[0], user.login)

@@ -151,7 +151,7 @@ async def otp_login(rt: Runtime, client: Client, *, login_hint: str, otp: str, s
         if result.ok:
             now = rt.now_ms()
             await user_store.record_login(conn, active.id, now, None)
-            auth = Authentication(user_id=active.id, audience=None, scope=scope, amr=["otp"], auth_time=now,
+            auth = Authentication(user_id=active.id, audience=None, scope=scope, amr=list(result.amr), auth_time=now,
                                   server_id=server_id, grant_type=grants.OKTA_OTP)
             return await issue(conn, rt, client, auth, meta)
     raise result.error  # after the commit: the counted attempt and its audit row persist

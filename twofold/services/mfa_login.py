@@ -2,6 +2,8 @@
 `/mfa/challenge` step before them."""
 from __future__ import annotations
 
+from .. import authenticators
+from ..authenticators.base import ACTIVE, PENDING, Answer
 from ..domain import grants, policy
 from ..domain.errors import (
     DomainError, InvalidAuthenticator, InvalidCredentials, MfaRequired, MfaTokenExpired, NotEnrolled,
@@ -14,12 +16,17 @@ from .clients import Client
 from .mfa import factor_views, live_transaction_context, open_transaction, start_transaction
 from .runtime import RequestMeta, Runtime
 from .tokens import Authentication, issue, mint_planned, plan_issue
-from .verify import Check, check_recovery_code, check_totp, settle_totp
+from .verify import Check, check, settle_totp
 
 
-async def _finish(rt: Runtime, client: Client, mfa_token: str | None, checker, value: str | None,
-                  amr_factor: list[str], meta: RequestMeta | None, server_id: str | None,
-                  grant_type: str) -> tuple[dict, Check]:
+def _amr(txn, answer: Answer) -> list[str]:
+    """The transaction's `amr` and what a right answer of this kind adds (RFC 8176)."""
+    added = [a for t in authenticators.answering(answer) for a in authenticators.get(t).amr]
+    return list(dict.fromkeys([a for a in txn.amr.split(",") if a] + added + ["mfa"]))
+
+
+async def _finish(rt: Runtime, client: Client, mfa_token: str | None, answer: Answer, value: str | None,
+                  meta: RequestMeta | None, server_id: str | None, grant_type: str) -> tuple[dict, Check]:
     failure: DomainError | None = None
     # Read before the transaction (on SQLite a second one would wait for this one's lock).
     rules = await org_authenticators.cached_rules(rt) if grant_type == grants.MFA_OTP else {}
@@ -28,18 +35,18 @@ async def _finish(rt: Runtime, client: Client, mfa_token: str | None, checker, v
         user = await user_store.by_id(conn, txn.user_id)
         if user is None or user.status != "ACTIVE":
             raise InvalidCredentials()  # deactivated since the password step
-        extra = {"rules": rules} if rules else {}
-        if grant_type == grants.MFA_OTP and not policy.may_bind(
-                await factor_views(conn, txn.user_id), policy.proven(txn.amr or "")):
-            # An enrolled user's password step confirms no pending factor: one left unconfirmed
-            # (by whoever had the password before the user enrolled) is not a second factor (R35).
-            extra["statuses"] = ("ACTIVE",)
-        result: Check = await checker(conn, rt, txn.user_id, value, meta=meta, client_id=client.client_id, **extra)
+        # An enrolled user's password step confirms no pending factor: one left unconfirmed (by
+        # whoever had the password before the user enrolled) is not a second factor (R35).
+        statuses = (ACTIVE, PENDING) if policy.may_bind(await factor_views(conn, txn.user_id),
+                                                         policy.proven(txn.amr or "")) else (ACTIVE,)
+        # Rules only for codes: a recovery code is the way back in whatever the policy says.
+        result = await check(rt, txn.user_id, value, answer=answer, conn=conn, rules=rules or None,
+                             statuses=statuses, meta=meta, client_id=client.client_id)
         if result.ok:
             # Consumed only on success (R46); losing this race rolls the whole attempt back.
             if not await token_store.consume_mfa_transaction(conn, txn.id, rt.now_ms()):
                 raise MfaTokenExpired()
-            amr = list(dict.fromkeys([a for a in txn.amr.split(",") if a] + amr_factor))
+            amr = _amr(txn, answer)
             # A recovery code is the way back in without a device: it is not held to REQUIRED.
             missing = org_authenticators.missing_required(
                 rules, await factor_views(conn, txn.user_id, statuses=("ACTIVE",))) if rules else []
@@ -68,12 +75,13 @@ async def complete_with_otp(rt: Runtime, client: Client, mfa_token: str | None, 
     async with rt.db.held():
         txn, user, rows = await live_transaction_context(rt, mfa_token, client_id=client.client_id,
                                                          server_id=server_id)
-        pending = any(r.type == "totp" and r.status == "PENDING_ACTIVATION" for r in rows)
+        # A first code activates a pending enrollment: the transactional path does that.
+        pending = any(r.status == PENDING and authenticators.get(r.type).confirmed_by_first_answer for r in rows)
         if not pending and not org_authenticators.missing_required(await org_authenticators.cached_rules(rt), rows):
             if user.status != "ACTIVE":
                 raise InvalidCredentials()  # deactivated since the password step
             auth = Authentication(user_id=txn.user_id, audience=txn.audience, scope=txn.scope,
-                                  amr=list(dict.fromkeys([a for a in txn.amr.split(",") if a] + ["otp", "mfa"])),
+                                  amr=_amr(txn, Answer.PASSCODE),
                                   auth_time=rt.now_ms(), server_id=txn.server_id, grant_type=grants.MFA_OTP)
             plan = plan_issue(rt, client, auth)
             if plan is None and txn.server_id not in (None, servers.ORG):
@@ -88,7 +96,7 @@ async def complete_with_otp(rt: Runtime, client: Client, mfa_token: str | None, 
             if plan is not None:
                 return mint_planned(rt, client, auth, user, plan)
             return await _issue(rt, client, auth, user, meta)
-    body, _ = await _finish(rt, client, mfa_token, check_totp, otp, ["otp", "mfa"], meta, server_id, grants.MFA_OTP)
+    body, _ = await _finish(rt, client, mfa_token, Answer.PASSCODE, otp, meta, server_id, grants.MFA_OTP)
     return body
 
 
@@ -99,19 +107,17 @@ async def _issue(rt: Runtime, client: Client, auth: Authentication, user, meta: 
 
 async def complete_with_recovery_code(rt: Runtime, client: Client, mfa_token: str | None, code: str | None,
                                       meta: RequestMeta | None = None, server_id: str | None = None) -> dict:
-    body, result = await _finish(rt, client, mfa_token, check_recovery_code, code, ["mfa"], meta, server_id,
+    body, result = await _finish(rt, client, mfa_token, Answer.RECOVERY_CODE, code, meta, server_id,
                                  grants.MFA_RECOVERY_CODE)
     return {**body, "recovery_code": result.new_recovery_code}
-
-
-CHALLENGE_TYPES = ("otp", "oob")
 
 
 async def challenge(rt: Runtime, client: Client, mfa_token: str | None, challenge_type: str | None,
                     authenticator_id: str | None, meta: RequestMeta | None = None,
                     server_id: str | None = None) -> dict:
-    """Auth0 /mfa/challenge (and Okta's /challenge). For OTP nothing is sent: the answer says
-    which code to ask for."""
+    """Auth0 /mfa/challenge (and Okta's /challenge): the first active, usable primary factor of
+    the wanted challenge types (any without) is challenged; its type says what that sends (for
+    an authenticator app nothing: the answer says which code to ask for)."""
     rules = await org_authenticators.cached_rules(rt)  # read before the transaction (SQLite: one writer)
     async with rt.db.transaction() as conn:
         txn = await open_transaction(conn, rt, mfa_token, client_id=client.client_id, server_id=server_id)
@@ -119,15 +125,18 @@ async def challenge(rt: Runtime, client: Client, mfa_token: str | None, challeng
                  if v.primary and org_authenticators.usable(rules, v)]
         if not views:
             raise NotEnrolled()
-        wanted = (challenge_type or " ".join(CHALLENGE_TYPES)).split()
         if authenticator_id is not None:
             views = [v for v in views if v.auth0_id == authenticator_id]
             if not views:
                 raise InvalidAuthenticator("authenticator_id does not match an active authenticator")
-        offered = [v for v in views if v.auth0_authenticator_type in wanted]
+        offered = views if not challenge_type else [
+            v for v in views if v.auth0_authenticator_type in challenge_type.split()]
         if not offered:
             raise UnsupportedChallengeType(", ".join(sorted({v.auth0_authenticator_type for v in views})))
+        chosen = offered[0]
+        sent = authenticators.get(chosen.type).challenge(chosen)
         await audit.record(conn, rt.now_ms(), "mfa.challenge", "SUCCESS", meta=meta, user_id=txn.user_id,
-                           client_id=client.client_id, factor_id=offered[0].id,
-                           detail={"challenge_type": offered[0].auth0_authenticator_type})
-    return {"challenge_type": offered[0].auth0_authenticator_type}
+                           client_id=client.client_id, factor_id=chosen.id,
+                           detail={"challenge_type": chosen.auth0_authenticator_type,
+                                   **({"delivered": sent.delivered} if sent.delivered else {})})
+    return {"challenge_type": chosen.auth0_authenticator_type}

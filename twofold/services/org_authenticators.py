@@ -9,6 +9,7 @@ import json
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from .. import authenticators
 from ..domain import ids
 from ..domain.errors import AuthenticatorInUse, AuthenticatorNotAllowed, NotFound, ValidationFailed
 from ..store import admin_plane as store
@@ -32,17 +33,10 @@ ENROLL_SELF = ("NOT_ALLOWED", "OPTIONAL", "REQUIRED")
 
 
 def key_of(factor_type: str, provider: str | None) -> str | None:
-    """The authenticator governing a factor; None for recovery codes (part of their factor)."""
-    if factor_type == "totp":
-        return "okta_verify" if (provider or "").upper() == "OKTA" else "google_otp"
-    if factor_type == "question":
-        return "security_question"
-    return None
-
-
-def totp_parameters(settings: dict) -> dict:
-    """The TOTP parameters a new enrollment takes from its authenticator's settings."""
-    return {k: settings[k] for k in ("algorithm", "digits", "period") if k in settings}
+    """The authenticator governing a factor, as its type says; None for one that belongs to no
+    authenticator (a recovery code is part of the factor it came with)."""
+    kind = authenticators.REGISTRY.get(factor_type)
+    return kind.authenticator_key(provider) if kind is not None else None
 
 
 def settings_of(row) -> dict:
@@ -124,8 +118,10 @@ def usable(rules: dict[str, str], factor) -> bool:
 
 
 def auth0_types(keys: list[str]) -> list[str]:
-    """The Auth0 authenticator types that can enroll these keys (Auth0's OTP is Google's)."""
-    return ["otp"] if key_of("totp", "GOOGLE") in keys else []
+    """The Auth0 authenticator types that can enroll these keys (each associable type with
+    the provider Auth0 enrolls: its OTP is Google's)."""
+    return [t.auth0_authenticator_type for t in authenticators.auth0_associable().values()
+            if t.authenticator_key(t.auth0_provider) in keys]
 
 
 def auth0_enrollable_types(rules: dict[str, str]) -> tuple[str, ...]:

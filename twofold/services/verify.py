@@ -1,12 +1,16 @@
-"""Verifying a second factor: every path that accepts a code comes here (R30), so one lockout
-counter and one replay guard cover the Auth0 grants and Okta's /factors/{id}/verify.
+"""Verifying a second factor: every path that accepts an answer comes here (R30), so one
+lockout counter and one replay guard cover the Auth0 grants, Okta's factor verify and
+activation, its direct authentication and OTP grant, security answers and the console.
 
-Two shapes over the same columns and rules:
-- `settle_totp` is the hot path (a code for an ACTIVE factor): the factor was read outside a
-  transaction, the code is judged in Python, and `store.settle` counts the attempt, claims the
-  step, resets the counter and audits in one atomic step;
-- `check_totp` and the others run inside the caller's transaction, for the paths that also
-  change other state (a pending factor's first code activates it and its recovery code)."""
+A factor type judges an answer purely (authenticators.base.FactorType.judge) and names the
+effect to apply; this module applies it through the shared settle steps: count the attempt
+before the verdict takes effect (R31), lockout, the single-use claim (a TOTP step, a recovery
+code's hash), a pending factor's activation with its companions, the counter reset (R32), the
+audit rows. Two shapes over the same columns and rules:
+- `settle_totp`, the hot path (a step claim on an ACTIVE factor): the factor was read outside a
+  transaction, and `store.settle` performs every step in one atomic call;
+- `check`, the one entry point of every other path: inside the caller's transaction, or, for
+  answers hashed with argon2id, in two short ones with the hash between them."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -15,10 +19,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from .. import authenticators
-from ..domain.errors import (
-    DomainError, InvalidAnswer, InvalidCredentials, InvalidOtp, InvalidRecoveryCode, MfaTokenExpired, NotEnrolled,
-    TooManyAttempts,
-)
+from ..authenticators.base import ACTIVE, PENDING, Answer, CheckHash, ClaimStep, JudgeContext, Reject, SwapHash
+from ..domain.errors import DomainError, InvalidCredentials, MfaTokenExpired, NotEnrolled, TooManyAttempts
 from ..store import factors as factor_store
 from ..store import users as user_store
 from ..store.settle import OtpAttempt, settle_otp
@@ -35,6 +37,7 @@ class Check:
     error: DomainError | None = None
     new_recovery_code: str | None = None
     activated: bool = False
+    amr: tuple[str, ...] = ()  # what the factor that took it adds to the sign-in's `amr` (RFC 8176)
 
     @property
     def ok(self) -> bool:
@@ -88,31 +91,43 @@ def _retry_after(until_ms: int, now_ms: int) -> int:
     return max(1, (until_ms - now_ms + 999) // 1000)
 
 
+# The types the hot path settles: their judgement is a step claim on an ACTIVE factor.
+HOT = frozenset(t.type for t in authenticators.REGISTRY.values() if t.hot)
+
+
+def _judge_context(rt: Runtime) -> JudgeContext:
+    return JudgeContext(sealer=rt.sealer, now_s=rt.clock.now(), totp_window=rt.settings.totp_window)
+
+
+def _attempt_kind(answer: Answer) -> str:
+    return authenticators.get(authenticators.answering(answer)[0]).attempt_kind
+
+
 async def settle_totp(rt: Runtime, user_id: str, rows, code: str | None, *, meta: RequestMeta | None = None,
                       client_id: str | None = None, txn_id: str | None = None,
                       success_event: str | None = None, success_detail: str | None = None) -> Check:
-    """A code against the user's ACTIVE TOTP factors (rows read by the caller); with `txn_id`
-    a success also spends that MFA transaction, and writes `success_event`, in the same
-    atomic step (R46)."""
-    totp = authenticators.get("totp")
+    """A code against the user's ACTIVE factors whose judgement is a step claim (rows read by
+    the caller); with `txn_id` a success also spends that MFA transaction, and writes
+    `success_event`, in the same atomic step (R46)."""
     rules = await org_authenticators.cached_rules(rt)
-    rows = [r for r in rows if r.type == "totp" and r.status == "ACTIVE" and org_authenticators.usable(rules, r)]
+    rows = [r for r in rows if r.type in HOT and r.status == ACTIVE and org_authenticators.usable(rules, r)]
     if not rows:
         return Check(error=NotEnrolled())
-    now_s = rt.clock.now()
+    ctx = _judge_context(rt)
     chosen, step, replayed = rows[0], None, False
     for row in rows:
-        outcome = totp.verify(rt.sealer, row, code, now_s, rt.settings.totp_window)
-        if outcome.ok:
-            chosen, step = row, outcome.step
+        effect = authenticators.get(row.type).judge(ctx, row, code)
+        if isinstance(effect, ClaimStep):
+            chosen, step = row, effect.step
             break
-        if outcome.replayed:
+        if effect.replayed:
             chosen, replayed = row, True
+    kind = authenticators.get(chosen.type)
     s = rt.settings
     now_ms = rt.now_ms()
     settled = await settle_otp(rt.db, OtpAttempt(
         user_id=user_id, factor_id=chosen.id, step=step, replayed=replayed, txn_id=txn_id, now=now_ms,
-        max_failures=s.mfa_max_failures, cooldown_ms=s.mfa_lockout_seconds * 1000, kind="otp",
+        max_failures=s.mfa_max_failures, cooldown_ms=s.mfa_lockout_seconds * 1000, kind=kind.attempt_kind,
         client_id=client_id, ip=meta.ip if meta else None,
         user_agent=((meta.user_agent or "")[:300] or None) if meta else None,
         success_event=success_event, success_detail=success_detail))
@@ -124,75 +139,149 @@ async def settle_totp(rt: Runtime, user_id: str, rows, code: str | None, *, meta
         case "locked":
             return Check(error=TooManyAttempts(retry_after=_retry_after(settled.retry_at, now_ms), kind="mfa"))
         case "replayed":
-            return Check(error=InvalidOtp(replayed=True))  # R10: refused, counted and logged as such
+            return Check(error=kind.wrong(True))  # R10: refused, counted and logged as such
         case "invalid":
-            return Check(error=InvalidOtp())
+            return Check(error=kind.wrong(False))
     # The user went away meanwhile; with a transaction: deactivated or suspended since the read.
     return Check(error=InvalidCredentials() if txn_id is not None else NotEnrolled())
 
 
-async def check_totp(conn: AsyncConnection, rt: Runtime, user_id: str, code: str | None, *,
-                     factor_id: str | None = None, meta: RequestMeta | None = None,
-                     client_id: str | None = None,
-                     statuses: tuple[str, ...] = ("ACTIVE", "PENDING_ACTIVATION"), rows=None,
-                     rules: dict[str, str] | None = None, counter: str = "mfa") -> Check:
-    """Verify a TOTP code against the user's TOTP factors (or one of them). A pending factor
-    is confirmed by its first valid code; the step is claimed atomically (R1, R2, R37). The
-    attempt is counted on `counter` (store.users.COUNTERS); the replay guard is the factor's,
-    shared by every path."""
-    totp = authenticators.get("totp")
-    now_ms = rt.now_ms()
-    if rows is None:  # the caller may have read the factor already
-        rows = await factor_store.for_user(conn, user_id, types=("totp",), statuses=statuses)
-    rows = [
+def candidates(rows, answer: Answer, now_ms: int, *, statuses: tuple[str, ...] = (ACTIVE, PENDING),
+               factor_id: str | None = None, rules: dict[str, str] | None = None) -> list:
+    """The user's factors this answer may be for. A pending factor counts only while its
+    activation lasts (expired enrollments never confirm); with `rules`, an ACTIVE one only
+    while the enrollment policy lets it be used."""
+    types = authenticators.answering(answer)
+    return [
         r for r in rows
-        if r.type == "totp" and r.status in statuses
-        and (r.status == "ACTIVE" or (r.activation_expires_at or 0) > now_ms)  # expired enrollments never confirm
-        and (rules is None or r.status != "ACTIVE" or org_authenticators.usable(rules, r))
+        if r.type in types and r.status in statuses
+        and (r.status == ACTIVE or (r.activation_expires_at or 0) > now_ms)
+        and (rules is None or r.status != ACTIVE or org_authenticators.usable(rules, r))
+        and (factor_id is None or r.id == factor_id)
     ]
-    if factor_id is not None:
-        rows = [r for r in rows if r.id == factor_id]
-    if not rows:
-        return Check(error=NotEnrolled())
-    attempt, locked = await _reserve(conn, rt, user_id, "otp", meta, client_id, counter)
+
+
+async def check(rt: Runtime, user_id: str, given: str | None, *, answer: Answer,
+                conn: AsyncConnection | None = None, rows=None, factor_id: str | None = None,
+                statuses: tuple[str, ...] = (ACTIVE, PENDING), rules: dict[str, str] | None = None,
+                meta: RequestMeta | None = None, client_id: str | None = None, counter: str = "mfa") -> Check:
+    """The one verifier: `given` (a passcode, a recovery code, a secret answer: `answer` says
+    which) against the user's factors of the types that take it (or `rows`, read by the
+    caller, or the one `factor_id`). The attempt is counted on `counter` (store.users.COUNTERS)
+    before the verdict; the replay guard is the factor's, shared by every path.
+
+    With `conn`, every step runs in the caller's transaction (the caller raises `error` after
+    its commit, so the counted failure stays). Without, the count commits in one short
+    transaction and the verdict in another, and an argon2id hash runs between them, never
+    while the user's row (or SQLite's writer lock) is held."""
+    if conn is not None:
+        return await _check_in(conn, rt, user_id, given, answer, rows, factor_id, statuses, rules, meta, client_id,
+                               counter)
+    async with rt.db.transaction() as conn:
+        found = await _candidates(conn, rt, user_id, answer, rows, factor_id, statuses, rules)
+        if not found:
+            return Check(error=NotEnrolled())
+        attempt, locked = await _reserve(conn, rt, user_id, _attempt_kind(answer), meta, client_id, counter)
     if locked:
         return Check(error=locked)
-    now_s = rt.clock.now()
-    replayed_on = None
+    judged = await _judge_all(rt, found, given)
+    async with rt.db.transaction() as conn:
+        return await _settle(conn, rt, user_id, answer, attempt, judged, meta, client_id, counter)
+
+
+async def _check_in(conn, rt, user_id, given, answer, rows, factor_id, statuses, rules, meta, client_id,
+                    counter) -> Check:
+    found = await _candidates(conn, rt, user_id, answer, rows, factor_id, statuses, rules)
+    if not found:
+        return Check(error=NotEnrolled())
+    attempt, locked = await _reserve(conn, rt, user_id, _attempt_kind(answer), meta, client_id, counter)
+    if locked:
+        return Check(error=locked)
+    return await _settle(conn, rt, user_id, answer, attempt, await _judge_all(rt, found, given), meta, client_id,
+                         counter)
+
+
+async def _candidates(conn, rt, user_id, answer, rows, factor_id, statuses, rules) -> list:
+    if rows is None:  # the caller may have read the factors already
+        rows = await factor_store.for_user(conn, user_id, types=authenticators.answering(answer), statuses=statuses)
+    return candidates(rows, answer, rt.now_ms(), statuses=statuses, factor_id=factor_id, rules=rules)
+
+
+_ACCEPTED = object()  # a hashed answer argon2id accepted: nothing to claim
+
+
+async def _judge_all(rt: Runtime, rows, given: str | None) -> list:
+    ctx = _judge_context(rt)
+    judged = []
     for row in rows:
-        outcome = totp.verify(rt.sealer, row, code, now_s, rt.settings.totp_window)
-        if outcome.replayed:
-            replayed_on = row.id
-        if not outcome.ok:
+        effect = authenticators.get(row.type).judge(ctx, row, given)
+        if isinstance(effect, CheckHash):
+            ok, _ = await rt.passwords.verify(effect.stored, effect.candidate)
+            effect = _ACCEPTED if ok else Reject()
+        judged.append((row, effect))
+    return judged
+
+
+async def _settle(conn, rt: Runtime, user_id: str, answer: Answer, attempt: int, judged: list, meta, client_id,
+                  counter: str) -> Check:
+    """Apply the first effect that takes; else count the failure (a replay as such, R10)."""
+    kind = authenticators.get(judged[0][0].type)
+    replayed_on = None
+    for row, effect in judged:
+        if isinstance(effect, Reject):
+            replayed_on = row.id if effect.replayed else replayed_on
             continue
-        activated = False
-        if row.status != "ACTIVE":
-            try:
-                async with conn.begin_nested():
-                    activated = await factor_store.claim_pending_step(conn, row.id, outcome.step, rt.now_ms())
-            except IntegrityError:
-                pass  # another factor of this kind became active meanwhile
-        # A row read as pending may have been confirmed by a parallel request since: then this
-        # code is an ordinary use of an active factor, and nothing is activated twice.
-        claimed = activated or await factor_store.claim_active_step(conn, user_id, row.id, outcome.step, rt.now_ms())
-        if not claimed:
+        activated, applied = await _apply(conn, rt, user_id, row, effect)
+        if not applied:  # a parallel twin took it first
             replayed_on = row.id
             continue
         if activated:
-            now = rt.now_ms()
-            await factor_store.mark_activated(conn, row.id, now)
-            await factor_store.activate_pending_of_type(conn, user_id, "recovery_code", now)
-            await factor_store.delete_all_pending(conn, user_id)  # no other stays confirmable
-            await audit.record(conn, now, "factor.activate", "SUCCESS", meta=meta, user_id=user_id,
-                               client_id=client_id, factor_id=row.id, detail={"type": "totp"})
-        await _succeeded(conn, rt, user_id, "otp", row.id, meta, client_id, counter)
-        return Check(factor_id=row.id, activated=activated)
+            await _activated(conn, rt, user_id, row, meta, client_id)
+        await _succeeded(conn, rt, user_id, kind.attempt_kind, row.id, meta, client_id, counter)
+        return Check(factor_id=row.id, activated=activated, amr=authenticators.get(row.type).amr,
+                     new_recovery_code=effect.new_secret if isinstance(effect, SwapHash) else None)
     if replayed_on:
-        # R10: a replay is refused, counted and logged as such.
-        await _failed(conn, rt, user_id, "otp", "replayed", attempt, meta, client_id, replayed_on, counter)
-        return Check(error=InvalidOtp(replayed=True))
-    await _failed(conn, rt, user_id, "otp", "invalid_code", attempt, meta, client_id, counter=counter)
-    return Check(error=InvalidOtp())
+        await _failed(conn, rt, user_id, kind.attempt_kind, "replayed", attempt, meta, client_id, replayed_on, counter)
+        return Check(error=kind.wrong(True))
+    # A wrong passcode matched none of the user's devices; a wrong recovery code or answer was
+    # for the one factor it names.
+    named = None if answer is Answer.PASSCODE else judged[0][0].id
+    reason = "invalid_answer" if answer is Answer.SECRET_ANSWER else "invalid_code"
+    await _failed(conn, rt, user_id, kind.attempt_kind, reason, attempt, meta, client_id, named, counter)
+    return Check(error=kind.wrong(False))
+
+
+async def _apply(conn, rt: Runtime, user_id: str, row, effect) -> tuple[bool, bool]:
+    """(activated, applied): each effect is one compare-and-set, so of N parallel identical
+    answers one takes it (R1, R2, R13, R37)."""
+    now = rt.now_ms()
+    if isinstance(effect, ClaimStep):
+        activated = False
+        if row.status != ACTIVE:
+            try:
+                async with conn.begin_nested():
+                    activated = await factor_store.claim_pending_step(conn, row.id, effect.step, now)
+            except IntegrityError:
+                pass  # another factor of this kind became active meanwhile
+        # A row read as pending may have been confirmed by a parallel request since: then this
+        # answer is an ordinary use of an active factor, and nothing is activated twice.
+        return activated, activated or await factor_store.claim_active_step(conn, user_id, row.id, effect.step, now)
+    if isinstance(effect, SwapHash):
+        return False, await factor_store.swap_secret_hash(conn, row.id, effect.old, effect.new, now)
+    return False, effect is _ACCEPTED
+
+
+async def _activated(conn, rt: Runtime, user_id: str, row, meta, client_id) -> None:
+    """A factor's first answer confirmed it: its companions (the recovery code issued with it)
+    become active, and every other pending enrollment of the user goes, so none stays
+    confirmable later (R35, R37)."""
+    now = rt.now_ms()
+    await factor_store.mark_activated(conn, row.id, now)
+    for companion in authenticators.companions():
+        await factor_store.activate_pending_of_type(conn, user_id, companion.type, now)
+    await factor_store.delete_all_pending(conn, user_id)
+    await audit.record(conn, now, "factor.activate", "SUCCESS", meta=meta, user_id=user_id,
+                       client_id=client_id, factor_id=row.id, detail={"type": row.type})
 
 
 # No user has this id (ids are 20 characters): an unknown login runs the same counting statement.
@@ -201,7 +290,7 @@ _NO_USER = "-"
 
 async def check_otp_grant(conn: AsyncConnection, rt: Runtime, user, code: str | None, *,
                           meta: RequestMeta | None, client_id: str | None, rules: dict[str, str]) -> Check:
-    """Okta's OTP grant: a TOTP code as the only credential. Its guesses are made without a
+    """Okta's OTP grant: a passcode as the only credential. Its guesses are made without a
     password, so they spend the user's `otp_grant` budget, not the MFA counter that guards the
     password + second-factor sign-in: knowing a login is not enough to lock that (R33), and
     the guesses stay bounded, counted before the verdict (R30, R31). The replay guard is the
@@ -211,69 +300,22 @@ async def check_otp_grant(conn: AsyncConnection, rt: Runtime, user, code: str | 
     authenticator app, a wrong or replayed code and a spent budget all end in the same
     InvalidCredentials (R34, R50), after the same statements: factors read, attempt counted,
     audit row written."""
+    types, kind = authenticators.answering(Answer.PASSCODE), _attempt_kind(Answer.PASSCODE)
     rows = []
     if user is not None:
-        rows = [r for r in await factor_store.for_user(conn, user.id, types=("totp",), statuses=("ACTIVE",))
+        rows = [r for r in await factor_store.for_user(conn, user.id, types=types, statuses=(ACTIVE,))
                 if org_authenticators.usable(rules, r)]
     if rows:
-        result = await check_totp(conn, rt, user.id, code, meta=meta, client_id=client_id, statuses=("ACTIVE",),
-                                  rows=rows, rules=rules, counter="otp_grant")
+        result = await check(rt, user.id, code, answer=Answer.PASSCODE, conn=conn, rows=rows, statuses=(ACTIVE,),
+                             rules=rules, meta=meta, client_id=client_id, counter="otp_grant")
         return result if result.ok else Check(error=InvalidCredentials())
     if user is None:
         max_failures, cooldown = _limits(rt, "otp_grant")
-        await factor_store.for_user(conn, _NO_USER, types=("totp",), statuses=("ACTIVE",))
+        await factor_store.for_user(conn, _NO_USER, types=types, statuses=(ACTIVE,))
         await user_store.reserve_attempt(conn, "otp_grant", _NO_USER, rt.now_ms(), max_failures, cooldown)
-        await _failed(conn, rt, None, "otp", "unknown_user", 0, meta, client_id, counter="otp_grant")
+        await _failed(conn, rt, None, kind, "unknown_user", 0, meta, client_id, counter="otp_grant")
         return Check(error=InvalidCredentials())
-    attempt, locked = await _reserve(conn, rt, user.id, "otp", meta, client_id, "otp_grant")
+    attempt, locked = await _reserve(conn, rt, user.id, kind, meta, client_id, "otp_grant")
     if not locked:
-        await _failed(conn, rt, user.id, "otp", "not_enrolled", attempt, meta, client_id, counter="otp_grant")
+        await _failed(conn, rt, user.id, kind, "not_enrolled", attempt, meta, client_id, counter="otp_grant")
     return Check(error=InvalidCredentials())
-
-
-async def check_recovery_code(conn: AsyncConnection, rt: Runtime, user_id: str, code: str | None, *,
-                              meta: RequestMeta | None = None, client_id: str | None = None) -> Check:
-    """Consume the user's recovery code and issue its replacement in one CAS (R13, R17, R18)."""
-    rc = authenticators.get("recovery_code")
-    rows = await factor_store.for_user(conn, user_id, types=("recovery_code",), statuses=("ACTIVE",))
-    if not rows:
-        return Check(error=NotEnrolled())
-    attempt, locked = await _reserve(conn, rt, user_id, "recovery-code", meta, client_id)
-    if locked:
-        return Check(error=locked)
-    row = rows[0]
-    if rc.verify(row, code).ok:
-        new_code, new_hash = rc.new_code(user_id)
-        if await factor_store.swap_secret_hash(conn, row.id, row.secret_hash, new_hash, rt.now_ms()):
-            await _succeeded(conn, rt, user_id, "recovery-code", row.id, meta, client_id)
-            return Check(factor_id=row.id, new_recovery_code=new_code)
-        await _failed(conn, rt, user_id, "recovery-code", "replayed", attempt, meta, client_id, row.id)
-        return Check(error=InvalidRecoveryCode())
-    await _failed(conn, rt, user_id, "recovery-code", "invalid_code", attempt, meta, client_id, row.id)
-    return Check(error=InvalidRecoveryCode())
-
-
-async def verify_question(rt: Runtime, user_id: str, factor_id: str, answer: str | None, *,
-                          meta: RequestMeta | None = None, client_id: str | None = None) -> Check:
-    """Okta `question` verification, under the same per-user counter as codes. Like the password
-    sign-in, it counts the attempt in one short transaction, hashes outside any, and records the
-    verdict in another: argon2id never runs while the user's row (or SQLite's writer lock) is
-    held, so answers being guessed cannot stall the user's other verifications."""
-    from ..authenticators.question import normalize_answer
-
-    async with rt.db.transaction() as conn:
-        rows = [r for r in await factor_store.for_user(conn, user_id, types=("question",), statuses=("ACTIVE",))
-                if r.id == factor_id]
-        if not rows:
-            return Check(error=NotEnrolled())
-        attempt, locked = await _reserve(conn, rt, user_id, "question", meta, client_id)
-    if locked:
-        return Check(error=locked)
-    stored = rows[0].secret_hash.decode() if rows[0].secret_hash else None
-    ok, _ = await rt.passwords.verify(stored, normalize_answer(answer or "")[:1024])
-    async with rt.db.transaction() as conn:
-        if ok:
-            await _succeeded(conn, rt, user_id, "question", factor_id, meta, client_id)
-            return Check(factor_id=factor_id)
-        await _failed(conn, rt, user_id, "question", "invalid_answer", attempt, meta, client_id, factor_id)
-    return Check(error=InvalidAnswer())

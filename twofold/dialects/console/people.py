@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter
 from starlette.responses import Response
 
+from ... import authenticators
 from ...domain.errors import NotFound, UserStatus
 from ...services import factors, user_lifecycle, users
 from .web import PREFIX, Console, console_page, notice, page_number, redirect, when
@@ -26,8 +27,6 @@ LIFECYCLE = {  # operation: (service, notice key); which apply to a status, the 
     "deactivate": (user_lifecycle.deactivate, notice("people-deactivated", "The person was deactivated.")),
 }
 # Okta's names for the factor kinds (type, provider) its console lists.
-FACTOR_NAMES = {("totp", "GOOGLE"): "Google Authenticator", ("totp", "OKTA"): "Okta Verify (TOTP)",
-                ("question", "OKTA"): "Security Question"}
 LOCK_REASONS = {"mfa": "too many failed MFA codes", "password": "too many failed passwords"}
 
 
@@ -69,7 +68,7 @@ def _factor(info, now: int) -> dict:
     status = v.status
     if status == "PENDING_ACTIVATION" and (v.activation_expires_at or 0) <= now:
         status = "EXPIRED"  # as the Factors API shows it
-    return {"name": FACTOR_NAMES.get((v.type, v.provider), f"{v.okta_factor_type} ({v.provider})"),
+    return {"name": authenticators.get(v.type).display_name(v.provider),
             "type": v.okta_factor_type, "provider": v.provider, "status": status, "enrolled": when(v.created_at)}
 
 

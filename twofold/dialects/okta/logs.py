@@ -8,6 +8,7 @@ from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import Response
 
+from ... import authenticators
 from ...services import system_log
 from ..http import json_response, runtime
 from .endpoint import okta_endpoint
@@ -21,10 +22,8 @@ DEFAULT_LIMIT, MAX_LIMIT = 100, 1000
 DEFAULT_RANGE_MS = 7 * 24 * 3600 * 1000  # `since` defaults to 7 days before `until`
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
-FACTOR_NAMES = {("totp", "GOOGLE"): "Google Authenticator", ("totp", "OKTA"): "Okta Verify (TOTP)",
-                ("totp", None): "TOTP authenticator", ("question", None): "Security Question",
-                ("recovery_code", None): "Recovery code"}
-_KIND_TYPES = {"otp": "totp", "recovery-code": "recovery_code", "question": "question"}  # mfa.verify's detail
+# mfa.verify's detail names the kind of attempt; each type says which is its own.
+_KIND_TYPES = {t.attempt_kind: t.type for t in authenticators.REGISTRY.values()}
 
 
 class BadParam(Exception):
@@ -97,8 +96,8 @@ def _client_ref(row, type_: str) -> dict:
 def _factor_ref(row, detail: dict) -> dict:
     type_ = row.factor_type or detail.get("type") or _KIND_TYPES.get(detail.get("kind"))
     provider = row.factor_provider or detail.get("provider")
-    name = (FACTOR_NAMES.get((type_, provider)) or FACTOR_NAMES.get((type_, None))
-            or (str(type_) if type_ else "Factor"))
+    kind = authenticators.REGISTRY.get(type_) if type_ else None
+    name = kind.display_name(provider) if kind is not None else (str(type_) if type_ else "Factor")
     return {"id": row.factor_id, "type": "AuthenticatorEnrollment", "alternateId": "unknown", "displayName": name}
 
 
