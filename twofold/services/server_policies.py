@@ -18,12 +18,6 @@ from . import audit, fields, servers
 from .runtime import RequestMeta, Runtime
 
 ALL_CLIENTS = "ALL_CLIENTS"
-# The grant types a rule may list (Okta's GrantType enum, as far as twofold serves or knows them).
-GRANT_TYPES = (
-    "authorization_code", "client_credentials", "implicit", "interaction_code", "password", "refresh_token",
-    "urn:ietf:params:oauth:grant-type:device_code", "urn:ietf:params:oauth:grant-type:token-exchange",
-    grants.OKTA_OTP, "urn:okta:params:oauth:grant-type:oob", grants.MFA_OTP, grants.MFA_OOB,
-)
 
 
 def _list(value: str) -> list:
@@ -183,7 +177,7 @@ def _rule_values(body: dict, row=None) -> dict:
     if not isinstance(include, list) or not include:
         causes.append(("conditions.grantTypes.include", "conditions.grantTypes.include: At least one grant type."))
     else:
-        unknown = [g for g in include if not isinstance(g, str) or g not in GRANT_TYPES]
+        unknown = [g for g in include if not isinstance(g, str) or g not in grants.RULE_GRANTS]
         if unknown:
             causes.append(("conditions.grantTypes.include",
                            f"conditions.grantTypes.include: Unknown grant type {str(unknown[0])[:200]!r}."))

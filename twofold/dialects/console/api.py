@@ -39,7 +39,7 @@ ON_BEHALF = "Client acting on behalf of a user"
 def grant_groups() -> list[tuple[str, list[tuple[str, str]]]]:
     """Every grant the service accepts, in Okta's order; one it may add later still shows up
     (under its URI) rather than silently dropping from a rule when it is saved."""
-    choices = labelled(server_policies.GRANT_TYPES)
+    choices = labelled(grants.RULE_GRANTS)
     return [(ITSELF, [c for c in choices if c[0] == grants.CLIENT_CREDENTIALS]),
             (ON_BEHALF, [c for c in choices if c[0] != grants.CLIENT_CREDENTIALS])]
 
