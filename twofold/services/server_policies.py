@@ -193,7 +193,8 @@ def _rule_values(body: dict, row=None) -> dict:
     window = values["refresh_window_minutes"]
     if type(access) is not int or not 5 <= access <= 1440:
         causes.append(("access_token_minutes", "access_token_minutes: From 5 minutes to 1 day."))
-    elif type(refresh) is not int or refresh < 0 or refresh > 5 * 365 * 24 * 60 or (refresh != 0 and refresh < access):
+    elif (type(refresh) is not int or refresh < 0 or refresh > 5 * 365 * 24 * 60
+          or (refresh != 0 and refresh < access)):
         causes.append(("refresh_token_minutes",
                        "refresh_token_minutes: 0 (unlimited) or at least the access token's."))
     if type(window) is not int or not 10 <= window <= 5 * 365 * 24 * 60:
