@@ -94,10 +94,17 @@ def test_policies_and_rules_are_managed_and_validated(api, rule):
     pid = created.json()["id"]
     try:
         bad = {"name": "x", "conditions": {"grantTypes": {"include": ["telepathy"]}}}
-        assert api.http.post(f"{_base(api)}/{pid}/rules", headers=api.ssws, json=bad).status_code == 400
+        refused = api.http.post(f"{_base(api)}/{pid}/rules", headers=api.ssws, json=bad)
+        assert refused.status_code == 400 and refused.json()["errorCauses"] == [
+            {"errorSummary": "conditions.grantTypes.include: Unknown grant type 'telepathy'."}]
         short = {"name": "x", "conditions": {"grantTypes": {"include": ["password"]}},
                  "actions": {"token": {"accessTokenLifetimeMinutes": 1}}}
-        assert api.http.post(f"{_base(api)}/{pid}/rules", headers=api.ssws, json=short).status_code == 400
+        refused = api.http.post(f"{_base(api)}/{pid}/rules", headers=api.ssws, json=short)
+        assert refused.status_code == 400 and refused.json()["errorCauses"] == [
+            {"errorSummary": "actions.token.accessTokenLifetimeMinutes: From 5 minutes to 1 day."}]
+        nobody = api.http.post(_base(api), headers=api.ssws, json={"name": "y", "conditions": {"clients": {}}})
+        assert nobody.status_code == 400 and nobody.json()["errorCauses"] == [
+            {"errorSummary": "conditions.clients.include: ALL_CLIENTS or a list of client ids"}]
         ok = {"name": "Password only", "conditions": {"grantTypes": {"include": ["password"]},
                                                        "scopes": {"include": ["openid"]}}}
         made = api.http.post(f"{_base(api)}/{pid}/rules", headers=api.ssws, json=ok)

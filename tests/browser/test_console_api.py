@@ -11,7 +11,7 @@ import sys
 import jwt
 import pytest
 
-from twofold.services.server_policies import GRANT_TYPES
+from twofold.domain.grants import RULE_GRANTS
 
 from ..support import default_server_rule, MFA_OTP, okta_token, user_with_totp
 from .conftest import PHONE, tab_to
@@ -130,7 +130,7 @@ def test_edit_rule_refuses_bad_input_with_clear_errors_and_keeps_it(console, def
     page.get_by_role("link", name="Edit rule Default Policy Rule").click()
     dialog = page.get_by_role("dialog", name="Edit Rule")
     boxes = dialog.get_by_role("checkbox").all()
-    assert sorted(b.get_attribute("value") for b in boxes) == sorted(GRANT_TYPES)  # every grant the service allows
+    assert sorted(b.get_attribute("value") for b in boxes) == sorted(RULE_GRANTS)  # every grant the service allows
     for box in boxes:
         box.uncheck()
     dialog.get_by_label("Rule Name").fill("Renamed rule")

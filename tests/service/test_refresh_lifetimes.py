@@ -19,11 +19,9 @@ MINUTE = 60
 async def _set_default_rule(rt, *, lifetime: int, window: int, access: int = 5) -> None:
     (policy,) = [p for p in await server_policies.list_policies(rt, "default") if p.name == "Default Policy"]
     (rule,) = [r for r in await server_policies.list_rules(rt, "default", policy.id) if r.name == "Default Policy Rule"]
-    body = {"name": rule.name, "type": "RESOURCE_ACCESS", "priority": rule.priority,
-            "conditions": {"grantTypes": {"include": json.loads(rule.grant_types)},
-                           "scopes": {"include": json.loads(rule.scopes)}},
-            "actions": {"token": {"accessTokenLifetimeMinutes": access,
-                                  "refreshTokenLifetimeMinutes": lifetime, "refreshTokenWindowMinutes": window}}}
+    body = {"name": rule.name, "priority": rule.priority, "grant_types": json.loads(rule.grant_types),
+            "scopes": json.loads(rule.scopes), "access_token_minutes": access, "refresh_token_minutes": lifetime,
+            "refresh_window_minutes": window}
     await server_policies.replace_rule(rt, "default", policy.id, rule.id, body)
 
 

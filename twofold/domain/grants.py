@@ -10,14 +10,26 @@ REFRESH_TOKEN = "refresh_token"
 CLIENT_CREDENTIALS = "client_credentials"
 AUTHORIZATION_CODE = "authorization_code"
 IMPLICIT = "implicit"
+INTERACTION_CODE = "interaction_code"
+TOKEN_EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange"
+DEVICE_CODE = "urn:ietf:params:oauth:grant-type:device_code"
 OKTA_OTP = "urn:okta:params:oauth:grant-type:otp"
 OKTA_OOB = "urn:okta:params:oauth:grant-type:oob"
 
-# Grant types a client may list (RFC 7591 `grant_types`); the token endpoint serves a subset.
-KNOWN = frozenset({
-    PASSWORD, PASSWORD_REALM, MFA_OTP, MFA_OOB, MFA_RECOVERY_CODE, REFRESH_TOKEN,
-    CLIENT_CREDENTIALS, AUTHORIZATION_CODE, IMPLICIT, OKTA_OTP, OKTA_OOB,
-})
+# Every grant type twofold knows, in the order Okta's Admin Console lists them. The token
+# endpoints serve a few (twofold/grants, each dialect its own choice); the others may still be
+# named in a client's or a rule's configuration.
+ALL = (
+    CLIENT_CREDENTIALS, AUTHORIZATION_CODE, INTERACTION_CODE, IMPLICIT, PASSWORD, PASSWORD_REALM,
+    TOKEN_EXCHANGE, DEVICE_CODE, OKTA_OTP, OKTA_OOB, MFA_OTP, MFA_OOB, MFA_RECOVERY_CODE, REFRESH_TOKEN,
+)
+
+# Grant types a client may list (RFC 7591 `grant_types`).
+KNOWN = frozenset(ALL) - {INTERACTION_CODE, TOKEN_EXCHANGE, DEVICE_CODE}
+
+# Grant types an access-policy rule may include (Okta's GrantType enum, as far as twofold
+# serves or knows them): Auth0's own grants have no access policies.
+RULE_GRANTS = tuple(g for g in ALL if g not in {PASSWORD_REALM, MFA_RECOVERY_CODE})
 
 MFA_API_SCOPES = frozenset({"enroll", "read:authenticators", "remove:authenticators"})
 OIDC_SCOPES = frozenset({"openid", "profile", "email", "offline_access"})

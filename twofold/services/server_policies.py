@@ -18,12 +18,6 @@ from . import audit, fields, servers
 from .runtime import RequestMeta, Runtime
 
 ALL_CLIENTS = "ALL_CLIENTS"
-# The grant types a rule may list (Okta's GrantType enum, as far as twofold serves or knows them).
-GRANT_TYPES = (
-    "authorization_code", "client_credentials", "implicit", "interaction_code", "password", "refresh_token",
-    "urn:ietf:params:oauth:grant-type:device_code", "urn:ietf:params:oauth:grant-type:token-exchange",
-    grants.OKTA_OTP, "urn:okta:params:oauth:grant-type:oob", grants.MFA_OTP, grants.MFA_OOB,
-)
 
 
 def _list(value: str) -> list:
@@ -98,12 +92,11 @@ def _common(body: dict, what: str, row=None) -> dict:
 
 
 def _policy_values(body: dict, row=None) -> dict:
-    """Every field of a policy, validated before anything is written."""
-    conditions = fields.obj(body.get("conditions"), "policy", "conditions")
-    include = fields.obj(conditions.get("clients"), "policy", "conditions.clients").get("include")
+    """Every field of a policy, validated before anything is written. `body` has the neutral
+    fields name, description, status, priority and clients (ALL_CLIENTS or client ids)."""
+    include = body.get("clients")
     if not isinstance(include, list) or not include or not all(isinstance(c, str) and c for c in include):
-        raise ValidationFailed("policy", [("conditions.clients.include",
-                                           "conditions.clients.include: ALL_CLIENTS or a list of client ids")])
+        raise ValidationFailed("policy", [("clients", "clients: ALL_CLIENTS or a list of client ids")])
     return {**_common(body, "policy", row), "clients": json.dumps(include),
             "description": fields.description(body, row.description if row else None, "policy")}
 
@@ -174,35 +167,38 @@ async def _rule(conn, server_id: str, policy_id: str, rule_id: str):
     return row
 
 
+# A rule's fields as services name them (its table's columns), with what an omitted one means.
+RULE_DEFAULTS = {"scopes": ["*"], "access_token_minutes": 60, "refresh_token_minutes": 0,
+                 "refresh_window_minutes": 10080}
+
+
 def _rule_values(body: dict, row=None) -> dict:
-    """Every field of a rule, validated before anything is written (Okta's limits: access token 5–1440 minutes; refresh token 0 =
-    unlimited or at least the access token's; window 10 minutes to 5 years)."""
-    conditions = fields.obj(body.get("conditions"), "rule", "conditions")
-    include = fields.obj(conditions.get("grantTypes"), "rule", "conditions.grantTypes").get("include")
+    """Every field of a rule, validated before anything is written. `body` has the neutral fields
+    name, status, priority, grant_types, scopes (["*"]: any) and the lifetimes in minutes, as
+    RULE_DEFAULTS names them; each dialect maps its own member names onto these.
+    Okta's limits: access token 5–1440 minutes; refresh token 0 = unlimited or at least the access
+    token's; window 10 minutes to 5 years."""
+    values = {**RULE_DEFAULTS, **body}  # an absent field takes its default
+    include, scopes = body.get("grant_types"), values["scopes"]
     causes = []
     if not isinstance(include, list) or not include:
-        causes.append(("conditions.grantTypes.include", "conditions.grantTypes.include: At least one grant type."))
+        causes.append(("grant_types", "grant_types: At least one grant type."))
     else:
-        unknown = [g for g in include if not isinstance(g, str) or g not in GRANT_TYPES]
+        unknown = [g for g in include if not isinstance(g, str) or g not in grants.RULE_GRANTS]
         if unknown:
-            causes.append(("conditions.grantTypes.include",
-                           f"conditions.grantTypes.include: Unknown grant type {str(unknown[0])[:200]!r}."))
-    scopes = fields.obj(conditions.get("scopes"), "rule", "conditions.scopes").get("include", ["*"])
+            causes.append(("grant_types", f"grant_types: Unknown grant type {str(unknown[0])[:200]!r}."))
     if not isinstance(scopes, list) or not scopes or not all(isinstance(s, str) and s for s in scopes):
-        causes.append(("conditions.scopes.include", "conditions.scopes.include: A list of scopes, or [\"*\"]."))
-    token = fields.obj(fields.obj(body.get("actions"), "rule", "actions").get("token"), "rule", "actions.token")
-    access = token.get("accessTokenLifetimeMinutes", 60)
-    refresh = token.get("refreshTokenLifetimeMinutes", 0)
-    window = token.get("refreshTokenWindowMinutes", 10080)
+        causes.append(("scopes", "scopes: A list of scopes, or [\"*\"]."))
+    access, refresh = values["access_token_minutes"], values["refresh_token_minutes"]
+    window = values["refresh_window_minutes"]
     if type(access) is not int or not 5 <= access <= 1440:
-        causes.append(("actions.token.accessTokenLifetimeMinutes",
-                       "actions.token.accessTokenLifetimeMinutes: From 5 minutes to 1 day."))
-    elif type(refresh) is not int or refresh < 0 or refresh > 5 * 365 * 24 * 60 or (refresh != 0 and refresh < access):
-        causes.append(("actions.token.refreshTokenLifetimeMinutes",
-                       "actions.token.refreshTokenLifetimeMinutes: 0 (unlimited) or at least the access token's."))
+        causes.append(("access_token_minutes", "access_token_minutes: From 5 minutes to 1 day."))
+    elif (type(refresh) is not int or refresh < 0 or refresh > 5 * 365 * 24 * 60
+          or (refresh != 0 and refresh < access)):
+        causes.append(("refresh_token_minutes",
+                       "refresh_token_minutes: 0 (unlimited) or at least the access token's."))
     if type(window) is not int or not 10 <= window <= 5 * 365 * 24 * 60:
-        causes.append(("actions.token.refreshTokenWindowMinutes",
-                       "actions.token.refreshTokenWindowMinutes: From 10 minutes to 5 years."))
+        causes.append(("refresh_window_minutes", "refresh_window_minutes: From 10 minutes to 5 years."))
     if causes:
         raise ValidationFailed("rule", causes)
     return {**_common(body, "rule", row), "grant_types": json.dumps(include), "scopes": json.dumps(scopes),

@@ -312,7 +312,7 @@ async def client_credentials(rt: Runtime, client: Client, audience: str | None, 
     }
     async with rt.db.transaction() as conn:
         await audit.record(conn, rt.now_ms(), "token.issue", "SUCCESS", meta=meta, client_id=client.client_id,
-                           detail={"grant": "client_credentials"})
+                           detail={"grant": grants.CLIENT_CREDENTIALS})
     return {"access_token": rt.signer.sign(claims, typ=ACCESS_TOKEN_TYP), "scope": " ".join(scopes),
             "expires_in": rt.settings.access_token_ttl, "token_type": "Bearer"}
 

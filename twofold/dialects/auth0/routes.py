@@ -8,7 +8,9 @@ from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import Response
 
+from ...domain import grants
 from ...domain.errors import DomainError, InvalidRequest, UnsupportedGrantType
+from ...grants import serving
 from ...services import clients, enroll, mfa_login, tokens
 from ..http import (
     BodyTooLarge, bearer_token, json_response, meta, read_json_object, read_params, refuse_query, runtime,
@@ -16,9 +18,12 @@ from ..http import (
 from .. import hot
 from .client_auth import authenticate_client
 from .errors import auth0_error, body_too_large
-from .grants import GRANTS
 
 router = APIRouter()
+
+# The grants /oauth/token serves, in the order discovery lists them (the handlers: twofold/grants).
+GRANTS = serving(grants.PASSWORD, grants.PASSWORD_REALM, grants.MFA_OTP, grants.MFA_RECOVERY_CODE,
+                 grants.REFRESH_TOKEN, grants.CLIENT_CREDENTIALS)
 
 
 def auth0_endpoint(handler):
@@ -51,7 +56,7 @@ async def token(request: Request) -> Response:
     for name in grant.REQUIRED:
         if name not in params:
             raise InvalidRequest(f"Missing required parameter: {name}")
-    body = await grant.handle(runtime(request), client, params, meta(request))
+    body = await grant.handle(runtime(request), client, params, meta(request), None)
     return json_response(body)
 
 

@@ -2,9 +2,10 @@
 where seed 000 checks **MFA OTP** in the **Edit Rule** dialog and clicks **Update Rule**) and
 the admin API tokens.
 
-Every save renders the object with the Okta dialect's view function, changes what the form
-edits and hands that body to the same service the management API calls, so validation is
-shared; refusals come back as the console's sentences with the administrator's input kept."""
+Every save hands what the form edits to the same service the management API calls (a server's
+body rendered with the Okta dialect's view function and edited; a policy's or rule's fields in
+the service's own terms), so validation is shared; refusals come back as the console's
+sentences, by the service's field names, with the administrator's input kept."""
 from __future__ import annotations
 
 import json
@@ -16,7 +17,6 @@ from ...domain import grants
 from ...domain.errors import ValidationFailed
 from ...services import api_tokens, apps, server_policies, servers
 from ..okta.auth_servers import server_object
-from ..okta.server_policies import rule_object
 from . import errors
 from .labels import labelled
 from .web import PREFIX, Console, console_page, notice, redirect, when
@@ -39,22 +39,22 @@ ON_BEHALF = "Client acting on behalf of a user"
 def grant_groups() -> list[tuple[str, list[tuple[str, str]]]]:
     """Every grant the service accepts, in Okta's order; one it may add later still shows up
     (under its URI) rather than silently dropping from a rule when it is saved."""
-    choices = labelled(server_policies.GRANT_TYPES)
+    choices = labelled(grants.RULE_GRANTS)
     return [(ITSELF, [c for c in choices if c[0] == grants.CLIENT_CREDENTIALS]),
             (ON_BEHALF, [c for c in choices if c[0] != grants.CLIENT_CREDENTIALS])]
 
 
-# The service names fields as JSON paths; the console says what to do, by field.
+# The service names the fields it refuses; the console says what to do, by field.
 RULE_WORDS = {
     "name": "Rule Name cannot be left blank (at most 200 characters).",
     "priority": "Priority must be a whole number from 1 to 1000.",
-    "conditions.grantTypes.include": "Select at least one grant type.",
-    "conditions.scopes.include": "List at least one scope, separated by spaces, or choose Any scopes.",
-    "actions.token.accessTokenLifetimeMinutes":
+    "grant_types": "Select at least one grant type.",
+    "scopes": "List at least one scope, separated by spaces, or choose Any scopes.",
+    "access_token_minutes":
         "Access token lifetime must be a whole number of minutes from 5 to 1440 (one day).",
-    "actions.token.refreshTokenLifetimeMinutes":
+    "refresh_token_minutes":
         "Refresh token lifetime must be 0 (unlimited) or a whole number of minutes at least the access token lifetime.",
-    "actions.token.refreshTokenWindowMinutes":
+    "refresh_window_minutes":
         "The refresh token's idle limit must be a whole number of minutes from 10 to 2628000 (5 years).",
 }
 SERVER_WORDS = {
@@ -63,7 +63,7 @@ SERVER_WORDS = {
 }
 POLICY_WORDS = {
     "name": "Name cannot be left blank (at most 200 characters).",
-    "conditions.clients.include": "Choose All clients, or select at least one client.",
+    "clients": "Choose All clients, or select at least one client.",
 }
 
 
@@ -220,8 +220,7 @@ async def add_policy(c: Console, sid: str) -> Response:
     form = {"name": c.form.get("name"), "description": c.form.get("description"),
             "assign": "some" if c.form.get("assign") == "some" else "all", "clients": c.form.getlist("client")}
     include = [server_policies.ALL_CLIENTS] if form["assign"] == "all" else form["clients"]
-    body = {"type": "OAUTH_AUTHORIZATION_POLICY", "name": form["name"], "description": form["description"],
-            "conditions": {"clients": {"include": include}}}
+    body = {"name": form["name"], "description": form["description"], "clients": include}
     try:
         row = await server_policies.create_policy(c.rt, sid, body, c.meta)
     except ValidationFailed as exc:
@@ -250,15 +249,12 @@ def _posted_rule_form(c: Console) -> dict:
             "window": c.form.get("window")}
 
 
-def _apply_rule_form(body: dict, form: dict) -> dict:
-    """The Okta rule body with what the dialog edits replaced."""
-    conditions = dict(body.get("conditions") or {})
-    conditions["grantTypes"] = {"include": form["grants"]}
-    conditions["scopes"] = {"include": ["*"] if form["scope_mode"] == "any" else form["scopes"].split()}
-    token = {"accessTokenLifetimeMinutes": _minutes(form["access"]),
-             "refreshTokenLifetimeMinutes": _minutes(form["refresh"]),
-             "refreshTokenWindowMinutes": _minutes(form["window"])}
-    return {**body, "name": form["name"], "conditions": conditions, "actions": {"token": token}}
+def _rule_values(form: dict) -> dict:
+    """What the dialog edits, in the service's terms (a replace keeps the rule's status and priority)."""
+    return {"name": form["name"], "grant_types": form["grants"],
+            "scopes": ["*"] if form["scope_mode"] == "any" else form["scopes"].split(),
+            "access_token_minutes": _minutes(form["access"]), "refresh_token_minutes": _minutes(form["refresh"]),
+            "refresh_window_minutes": _minutes(form["window"])}
 
 
 async def _rule_dialog(c: Console, sid: str, pid: str, form: dict, *, rule_id: str | None = None,
@@ -286,9 +282,8 @@ async def add_rule_dialog(c: Console, sid: str, pid: str) -> Response:
 @console_page("api")
 async def add_rule(c: Console, sid: str, pid: str) -> Response:
     form = _posted_rule_form(c)
-    body = _apply_rule_form({"type": "RESOURCE_ACCESS"}, form)
     try:
-        await server_policies.create_rule(c.rt, sid, pid, body, c.meta)
+        await server_policies.create_rule(c.rt, sid, pid, _rule_values(form), c.meta)
     except ValidationFailed as exc:
         status, shown, invalid = _refusal(exc, RULE_WORDS)
         return await _rule_dialog(c, sid, pid, form, status=status, invalid=invalid, dialog_error=shown)
@@ -305,11 +300,9 @@ async def edit_rule_dialog(c: Console, sid: str, pid: str, rid: str) -> Response
 @router.post(BASE + "/servers/{sid}/policies/{pid}/rules/{rid}/edit")
 @console_page("api")
 async def update_rule(c: Console, sid: str, pid: str, rid: str) -> Response:
-    row = await server_policies.get_rule(c.rt, sid, pid, rid)
     form = _posted_rule_form(c)
-    body = _apply_rule_form(rule_object(c.request, sid, pid, row), form)
     try:
-        await server_policies.replace_rule(c.rt, sid, pid, rid, body, c.meta)
+        await server_policies.replace_rule(c.rt, sid, pid, rid, _rule_values(form), c.meta)
     except ValidationFailed as exc:
         status, shown, invalid = _refusal(exc, RULE_WORDS)
         return await _rule_dialog(c, sid, pid, form, rule_id=rid, status=status, invalid=invalid,

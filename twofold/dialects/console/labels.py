@@ -1,5 +1,6 @@
 """Okta's Admin Console names for grant types, in the order its pages list them; shared by the
-Applications page and the Edit Rule dialog. A grant without a name here shows its URI."""
+Applications page and the Edit Rule dialog: one for each of `domain.grants.ALL`, in its order
+(a test holds them together). A grant without a name here shows its URI."""
 from __future__ import annotations
 
 from ...domain import grants
@@ -7,12 +8,12 @@ from ...domain import grants
 GRANT_LABELS = {
     grants.CLIENT_CREDENTIALS: "Client Credentials",
     grants.AUTHORIZATION_CODE: "Authorization Code",
-    "interaction_code": "Interaction Code",
+    grants.INTERACTION_CODE: "Interaction Code",
     grants.IMPLICIT: "Implicit (hybrid)",
     grants.PASSWORD: "Resource Owner Password",
     grants.PASSWORD_REALM: "Password Realm",
-    "urn:ietf:params:oauth:grant-type:token-exchange": "Token Exchange",
-    "urn:ietf:params:oauth:grant-type:device_code": "Device Authorization",
+    grants.TOKEN_EXCHANGE: "Token Exchange",
+    grants.DEVICE_CODE: "Device Authorization",
     grants.OKTA_OTP: "OTP",
     grants.OKTA_OOB: "OOB",
     grants.MFA_OTP: "MFA OTP",

@@ -5,17 +5,13 @@ from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import Response
 
-from ...domain import grants
 from ...domain.errors import DomainError, InvalidToken
 from ...services import tokens
+from ..auth0 import routes as auth0_routes
 from ..http import bearer_token, json_response, runtime
 
 router = APIRouter()
 
-GRANTS_SERVED = [
-    grants.PASSWORD, grants.PASSWORD_REALM, grants.MFA_OTP, grants.MFA_RECOVERY_CODE,
-    grants.REFRESH_TOKEN, grants.CLIENT_CREDENTIALS,
-]
 
 
 def discovery_document(rt) -> dict:
@@ -35,7 +31,7 @@ def discovery_document(rt) -> dict:
         "id_token_signing_alg_values_supported": ["RS256"],
         "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
         "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
-        "grant_types_supported": GRANTS_SERVED,
+        "grant_types_supported": list(auth0_routes.GRANTS),  # what /oauth/token serves
         "scopes_supported": ["openid", "profile", "email", "offline_access",
                              "enroll", "read:authenticators", "remove:authenticators"],
         "claims_supported": ["sub", "iss", "aud", "exp", "iat", "auth_time", "amr", "name", "given_name",

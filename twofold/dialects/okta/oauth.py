@@ -10,7 +10,8 @@ from starlette.responses import Response
 
 from ...domain import grants
 from ...domain.errors import DomainError, InvalidClient, InvalidRequest, InvalidScope, NotFound, UnsupportedGrantType
-from ...services import clients, login, mfa_login, server_policies, servers, tokens
+from ...grants import serving
+from ...services import clients, mfa_login, server_policies, servers
 from .. import hot
 from ..http import BodyTooLarge, client_credentials, json_response, meta, read_params, runtime
 from .errors import from_domain
@@ -18,7 +19,10 @@ from .oauth_errors import body_too_large, oauth_error
 
 router = APIRouter()
 
-SERVED = (grants.PASSWORD, grants.MFA_OTP, grants.OKTA_OTP, grants.REFRESH_TOKEN)
+# The grants Okta's token endpoints serve (the handlers: twofold/grants), and those of them
+# that start a sign-in, for which Okta requires `scope`.
+GRANTS = serving(grants.PASSWORD, grants.MFA_OTP, grants.OKTA_OTP, grants.REFRESH_TOKEN)
+NEEDS_SCOPE = frozenset({grants.PASSWORD, grants.OKTA_OTP})
 SINGLE_CREDENTIALS = ("Can't supply multiple client credentials. Use one of the following: credentials in the "
                       "Authorization header, credentials in the post body, or a client_assertion in the post body.")
 
@@ -60,10 +64,9 @@ def _need(params: dict[str, str], *names: str) -> None:
             raise InvalidRequest(f"The '{name}' parameter is required.")
 
 
-def _scope(params: dict[str, str]) -> str:
+def _scope(params: dict[str, str]) -> None:
     if not params.get("scope"):
         raise InvalidScope("No scopes were requested.")
-    return params["scope"]
 
 
 async def _token(request: Request, server_id: str | None) -> Response:
@@ -74,27 +77,18 @@ async def _token(request: Request, server_id: str | None) -> Response:
     grant_type = params.get("grant_type")
     if not grant_type:
         raise InvalidRequest("The 'grant_type' parameter is required.")
-    if grant_type not in SERVED:
+    grant = GRANTS.get(grant_type)
+    if grant is None:
         raise UnsupportedGrantType(grant_type[:200])
     clients.authorize_grant(client, grant_type)
     m = meta(request)
     # Before any credential or code is checked: a custom server's access policies decide.
     await server_policies.check(rt, sid, client.client_id, grant_type, grants.split_scope(params.get("scope")), m)
-    if grant_type == grants.PASSWORD:
-        _need(params, "username", "password")
-        body = await login.password_login(rt, client, username=params["username"], password=params["password"],
-                                          realm=None, audience=None, scope=_scope(params), meta=m, server_id=sid)
-    elif grant_type == grants.MFA_OTP:
-        _need(params, "mfa_token", "otp")
-        body = await mfa_login.complete_with_otp(rt, client, params["mfa_token"], params["otp"], m, server_id=sid)
-    elif grant_type == grants.OKTA_OTP:
-        _need(params, "login_hint", "otp")
-        body = await login.otp_login(rt, client, login_hint=params["login_hint"], otp=params["otp"],
-                                     scope=_scope(params), server_id=sid, meta=m)
-    else:
-        _need(params, "refresh_token")
-        body = await tokens.refresh(rt, client, params["refresh_token"], params.get("scope"), m, server_id=sid)
-    return json_response(body)
+    _need(params, *grant.REQUIRED)
+    if grant_type in NEEDS_SCOPE:
+        _scope(params)
+    params.pop("audience", None)  # not an Okta parameter: the authorization server decides the audience
+    return json_response(await grant.handle(rt, client, params, m, sid))
 
 
 @hot.post("/oauth2/v1/token")
@@ -152,7 +146,7 @@ def metadata(server: servers.TokenServer) -> dict:
         "response_types_supported": ["code"],
         "subject_types_supported": ["public"],
         "id_token_signing_alg_values_supported": ["RS256"],
-        "grant_types_supported": list(SERVED),
+        "grant_types_supported": list(GRANTS),
         "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
         "scopes_supported": ["openid", "profile", "email", "offline_access"],
         "claims_supported": ["iss", "sub", "aud", "iat", "exp", "auth_time", "amr", "name", "email",

@@ -7,13 +7,54 @@ from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import Response
 
-from ...services import server_policies
+from ...domain.errors import ValidationFailed
+from ...services import fields, server_policies
 from ..http import json_response, meta, read_json_object, runtime
 from .endpoint import lifecycle_status, okta_endpoint
 from .views import iso, link
 
 router = APIRouter()
 BASE = "/api/v1/authorizationServers/{server_id}/policies"
+
+
+# Okta's member paths for the services' neutral field names: an errorCause names what was sent.
+POLICY_PATHS = {"clients": "conditions.clients.include"}
+RULE_PATHS = {"grant_types": "conditions.grantTypes.include", "scopes": "conditions.scopes.include",
+              "access_token_minutes": "actions.token.accessTokenLifetimeMinutes",
+              "refresh_token_minutes": "actions.token.refreshTokenLifetimeMinutes",
+              "refresh_window_minutes": "actions.token.refreshTokenWindowMinutes"}
+TOKEN_LIFETIMES = {"accessTokenLifetimeMinutes": "access_token_minutes",
+                   "refreshTokenLifetimeMinutes": "refresh_token_minutes",
+                   "refreshTokenWindowMinutes": "refresh_window_minutes"}
+
+
+def policy_values(body: dict) -> dict:
+    """An OAUTH_AUTHORIZATION_POLICY body in the service's terms (what it omits stays omitted)."""
+    conditions = fields.obj(body.get("conditions"), "policy", "conditions")
+    clients = fields.obj(conditions.get("clients"), "policy", "conditions.clients")
+    values = {k: body[k] for k in ("name", "description", "status", "priority") if k in body}
+    return {**values, "clients": clients.get("include")}
+
+
+def rule_values(body: dict) -> dict:
+    """A RESOURCE_ACCESS rule body in the service's terms (what it omits stays omitted)."""
+    conditions = fields.obj(body.get("conditions"), "rule", "conditions")
+    values = {k: body[k] for k in ("name", "status", "priority") if k in body}
+    values["grant_types"] = fields.obj(conditions.get("grantTypes"), "rule", "conditions.grantTypes").get("include")
+    scopes = fields.obj(conditions.get("scopes"), "rule", "conditions.scopes")
+    if "include" in scopes:
+        values["scopes"] = scopes["include"]
+    token = fields.obj(fields.obj(body.get("actions"), "rule", "actions").get("token"), "rule", "actions.token")
+    return {**values, **{name: token[key] for key, name in TOKEN_LIFETIMES.items() if key in token}}
+
+
+def in_okta_terms(exc: ValidationFailed, paths: dict[str, str]) -> ValidationFailed:
+    """The service's causes, named by Okta's member paths."""
+    causes = []
+    for field, message in exc.causes:
+        path = paths.get(field, field)
+        causes.append((path, path + message[len(field):] if message.startswith(field + ": ") else message))
+    return ValidationFailed(exc.what, causes)
 
 
 def _href(request: Request, server_id: str, *parts: str) -> str:
@@ -58,7 +99,11 @@ async def list_policies(request: Request, server_id: str) -> Response:
 @router.post(BASE)
 @okta_endpoint("authorizationServers")
 async def create_policy(request: Request, server_id: str) -> Response:
-    row = await server_policies.create_policy(runtime(request), server_id, await read_json_object(request), meta(request))
+    values = policy_values(await read_json_object(request))
+    try:
+        row = await server_policies.create_policy(runtime(request), server_id, values, meta(request))
+    except ValidationFailed as exc:
+        raise in_okta_terms(exc, POLICY_PATHS) from None
     return json_response(policy_object(request, server_id, row), status=201)
 
 
@@ -71,8 +116,11 @@ async def get_policy(request: Request, server_id: str, policy_id: str) -> Respon
 @router.put(BASE + "/{policy_id}")
 @okta_endpoint("authorizationServers")
 async def replace_policy(request: Request, server_id: str, policy_id: str) -> Response:
-    row = await server_policies.replace_policy(runtime(request), server_id, policy_id, await read_json_object(request),
-                                               meta(request))
+    values = policy_values(await read_json_object(request))
+    try:
+        row = await server_policies.replace_policy(runtime(request), server_id, policy_id, values, meta(request))
+    except ValidationFailed as exc:
+        raise in_okta_terms(exc, POLICY_PATHS) from None
     return json_response(policy_object(request, server_id, row))
 
 
@@ -101,8 +149,11 @@ async def list_rules(request: Request, server_id: str, policy_id: str) -> Respon
 @router.post(BASE + "/{policy_id}/rules")
 @okta_endpoint("authorizationServers")
 async def create_rule(request: Request, server_id: str, policy_id: str) -> Response:
-    row = await server_policies.create_rule(runtime(request), server_id, policy_id, await read_json_object(request),
-                                            meta(request))
+    values = rule_values(await read_json_object(request))
+    try:
+        row = await server_policies.create_rule(runtime(request), server_id, policy_id, values, meta(request))
+    except ValidationFailed as exc:
+        raise in_okta_terms(exc, RULE_PATHS) from None
     return json_response(rule_object(request, server_id, policy_id, row), status=201)
 
 
@@ -116,8 +167,12 @@ async def get_rule(request: Request, server_id: str, policy_id: str, rule_id: st
 @router.put(BASE + "/{policy_id}/rules/{rule_id}")
 @okta_endpoint("authorizationServers")
 async def replace_rule(request: Request, server_id: str, policy_id: str, rule_id: str) -> Response:
-    row = await server_policies.replace_rule(runtime(request), server_id, policy_id, rule_id,
-                                             await read_json_object(request), meta(request))
+    values = rule_values(await read_json_object(request))
+    try:
+        row = await server_policies.replace_rule(runtime(request), server_id, policy_id, rule_id, values,
+                                                 meta(request))
+    except ValidationFailed as exc:
+        raise in_okta_terms(exc, RULE_PATHS) from None
     return json_response(rule_object(request, server_id, policy_id, row))
 
 
