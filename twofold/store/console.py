@@ -79,10 +79,6 @@ async def end(conn: AsyncConnection, token_hash: bytes) -> str | None:
     return row.user_id if row else None
 
 
-async def end_all_of(conn: AsyncConnection, user_id: str) -> None:
-    await conn.execute(delete(console_sessions).where(console_sessions.c.user_id == user_id))
-
-
 async def purge_expired(conn: AsyncConnection, now: int) -> None:
     await conn.execute(delete(console_sessions).where(console_sessions.c.expires_at <= now))
 
