@@ -76,3 +76,12 @@ def test_no_import_cycles():
 
 def test_a_cycle_is_found():
     assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+
+
+def test_the_console_renders_service_objects_not_okta_views():
+    """The console shows what the services return; it borrows no Okta adapter module."""
+    modules = _modules()
+    console = [name for name in modules if name.startswith("twofold.dialects.console")]
+    borrowed = {(name, m) for name in console for m in _imports(name, modules[name], modules)
+                if m.startswith("twofold.dialects.okta")}
+    assert borrowed == set()

@@ -60,6 +60,11 @@ def builtin(rt: Runtime, server_id: str | None) -> TokenServer | None:
     return org(rt) if server_id == ORG else None
 
 
+def custom_issuer(rt: Runtime, server_id: str) -> str:
+    """A custom server's `iss` (Okta's issuerMode ORG_URL)."""
+    return f"{rt.settings.base_url}oauth2/{server_id}"
+
+
 async def resolve(conn: AsyncConnection, rt: Runtime, server_id: str | None) -> TokenServer:
     if server_id is None:
         return root(rt)
@@ -69,8 +74,7 @@ async def resolve(conn: AsyncConnection, rt: Runtime, server_id: str | None) -> 
     if row is None or row.status != "ACTIVE":
         raise NotFound(f"{server_id} (AuthorizationServer)")
     audiences = json.loads(row.audiences)
-    return TokenServer(row.id, f"{rt.settings.base_url}oauth2/{row.id}", audiences[0] if audiences else None,
-                       okta=True)
+    return TokenServer(row.id, custom_issuer(rt, row.id), audiences[0] if audiences else None, okta=True)
 
 
 async def lookup(rt: Runtime, server_id: str | None) -> TokenServer:

@@ -1,7 +1,7 @@
 """Reports › System Log: the audit log searched and shown newest first, as Okta's Admin Console
 shows its System Log. The events are the LogEvents of the Okta System Log API (one builder,
-dialects/okta/logs.log_event, over one service, services/system_log), so both show the same
-actor, targets and names. A GET form: filters carry no secrets, and a search can be bookmarked."""
+dialects/log_events, over one service, services/system_log), so both show the same actor,
+targets and names. A GET form: filters carry no secrets, and a search can be bookmarked."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -12,7 +12,7 @@ from fastapi import APIRouter
 from starlette.responses import Response
 
 from ...services import system_log
-from ..okta.logs import log_event
+from ..log_events import log_event
 from .errors import Shown
 from .web import PREFIX, Console, console_page
 
