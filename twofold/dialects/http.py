@@ -4,7 +4,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 from urllib.parse import parse_qsl, unquote
 
 import orjson
@@ -23,7 +23,7 @@ def iso(ms: int | None) -> str | None:
     """ISO-8601 with milliseconds and Z, as Okta and the System Log write times."""
     if ms is None:
         return None
-    return datetime.fromtimestamp(ms / 1000, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.") + f"{ms % 1000:03d}Z"
+    return datetime.fromtimestamp(ms / 1000, tz=UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{ms % 1000:03d}Z"
 
 
 def runtime(request: Request) -> Runtime:

@@ -139,8 +139,9 @@ async def set_policy_status(rt: Runtime, server_id: str, policy_id: str, status:
         await servers.require_custom(conn, server_id)
         row = await _policy(conn, server_id, policy_id)
         await store.update_server_policy(conn, row.id, status=status, last_updated_at=rt.now_ms())
-        await audit.record(conn, rt.now_ms(), "policy.lifecycle." + ("activate" if status == "ACTIVE" else "deactivate"),
-                           "SUCCESS", meta=meta, detail={"server": server_id, "policy": row.id})
+        event = "policy.lifecycle." + ("activate" if status == "ACTIVE" else "deactivate")
+        await audit.record(conn, rt.now_ms(), event, "SUCCESS", meta=meta,
+                           detail={"server": server_id, "policy": row.id})
 
 
 async def delete_policy(rt: Runtime, server_id: str, policy_id: str, meta: RequestMeta | None = None) -> None:
@@ -175,8 +176,9 @@ async def _rule(conn, server_id: str, policy_id: str, rule_id: str):
 
 
 def _rule_values(body: dict, row=None) -> dict:
-    """Every field of a rule, validated before anything is written (Okta's limits: access token 5–1440 minutes; refresh token 0 =
-    unlimited or at least the access token's; window 10 minutes to 5 years)."""
+    """Every field of a rule, validated before anything is written (Okta's limits: access token
+    5–1440 minutes; refresh token 0 = unlimited or at least the access token's; window 10 minutes
+    to 5 years)."""
     conditions = fields.obj(body.get("conditions"), "rule", "conditions")
     include = fields.obj(conditions.get("grantTypes"), "rule", "conditions.grantTypes").get("include")
     causes = []
@@ -247,7 +249,8 @@ async def set_rule_status(rt: Runtime, server_id: str, policy_id: str, rule_id: 
                            "SUCCESS", meta=meta, detail={"server": server_id, "policy": policy_id, "rule": row.id})
 
 
-async def delete_rule(rt: Runtime, server_id: str, policy_id: str, rule_id: str, meta: RequestMeta | None = None) -> None:
+async def delete_rule(rt: Runtime, server_id: str, policy_id: str, rule_id: str,
+                      meta: RequestMeta | None = None) -> None:
     async with rt.db.transaction() as conn:
         await servers.require_custom(conn, server_id)
         row = await _rule(conn, server_id, policy_id, rule_id)

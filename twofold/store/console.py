@@ -74,7 +74,8 @@ async def promote(conn: AsyncConnection, old_hash: bytes, new_hash: bytes, now: 
 
 async def end(conn: AsyncConnection, token_hash: bytes) -> str | None:
     """Delete the session; its user if this call ended it (one of two parallel sign-outs)."""
-    stmt = delete(console_sessions).where(console_sessions.c.token_hash == token_hash).returning(console_sessions.c.user_id)
+    stmt = (delete(console_sessions).where(console_sessions.c.token_hash == token_hash)
+            .returning(console_sessions.c.user_id))
     row = (await conn.execute(stmt)).first()
     return row.user_id if row else None
 

@@ -1,7 +1,7 @@
 """Okta's System Log API: GET /api/v1/logs over the audit log (reference: LOG-DOC)."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, UTC
 from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter
@@ -20,7 +20,7 @@ router = APIRouter()
 LOGS = "/api/v1/logs"
 DEFAULT_LIMIT, MAX_LIMIT = 100, 1000
 DEFAULT_RANGE_MS = 7 * 24 * 3600 * 1000  # `since` defaults to 7 days before `until`
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 class BadParam(Exception):
@@ -42,7 +42,7 @@ def _time(request: Request, name: str) -> int | None:
         raise BadParam(name, f"'{name}': The date format in your query is not recognized. "
                              "Please enter dates using ISO8601 string format.")
     if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=timezone.utc)
+        dt = dt.replace(tzinfo=UTC)
     return (dt - _EPOCH) // timedelta(milliseconds=1)
 
 

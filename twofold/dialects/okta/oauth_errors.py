@@ -9,6 +9,7 @@ from ..http import json_response
 from . import errors as okta_errors
 
 INVALID_CREDENTIALS = "The credentials provided were invalid."
+MFA_REQUIRED = "Verify with an additional authenticator to complete the sign-in process."
 EXPIRED = "The `mfa_token` has expired. Use a new `oob_code` or `mfa_token` and try again."
 AUTHENTICATOR = ("The required authenticator can't be used. Check if it's required by policy and the user is "
                  "enrolled in the authenticator and try again.")
@@ -68,9 +69,8 @@ def invalid_registration_request(detail: str) -> Response:
 
 def oauth_error(exc: e.DomainError, *, client=None, basic_auth_used: bool = False) -> Response:
     if isinstance(exc, e.MfaRequired):
-        return json_response({"error": "mfa_required",
-                              "error_description": "Verify with an additional authenticator to complete the sign-in process.",
-                              "mfa_token": exc.mfa_token}, status=403)
+        return json_response({"error": "mfa_required", "error_description": MFA_REQUIRED, "mfa_token": exc.mfa_token},
+                             status=403)
     if isinstance(exc, e.TooManyAttempts):
         return json_response({"error": "invalid_grant",
                               "error_description": "API call exceeded the rate limit due to too many requests."},
@@ -97,4 +97,5 @@ def oauth_error(exc: e.DomainError, *, client=None, basic_auth_used: bool = Fals
 
 def unmapped(exc: e.DomainError) -> Response:
     """The net under the catalogue; every domain error has an entry (tests/unit/test_error_catalogues.py)."""
-    return json_response({"error": "invalid_request", "error_description": exc.detail or "Invalid request."}, status=400)
+    return json_response({"error": "invalid_request", "error_description": exc.detail or "Invalid request."},
+                         status=400)

@@ -75,7 +75,8 @@ def factor_object(info, base_url: str, now_ms: int) -> dict:
         # Okta puts the QR link beside `activation` (OKTA) or inside it (GOOGLE): give both.
         obj["_embedded"] = {
             "activation": {
-                "timeStep": info.activation.time_step, "sharedSecret": info.activation.shared_secret, "encoding": "base32",
+                "timeStep": info.activation.time_step, "sharedSecret": info.activation.shared_secret,
+                "encoding": "base32",
                 "keyLength": 6 if v.provider == "OKTA" else 16, "_links": {"qrcode": qrcode},
             },
             "_links": {"qrcode": qrcode},
