@@ -421,7 +421,7 @@ def start(workdir: Path, pg_admin_url: str, workers: int, n_tokens: int) -> Peer
                 "warmup_serial": WARMUP_SERIAL,
                 "warmup_user": WARMUP_USER,
                 "init_token_count": int(os.environ.get("PI_BENCH_INIT_TOKENS", "1")),
-                "tokens": [[s, k, u] for (s, k), u in zip(tokens, usernames)],
+                "tokens": [[s, k, u] for (s, k), u in zip(tokens, usernames, strict=True)],
             }
         )
     )
@@ -522,7 +522,8 @@ def main() -> int:
     print(f"ensure_installed: {time.perf_counter() - t:.2f} s -> {bindir}")
     t = time.perf_counter()
     srv = start(a.workdir, a.pg, a.workers, a.tokens)
-    print(f"start({a.tokens} tokens, {a.workers} workers): {time.perf_counter() - t:.2f} s -> {srv.base_url} pids={srv.pids}")
+    print(f"start({a.tokens} tokens, {a.workers} workers): {time.perf_counter() - t:.2f} s "
+          f"-> {srv.base_url} pids={srv.pids}")
     print("  " + ", ".join(f"{k}={v:.2f}s" for k, v in srv.timings.items()))
     ok = True
     try:

@@ -141,7 +141,8 @@ def wrong_lines(users, rounds: int) -> list[str]:
         for u in users:
             valid = {code_at(u, otp.time_step(time.time()) + d) for d in range(-2, 3)}
             wrong = next(c for c in ("000000", "111111", "222222") if c not in valid)
-            out.append(f"POST\t/api/v1/users/{u.user_id}/factors/{u.factor_id}/verify\t" + json.dumps({"passCode": wrong}))
+            out.append(f"POST\t/api/v1/users/{u.user_id}/factors/{u.factor_id}/verify\t"
+                       + json.dumps({"passCode": wrong}))
     return out
 
 
@@ -158,7 +159,8 @@ def mfa_otp_lines(seeded, users, steps) -> list[str]:
 FORM = b"Content-Type: application/x-www-form-urlencoded\r\n"
 
 
-async def _http_post_form(reader, writer, host: str, path: str, body: bytes, headers: bytes = FORM) -> tuple[int, bytes]:
+async def _http_post_form(reader, writer, host: str, path: str, body: bytes,
+                          headers: bytes = FORM) -> tuple[int, bytes]:
     """One HTTP/1.1 keep-alive POST on an open connection. Scenario 3's client shares the cores
     with the server, so it is kept to a few bytes of parsing: httpx cost 8-15 ms of CPU per
     login here (a third to half of an argon2id verification), this about 1 ms."""

@@ -119,7 +119,7 @@ class Server:
         self.workers = workers
         self.proc: subprocess.Popen | None = None
 
-    def start(self) -> "Server":
+    def start(self) -> Server:
         OUTPUT.mkdir(exist_ok=True)
         self._log = open(self.log_path, "wb")
         self.proc = subprocess.Popen(

@@ -163,7 +163,8 @@ def cmd_users_create(args) -> int:
             from .services import console_auth
 
             await console_auth.grant_admin(rt, row.id)
-            print(f"role={console_auth.SUPER_ADMIN} (Admin Console: /admin; an authenticator app is set up at the first sign-in)")
+            print(f"role={console_auth.SUPER_ADMIN} (Admin Console: /admin; "
+                  "an authenticator app is set up at the first sign-in)")
 
     return _run_reporting(run)
 
@@ -231,7 +232,8 @@ def build_parser() -> argparse.ArgumentParser:
     uc.add_argument("--admin", action="store_true", help="also make the user an administrator (Admin Console)")
     uc.set_defaults(fn=cmd_users_create)
 
-    a = sub.add_parser("admins", help="Admin Console administrators").add_subparsers(dest="admins_command", required=True)
+    a = sub.add_parser("admins", help="Admin Console administrators").add_subparsers(dest="admins_command",
+                                                                                     required=True)
     ag = a.add_parser("grant", help="make an existing user an administrator (SUPER_ADMIN)")
     ag.add_argument("--login", required=True, help="the user's login or id")
     ag.set_defaults(fn=cmd_admins_grant)

@@ -88,7 +88,3 @@ class Settings(BaseSettings):
     @property
     def userinfo_audience(self) -> str:
         return self.base_url + "userinfo"
-
-
-def load_settings(**overrides) -> Settings:
-    return Settings(**overrides)

@@ -192,7 +192,7 @@ def test_unknown_user_locks_the_same_way(api):
         real_answers.append(_wrong_password_login(api, client, user["login"]))
         ghost_answers.append(_wrong_password_login(api, client, ghost))
 
-    for real, fake in zip(real_answers, ghost_answers):
+    for real, fake in zip(real_answers, ghost_answers, strict=True):
         assert real.status_code == fake.status_code, (real.text, fake.text)
         assert real.json() == fake.json()
         assert real.headers.get("retry-after") == fake.headers.get("retry-after")

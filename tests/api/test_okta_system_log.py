@@ -11,7 +11,7 @@ import re
 import secrets
 import time
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 from urllib.parse import parse_qs, quote, urlparse
 
 import pytest
@@ -38,7 +38,7 @@ def _follow(api, url: str):
 
 
 def _since(seconds_ago: float = 2.0) -> str:
-    return datetime.fromtimestamp(time.time() - seconds_ago, tz=timezone.utc).isoformat().replace("+00:00", "Z")
+    return datetime.fromtimestamp(time.time() - seconds_ago, tz=UTC).isoformat().replace("+00:00", "Z")
 
 
 def _actor_filter(user_id: str) -> str:

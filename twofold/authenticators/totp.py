@@ -47,7 +47,8 @@ class Totp(Describes):
         return "okta_verify" if (provider or "").upper() == "OKTA" else "google_otp"
 
     def display_name(self, provider: str | None) -> str:
-        return {"GOOGLE": "Google Authenticator", "OKTA": "Okta Verify (TOTP)"}.get(provider or "", "TOTP authenticator")
+        names = {"GOOGLE": "Google Authenticator", "OKTA": "Okta Verify (TOTP)"}
+        return names.get(provider or "", "TOTP authenticator")
 
     def enroll(self, sealer: Sealer, request: EnrollRequest) -> Enrollment:
         seed = secrets.token_bytes(SEED_BYTES)

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import Awaitable, Callable, NamedTuple
+from collections.abc import Awaitable, Callable
+from typing import NamedTuple
 
 from starlette.requests import Request
 from starlette.responses import Response

@@ -4,6 +4,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from datetime import datetime, UTC
 from urllib.parse import parse_qsl, unquote
 
 import orjson
@@ -16,6 +17,13 @@ from ..services.runtime import RequestMeta, Runtime
 # RFC 6749 §5.1: responses carrying tokens, credentials or secrets are never cached (R51).
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 MAX_PARAM = 4096  # R56: no megabyte scopes
+
+
+def iso(ms: int | None) -> str | None:
+    """ISO-8601 with milliseconds and Z, as Okta and the System Log write times."""
+    if ms is None:
+        return None
+    return datetime.fromtimestamp(ms / 1000, tz=UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{ms % 1000:03d}Z"
 
 
 def runtime(request: Request) -> Runtime:

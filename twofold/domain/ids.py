@@ -5,7 +5,6 @@ import hashlib
 import secrets
 
 _BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-_ALNUM = _BASE62
 
 
 def random_base62(length: int) -> str:

@@ -97,7 +97,8 @@ async def load_signer(db: Database, sealer: Sealer) -> signing.Signer:
     async with db.transaction() as conn:
         rows = await org_store.published_signing_keys(conn)
     keys = [
-        signing.load_signing_key(r.kid, sealer.open(r.private_sealed, signing_key_context(r.kid)), json.loads(r.public_jwk))
+        signing.load_signing_key(r.kid, sealer.open(r.private_sealed, signing_key_context(r.kid)),
+                                 json.loads(r.public_jwk))
         for r in rows
     ]
     return signing.Signer(keys)

@@ -14,7 +14,8 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 # Claims a token always carries (or that a verifier reads as the token's own): custom claims
 # of these names are refused when stored and can never override the token's own values.
@@ -110,7 +111,7 @@ def token_claims(claims: Iterable[Claim], granted: Iterable[str], profile: dict 
     granted = set(granted)
     out: tuple[dict, dict] = ({}, {})
     for claim in claims:
-        for target, token in zip(out, ("access", "id")):
+        for target, token in zip(out, ("access", "id"), strict=True):
             if not applies(claim, token, granted):
                 continue
             try:

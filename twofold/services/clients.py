@@ -60,7 +60,8 @@ def validated_grants(client_name, grant_types, method: str, *, label: str = "cli
     if unknown:
         causes.append(("grant_types", f"Unsupported grant type(s): {', '.join(unknown)[:500]}"))
     if method not in AUTH_METHODS:
-        causes.append(("token_endpoint_auth_method", f"token_endpoint_auth_method must be one of {', '.join(AUTH_METHODS)}"))
+        causes.append(("token_endpoint_auth_method",
+                       f"token_endpoint_auth_method must be one of {', '.join(AUTH_METHODS)}"))
     if method == "none" and grants.CLIENT_CREDENTIALS in grant_list:
         causes.append(("grant_types", "client_credentials needs a confidential client (a client secret)"))
     if causes:

@@ -106,6 +106,7 @@ async def remove(rt: Runtime, bearer: str | None, auth0_id: str, meta: RequestMe
         _require_power_over(principal, await factor_views(conn, principal.user_id))
         kind, _, device = auth0_id.partition("|")
         row = await factor_store.by_device_id(conn, principal.user_id, device) if device else None
-        if row is None or authenticators.get(row.type).auth0_kind != kind or not authenticators.get(row.type).auth0_visible:
+        found = authenticators.get(row.type) if row is not None else None
+        if found is None or found.auth0_kind != kind or not found.auth0_visible:
             raise NotFound("authenticator")
         await remove_factor(conn, rt, principal.user_id, row, meta)

@@ -43,8 +43,8 @@ def _settings(body: dict, known_keys: dict[str, str]) -> str:
     settings = fields.obj(body.get("settings"), "policy", "settings")
     entries = settings.get("authenticators")
     if settings.get("type", "AUTHENTICATORS") != "AUTHENTICATORS" or not isinstance(entries, list):
-        raise ValidationFailed("policy", [("settings", "settings: Only the AUTHENTICATORS form "
-                                                       "(settings.type AUTHENTICATORS, settings.authenticators) is supported.")])
+        raise ValidationFailed("policy", [("settings", "settings: Only the AUTHENTICATORS form (settings.type "
+                                                       "AUTHENTICATORS, settings.authenticators) is supported.")])
     out, causes, seen = [], [], set()
     for entry in entries:
         if not isinstance(entry, dict):
@@ -122,4 +122,5 @@ async def delete(rt: Runtime, policy_id: str, meta: RequestMeta | None = None) -
             raise SystemPolicy("Default Policy is immutable")
         if not await store.delete_policy(conn, row.id):
             raise NotFound(f"{policy_id} (Policy)")
-        await audit.record(conn, rt.now_ms(), "policy.lifecycle.delete", "SUCCESS", meta=meta, detail={"policy": row.id})
+        await audit.record(conn, rt.now_ms(), "policy.lifecycle.delete", "SUCCESS", meta=meta,
+                           detail={"policy": row.id})

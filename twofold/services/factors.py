@@ -107,7 +107,8 @@ async def enroll(rt: Runtime, user_id: str, factor_type: str | None, provider: s
     if kind is None:
         raise UnsupportedFactor(f"Factor type {factor_type} with provider {provider} is not supported.")
     if activate and kind.confirmed_by_first_answer:  # Okta: confirmed by its first code, never auto-activated
-        raise ValidationFailed("factorEnrollRequest", [("activate", "Auto-activation is not supported for this factor.")])
+        raise ValidationFailed("factorEnrollRequest",
+                               [("activate", "Auto-activation is not supported for this factor.")])
     return await enroll_factor(rt, user_id, kind, provider, profile or {}, meta)
 
 

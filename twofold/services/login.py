@@ -96,7 +96,6 @@ async def password_login(rt: Runtime, client: Client, *, username: str, password
     """A sign-in storm's first step. Before the hash: take the attempt's slot (one upsert,
     atomic alone) and read the user; after it: one transaction for a success's writes, the
     throttle's verdict among them. No database connection is held while argon2id runs."""
-    s = rt.settings
     user, key, rehash = await check_password(rt, username=username, password=password, realm=realm, meta=meta,
                                              client_id=client.client_id)
     rules = await org_authenticators.cached_rules(rt)  # read before the transaction (SQLite: one writer)

@@ -15,7 +15,8 @@ from .runtime import Runtime
 from .tokens import AccessClaims, read_access_token
 
 
-async def factor_views(conn: AsyncConnection, user_id: str, statuses: tuple[str, ...] | None = None) -> list[FactorView]:
+async def factor_views(conn: AsyncConnection, user_id: str,
+                       statuses: tuple[str, ...] | None = None) -> list[FactorView]:
     return views_of(await factor_store.for_user(conn, user_id, statuses=statuses))
 
 

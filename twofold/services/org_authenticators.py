@@ -180,8 +180,8 @@ async def create(rt: Runtime, body: dict, *, activate: bool = True, meta: Reques
         except IntegrityError as exc:
             if not is_unique_violation(exc):
                 raise
-            raise ValidationFailed("authenticator", [("key", f"key: An authenticator with key {key} already exists.")]) \
-                from exc
+            raise ValidationFailed("authenticator",
+                                   [("key", f"key: An authenticator with key {key} already exists.")]) from exc
         await audit.record(conn, now, "authenticator.create", "SUCCESS", meta=meta, detail={"key": key})
         return await _row(conn, authenticator_id)
 
@@ -207,7 +207,8 @@ async def set_status(rt: Runtime, authenticator_id: str, status: str, meta: Requ
         row = await _row(conn, authenticator_id)
         if status == "INACTIVE":
             if row.key == "okta_password":
-                raise ValidationFailed("authenticator", [("status", "The password authenticator cannot be deactivated.")])
+                raise ValidationFailed("authenticator",
+                                       [("status", "The password authenticator cannot be deactivated.")])
             in_use = [p.name for p in await store.list_policies(conn, "MFA_ENROLL")
                       if p.status == "ACTIVE" and enroll_self(p, row.key) != "NOT_ALLOWED"]
             if in_use:

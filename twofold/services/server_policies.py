@@ -132,7 +132,8 @@ async def set_policy_status(rt: Runtime, server_id: str, policy_id: str, status:
         await servers.require_custom(conn, server_id)
         row = await _policy(conn, server_id, policy_id)
         await store.update_server_policy(conn, row.id, status=status, last_updated_at=rt.now_ms())
-        await audit.record(conn, rt.now_ms(), "policy.lifecycle." + ("activate" if status == "ACTIVE" else "deactivate"),
+        event = "policy.lifecycle." + ("activate" if status == "ACTIVE" else "deactivate")
+        await audit.record(conn, rt.now_ms(), event,
                            "SUCCESS", meta=meta, detail={"server": server_id, "policy": row.id})
 
 
@@ -243,7 +244,8 @@ async def set_rule_status(rt: Runtime, server_id: str, policy_id: str, rule_id: 
                            "SUCCESS", meta=meta, detail={"server": server_id, "policy": policy_id, "rule": row.id})
 
 
-async def delete_rule(rt: Runtime, server_id: str, policy_id: str, rule_id: str, meta: RequestMeta | None = None) -> None:
+async def delete_rule(rt: Runtime, server_id: str, policy_id: str, rule_id: str,
+                      meta: RequestMeta | None = None) -> None:
     async with rt.db.transaction() as conn:
         await servers.require_custom(conn, server_id)
         row = await _rule(conn, server_id, policy_id, rule_id)

@@ -17,28 +17,11 @@ from . import audit, fields, servers
 from .claims import RESERVED_CLAIMS, SUPPORTED_FORMS, UnsupportedExpression, parse
 from .runtime import RequestMeta, Runtime
 
-# Okta's system scopes of every custom server (name, description); migration 0007 seeds the same.
-SYSTEM_SCOPES = (
-    ("openid", "Signals that a request is an OpenID request."),
-    ("profile", "Allows access to the end-user's default profile claims."),
-    ("email", "Allows access to the end-user's email address."),
-    ("address", "Allows access to the end-user's address."),
-    ("phone", "Allows access to the end-user's phone number."),
-    ("offline_access", "Allows the client to request refresh tokens."),
-)
 CONSENTS = ("IMPLICIT", "REQUIRED", "FLEXIBLE")
 PUBLISH = ("ALL_CLIENTS", "NO_CLIENTS")
 CLAIM_TYPES = ("RESOURCE", "IDENTITY")
 VALUE_TYPES = ("EXPRESSION", "GROUPS")  # SYSTEM claims are Okta's own, not created through the API
 GROUP_FILTERS = ("STARTS_WITH", "EQUALS", "CONTAINS", "REGEX")
-
-
-def system_scope_rows(server_id: str, now: int) -> list[dict]:
-    """The system scopes of a new custom server (services.servers.create inserts them)."""
-    return [{"id": ids.okta_id("scp"), "server_id": server_id, "name": name, "display_name": name,
-             "description": description, "system": True, "is_default": False, "consent": "IMPLICIT",
-             "metadata_publish": "ALL_CLIENTS", "created_at": now, "last_updated_at": now}
-            for name, description in SYSTEM_SCOPES]
 
 
 # --- scopes ------------------------------------------------------------------------------------

@@ -20,6 +20,17 @@ from .runtime import Runtime
 
 ORG = "org"
 
+# Okta's system scopes of every custom server (name, description): created with the server, then
+# managed by services/server_scopes (which looks servers up here); migration 0007 seeds the same.
+SYSTEM_SCOPES = (
+    ("openid", "Signals that a request is an OpenID request."),
+    ("profile", "Allows access to the end-user's default profile claims."),
+    ("email", "Allows access to the end-user's email address."),
+    ("address", "Allows access to the end-user's address."),
+    ("phone", "Allows access to the end-user's phone number."),
+    ("offline_access", "Allows the client to request refresh tokens."),
+)
+
 
 @dataclass(frozen=True)
 class TokenServer:
@@ -49,6 +60,11 @@ def builtin(rt: Runtime, server_id: str | None) -> TokenServer | None:
     return org(rt) if server_id == ORG else None
 
 
+def custom_issuer(rt: Runtime, server_id: str) -> str:
+    """A custom server's `iss` (Okta's issuerMode ORG_URL)."""
+    return f"{rt.settings.base_url}oauth2/{server_id}"
+
+
 async def resolve(conn: AsyncConnection, rt: Runtime, server_id: str | None) -> TokenServer:
     if server_id is None:
         return root(rt)
@@ -58,8 +74,7 @@ async def resolve(conn: AsyncConnection, rt: Runtime, server_id: str | None) -> 
     if row is None or row.status != "ACTIVE":
         raise NotFound(f"{server_id} (AuthorizationServer)")
     audiences = json.loads(row.audiences)
-    return TokenServer(row.id, f"{rt.settings.base_url}oauth2/{row.id}", audiences[0] if audiences else None,
-                       okta=True)
+    return TokenServer(row.id, custom_issuer(rt, row.id), audiences[0] if audiences else None, okta=True)
 
 
 async def lookup(rt: Runtime, server_id: str | None) -> TokenServer:
@@ -102,18 +117,24 @@ async def custom_row(rt: Runtime, server_id: str):
         return await require_custom(conn, server_id)
 
 
+def system_scope_rows(server_id: str, now: int) -> list[dict]:
+    """The system scopes of a new custom server, inserted with it."""
+    return [{"id": ids.okta_id("scp"), "server_id": server_id, "name": name, "display_name": name,
+             "description": description, "system": True, "is_default": False, "consent": "IMPLICIT",
+             "metadata_publish": "ALL_CLIENTS", "created_at": now, "last_updated_at": now}
+            for name, description in SYSTEM_SCOPES]
+
+
 async def create(rt: Runtime, body: dict, meta=None):
     """A new custom server, ACTIVE, with Okta's system scopes and no access policy: until one is
     added every grant is refused (as in Okta)."""
-    from . import server_scopes  # it looks servers up here: imported when first needed
-
     values = _fields(body)
     server_id = ids.okta_id("aus")
     now = rt.now_ms()
     async with rt.db.transaction() as conn:
         await server_store.insert_server(conn, id=server_id, status="ACTIVE", created_at=now, last_updated_at=now,
                                          **values)
-        await scope_store.insert_scopes(conn, server_scopes.system_scope_rows(server_id, now))
+        await scope_store.insert_scopes(conn, system_scope_rows(server_id, now))
         await audit.record(conn, now, "oauth2.as.created", "SUCCESS", meta=meta, detail={"server": server_id})
     return await custom_row(rt, server_id)
 

@@ -80,7 +80,8 @@ def _mint(rt: Runtime, client: Client, auth: Authentication, server: servers.Tok
         }
     else:
         scopes = granted_scopes(rt, auth.audience, auth.scope)
-        ttl = rt.settings.mfa_api_token_ttl if auth.audience == rt.settings.mfa_audience else rt.settings.access_token_ttl
+        ttl = (rt.settings.mfa_api_token_ttl if auth.audience == rt.settings.mfa_audience
+               else rt.settings.access_token_ttl)
         access = {
             "iss": server.issuer, "sub": auth.user_id, "aud": _aud(rt, auth.audience, scopes),
             "iat": now, "exp": now + ttl, "jti": ids.opaque_token(16), "scope": " ".join(scopes),

@@ -44,7 +44,8 @@ async def activate(rt: Runtime, id_or_login: str, meta: RequestMeta | None = Non
         now = rt.now_ms()
         status = await user_store.activate(conn, user.id, ALLOWED_FROM["activate"], now)
         if status is None:
-            raise await _refused(conn, user.id, "activate", "Activation failed because the user is not in a state that allows activation.")
+            raise await _refused(conn, user.id, "activate",
+                                 "Activation failed because the user is not in a state that allows activation.")
         await audit.record(conn, now, "user.lifecycle.activate", "SUCCESS", meta=meta, user_id=user.id,
                            detail={"status": status})
         return status

@@ -62,7 +62,8 @@ def _validate(new: NewUser) -> list[tuple[str, str]]:
 
 def _password_causes(password) -> list[tuple[str, str]]:
     if not isinstance(password, str) or not (MIN_PASSWORD <= len(password) <= MAX_PASSWORD):
-        return [("password", f"password: Password requirements were not met. Password requirements: at least {MIN_PASSWORD} characters.")]
+        return [("password", "password: Password requirements were not met. "
+                             f"Password requirements: at least {MIN_PASSWORD} characters.")]
     return []
 
 

@@ -9,7 +9,8 @@ from .tables import authenticators, policies, server_policies, server_policy_rul
 
 
 async def list_authenticators(conn: AsyncConnection):
-    return (await conn.execute(select(authenticators).order_by(authenticators.c.created_at, authenticators.c.key))).all()
+    q = select(authenticators).order_by(authenticators.c.created_at, authenticators.c.key)
+    return (await conn.execute(q)).all()
 
 
 async def authenticator(conn: AsyncConnection, authenticator_id: str):
@@ -42,7 +43,8 @@ async def update_policy(conn: AsyncConnection, policy_id: str, **values) -> None
 
 
 async def delete_policy(conn: AsyncConnection, policy_id: str) -> bool:
-    return (await conn.execute(policies.delete().where(policies.c.id == policy_id, policies.c.system == 0))).rowcount == 1
+    stmt = policies.delete().where(policies.c.id == policy_id, policies.c.system == 0)
+    return (await conn.execute(stmt)).rowcount == 1
 
 
 # --- authorization servers' access policies and rules ---------------------------------------

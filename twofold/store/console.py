@@ -74,13 +74,10 @@ async def promote(conn: AsyncConnection, old_hash: bytes, new_hash: bytes, now: 
 
 async def end(conn: AsyncConnection, token_hash: bytes) -> str | None:
     """Delete the session; its user if this call ended it (one of two parallel sign-outs)."""
-    stmt = delete(console_sessions).where(console_sessions.c.token_hash == token_hash).returning(console_sessions.c.user_id)
+    stmt = (delete(console_sessions).where(console_sessions.c.token_hash == token_hash)
+            .returning(console_sessions.c.user_id))
     row = (await conn.execute(stmt)).first()
     return row.user_id if row else None
-
-
-async def end_all_of(conn: AsyncConnection, user_id: str) -> None:
-    await conn.execute(delete(console_sessions).where(console_sessions.c.user_id == user_id))
 
 
 async def purge_expired(conn: AsyncConnection, now: int) -> None:

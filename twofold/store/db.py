@@ -5,7 +5,8 @@ import asyncio
 import os
 from contextlib import asynccontextmanager, contextmanager
 from contextvars import ContextVar
-from typing import Any, AsyncIterator
+from collections.abc import AsyncIterator
+from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.dialects.postgresql import asyncpg as pg_asyncpg
@@ -86,7 +87,7 @@ class Record:
         except KeyError:
             raise AttributeError(name) from None
 
-    def table(self, name: str) -> "Record":
+    def table(self, name: str) -> Record:
         return Record(self._r, name + "_")
 
 

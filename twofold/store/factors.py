@@ -50,7 +50,8 @@ async def delete_of_type(conn: AsyncConnection, user_id: str, type_: str) -> Non
     await conn.execute(delete(factors).where(factors.c.user_id == user_id, factors.c.type == type_))
 
 
-_FOR_USER = select(factors).where(factors.c.user_id == bindparam("user_id")).order_by(factors.c.created_at, factors.c.id)
+_FOR_USER = (select(factors).where(factors.c.user_id == bindparam("user_id"))
+             .order_by(factors.c.created_at, factors.c.id))
 
 
 _CLAIM_ACTIVE = (

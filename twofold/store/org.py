@@ -1,7 +1,7 @@
 """Bootstrap state: the org row and the signing keys."""
 from __future__ import annotations
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from .tables import org, signing_keys
@@ -13,10 +13,6 @@ async def get_org(conn: AsyncConnection):
 
 async def insert_org(conn: AsyncConnection, **values) -> None:
     await conn.execute(insert(org).values(id=1, **values))
-
-
-async def set_master_key_ids(conn: AsyncConnection, ids: str) -> None:
-    await conn.execute(update(org).where(org.c.id == 1).values(master_key_ids=ids))
 
 
 async def insert_signing_key(conn: AsyncConnection, **values) -> None:

@@ -17,11 +17,6 @@ async def scope(conn: AsyncConnection, server_id: str, scope_id: str):
     return (await conn.execute(q)).first()
 
 
-async def scope_named(conn: AsyncConnection, server_id: str, name: str):
-    q = select(server_scopes).where(server_scopes.c.server_id == server_id, server_scopes.c.name == name)
-    return (await conn.execute(q)).first()
-
-
 async def insert_scopes(conn: AsyncConnection, rows: list[dict]) -> None:
     if rows:
         await conn.execute(insert(server_scopes), rows)

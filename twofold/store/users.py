@@ -35,10 +35,6 @@ async def by_id(conn: AsyncConnection, user_id: str):
 _BY_LOGIN = select(users).where(users.c.realm_id == bindparam("realm"), users.c.login_key == bindparam("key"))
 
 
-async def by_login(conn: AsyncConnection, realm_id: str, login_key: str):
-    return (await conn.execute(_BY_LOGIN, {"realm": realm_id, "key": login_key})).first()
-
-
 async def by_login_now(db, realm_id: str, login_key: str):
     """Outside a transaction (the sign-in path reads before it hashes)."""
     rows = await db.run(_BY_LOGIN, {"realm": realm_id, "key": login_key})

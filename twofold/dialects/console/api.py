@@ -16,7 +16,6 @@ from starlette.responses import Response
 from ...domain import grants
 from ...domain.errors import ValidationFailed
 from ...services import api_tokens, apps, server_policies, servers
-from ..okta.auth_servers import server_object
 from . import errors
 from .labels import labelled
 from .web import PREFIX, Console, console_page, notice, redirect, when
@@ -90,8 +89,14 @@ def _server_url(sid: str, tab: str = "") -> str:
 
 # --- Authorization Servers tab ---------------------------------------------------------------
 
+def _server(c: Console, row) -> dict:
+    """What the templates show of a custom authorization server."""
+    return {"id": row.id, "name": row.name, "description": row.description, "status": row.status,
+            "audiences": json.loads(row.audiences), "issuer": servers.custom_issuer(c.rt, row.id)}
+
+
 async def _servers_page(c: Console, *, status: int = 200, **context) -> Response:
-    rows = [server_object(c.request, r) for r in await servers.list_custom(c.rt)]
+    rows = [_server(c, r) for r in await servers.list_custom(c.rt)]
     context.setdefault("dialog", False)
     return c.page("api_servers.html", status=status, section="api", title="API", servers=rows, **context)
 
@@ -126,7 +131,7 @@ async def add_server(c: Console) -> Response:
 
 async def _settings_page(c: Console, sid: str, *, status: int = 200, form=None, invalid=frozenset(),
                          error=None) -> Response:
-    server = server_object(c.request, await servers.custom_row(c.rt, sid))
+    server = _server(c, await servers.custom_row(c.rt, sid))
     form = form or {"name": server["name"], "audience": " ".join(server["audiences"]),
                     "description": server["description"] or ""}
     return c.page("api_server.html", status=status, section="api", title=server["name"], server=server, form=form,
@@ -142,9 +147,9 @@ async def server_settings(c: Console, sid: str) -> Response:
 @router.post(BASE + "/servers/{sid}")
 @console_page("api")
 async def save_server(c: Console, sid: str) -> Response:
-    body = server_object(c.request, await servers.custom_row(c.rt, sid))
+    await servers.custom_row(c.rt, sid)  # an unknown server is a 404 before the form is judged
     form = {"name": c.form.get("name"), "audience": c.form.get("audience"), "description": c.form.get("description")}
-    body.update(name=form["name"], audiences=form["audience"].split(), description=form["description"])
+    body = {"name": form["name"], "audiences": form["audience"].split(), "description": form["description"]}
     try:
         await servers.replace(c.rt, sid, body, c.meta)
     except ValidationFailed as exc:
@@ -177,7 +182,7 @@ def _rule_view(row) -> dict:
 
 
 async def _policies_context(c: Console, sid: str, selected: str | None) -> dict:
-    server = server_object(c.request, await servers.custom_row(c.rt, sid))
+    server = _server(c, await servers.custom_row(c.rt, sid))
     names = {a.client_id: a.client_name for a in await apps.list_all(c.rt)}
     policies = []
     for p in await server_policies.list_policies(c.rt, sid):
@@ -300,6 +305,7 @@ async def edit_rule_dialog(c: Console, sid: str, pid: str, rid: str) -> Response
 @router.post(BASE + "/servers/{sid}/policies/{pid}/rules/{rid}/edit")
 @console_page("api")
 async def update_rule(c: Console, sid: str, pid: str, rid: str) -> Response:
+    await server_policies.get_rule(c.rt, sid, pid, rid)  # an unknown rule is a 404 before the form is judged
     form = _posted_rule_form(c)
     try:
         await server_policies.replace_rule(c.rt, sid, pid, rid, _rule_values(form), c.meta)

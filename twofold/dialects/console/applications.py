@@ -2,9 +2,11 @@
 Console shows them: a list, Create App Integration, and an app's General tab with its grant
 types, lifecycle and client secret.
 
-Edits go through the Okta Apps API's service with a body built from the app's own Okta view,
-so the console and PUT /api/v1/apps/{id} share every rule."""
+Edits go through the service of the Okta Apps API, with a body in the form PUT /api/v1/apps/{id}
+takes, so the console and that API share every rule."""
 from __future__ import annotations
+
+import json
 
 from fastapi import APIRouter
 from starlette.responses import Response
@@ -12,7 +14,6 @@ from starlette.responses import Response
 from ...domain import grants
 from ...domain.errors import NotFound, ValidationFailed
 from ...services import apps
-from ..okta.apps import app_object
 from .labels import labelled
 from .web import PREFIX, Console, console_page, notice, redirect
 
@@ -34,15 +35,12 @@ DEACTIVATED = notice("app-deactivated", "The app was deactivated: it cannot get 
 DELETED = notice("app-deleted", "The app was deleted.")
 
 
-def _app(c: Console, row) -> dict:
-    """What the templates show of an app: its Okta view plus labels."""
-    obj = app_object(c.request, row)
-    oauth = obj["credentials"]["oauthClient"]
-    return {"id": obj["id"], "label": obj["label"], "status": obj["status"], "client_id": oauth["client_id"],
-            "auth_method": oauth["token_endpoint_auth_method"],
-            "auth_label": AUTH_LABELS.get(oauth["token_endpoint_auth_method"], oauth["token_endpoint_auth_method"]),
-            "application_type": obj["settings"]["oauthClient"]["application_type"],
-            "grant_types": obj["settings"]["oauthClient"]["grant_types"]}
+def _app(row) -> dict:
+    """What the templates show of an app (a client row), with labels."""
+    method = row.token_endpoint_auth_method
+    return {"id": row.client_id, "label": row.client_name, "status": row.status, "client_id": row.client_id,
+            "auth_method": method, "auth_label": AUTH_LABELS.get(method, method),
+            "application_type": row.application_type, "grant_types": json.loads(row.grant_types)}
 
 
 def _chosen_grants(c: Console) -> list[str]:
@@ -68,7 +66,7 @@ def _name(c: Console) -> str:
 async def list_apps(c: Console) -> Response:
     rows = sorted(await apps.list_all(c.rt), key=lambda r: (r.client_name.casefold(), r.client_id))
     return c.page("applications.html", section="applications", title="Applications",
-                  apps=[_app(c, r) for r in rows])
+                  apps=[_app(r) for r in rows])
 
 
 def _new_form(**ctx) -> dict:
@@ -104,7 +102,7 @@ async def create_app(c: Console) -> Response:
 def _app_page(c: Console, row, *, chosen: list[str] | None = None, label: str | None = None,
               new_secret: str | None = None, refused: ValidationFailed | None = None, **extra) -> Response:
     """The app's page; after a refused save it keeps the administrator's choices."""
-    app = _app(c, row)
+    app = _app(row)
     ctx = dict(section="applications", title=app["label"], app=app, grant_choices=GRANTS,
                chosen=app["grant_types"] if chosen is None else chosen,
                label_value=app["label"] if label is None else label, new_secret=new_secret, **extra)
@@ -125,9 +123,12 @@ async def save_app(c: Console, app_id: str) -> Response:
     """Save the General settings: name and grant types (PUT semantics through apps.replace)."""
     row = await apps.get(c.rt, app_id)
     try:
-        body = app_object(c.request, row)  # a new dict: the app as PUT /api/v1/apps/{id} takes it
-        body["label"] = _name(c)
-        body["settings"]["oauthClient"]["grant_types"] = _chosen_grants(c)
+        # The app as PUT takes it; what the page does not edit stays as it is (redirect URIs and
+        # response types, which the service keeps when the body omits them).
+        body = {"label": _name(c), "signOnMode": "OPENID_CONNECT",
+                "credentials": {"oauthClient": {"token_endpoint_auth_method": row.token_endpoint_auth_method}},
+                "settings": {"oauthClient": {"application_type": row.application_type,
+                                             "grant_types": _chosen_grants(c)}}}
         await apps.replace(c.rt, app_id, body, c.meta)
     except ValidationFailed as exc:  # shown with what the administrator chose, to correct it
         return _app_page(c, row, chosen=c.form.getlist("grant_types"), label=c.form.get("label"), refused=exc)

@@ -23,6 +23,29 @@ class FormTooLarge(BadForm):
 
 CSRF = Shown("This form expired or was sent from another site.",
              ["Reload the page and try again. If it keeps happening, sign out and sign in again."])
+# The errors of the OAuth and sign-in planes, should one reach the console: (status, summary); the
+# error's own text, if any, is shown as a cause.
+OTHER_PLANES: dict[type, tuple[int, str]] = {
+    e.InvalidRecoveryCode: (403, "That recovery code is not right, or it was already used."),
+    e.MalformedMfaToken: (401, "Your sign-in expired. Sign in again."),
+    e.MfaTokenExpired: (401, "Your sign-in expired. Sign in again."),
+    e.InvalidToken: (401, "Your sign-in expired. Sign in again."),
+    e.InvalidRefreshToken: (401, "Your sign-in expired. Sign in again."),
+    e.UserGone: (401, "This account no longer exists or is not active."),
+    e.MfaRequired: (403, "This needs a second factor. Sign in again with it."),
+    e.SecondFactorRequired: (403, "This needs a second factor. Sign in again with it."),
+    e.InsufficientScope: (403, "You do not have permission to do this."),
+    e.PolicyDenied: (403, "No access policy rule of the authorization server allows this."),
+    e.InvalidClient: (400, "The application is unknown or its credentials are wrong."),
+    e.GrantNotAllowed: (400, "The application is not allowed this grant type."),
+    e.UnsupportedGrantType: (400, "This grant type is not supported."),
+    e.InvalidScope: (400, "A requested scope is not defined."),
+    e.AudienceRequired: (400, "An audience is required."),
+    e.AudienceNotAllowed: (400, "No token of this grant can be issued for this audience."),
+    e.UnknownRealm: (400, "The realm is unknown."),
+    e.UnsupportedChallengeType: (400, "This kind of challenge is not supported."),
+    e.InvalidAuthenticator: (400, "The authenticator is unknown or not active."),
+}
 TOO_LARGE = Shown("The form was too large to accept.",
                   ["A field holds more text than the console accepts. Shorten it and send the form again."])
 
@@ -67,4 +90,13 @@ def describe(exc: e.DomainError) -> tuple[int, str, list[str]]:
         return 413, TOO_LARGE.summary, TOO_LARGE.causes
     if isinstance(exc, BadForm):
         return 400, exc.detail, []
+    for cls in type(exc).__mro__:
+        if cls in OTHER_PLANES:
+            status, summary = OTHER_PLANES[cls]
+            return status, summary, [exc.detail] if exc.detail else []
+    return unmapped(exc)
+
+
+def unmapped(exc: e.DomainError) -> tuple[int, str, list[str]]:
+    """The net under the catalogue; every domain error has an entry (tests/unit/test_error_catalogues.py)."""
     return 400, exc.detail or "The change was refused.", []

@@ -23,10 +23,6 @@ GRANT_LABELS = {
 }
 
 
-def grant_label(grant: str) -> str:
-    return GRANT_LABELS.get(grant, grant)
-
-
 def labelled(allowed) -> list[tuple[str, str]]:
     """(grant, label) for each allowed grant: named ones in Okta's order, then the rest."""
     allowed = set(allowed)

@@ -65,7 +65,8 @@ def _browser_cookie(request: Request) -> tuple[str, bool]:
     return secrets.token_urlsafe(32), True
 
 
-def _signin_page(request: Request, *, status: int = 200, error=None, username: str = "", next_url: str = "") -> Response:
+def _signin_page(request: Request, *, status: int = 200, error=None, username: str = "",
+                 next_url: str = "") -> Response:
     browser, fresh = _browser_cookie(request)
     response = render(request, "signin.html", status=status, csrf=csrf_token(browser), error=error,
                       username=username, next_url=safe_next(next_url or request.query_params.get("next")))

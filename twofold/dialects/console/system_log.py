@@ -1,18 +1,18 @@
 """Reports › System Log: the audit log searched and shown newest first, as Okta's Admin Console
 shows its System Log. The events are the LogEvents of the Okta System Log API (one builder,
-dialects/okta/logs.log_event, over one service, services/system_log), so both show the same
-actor, targets and names. A GET form: filters carry no secrets, and a search can be bookmarked."""
+dialects/log_events, over one service, services/system_log), so both show the same actor,
+targets and names. A GET form: filters carry no secrets, and a search can be bookmarked."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, UTC
 from urllib.parse import urlencode
 
 from fastapi import APIRouter
 from starlette.responses import Response
 
 from ...services import system_log
-from ..okta.logs import log_event
+from ..log_events import log_event
 from .errors import Shown
 from .web import PREFIX, Console, console_page
 
@@ -21,7 +21,7 @@ URL = PREFIX + "/reports/system-log"
 PAGE_SIZE = 50
 OUTCOMES = ("SUCCESS", "FAILURE", "DENY")
 MAX_TYPE = 100
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _FIELDS = ("q", "type", "outcome", "since", "until")
 
 
@@ -49,7 +49,7 @@ def _time(text: str, label: str, problems: list[str]) -> int | None:
         problems.append(f"{label}: “{text[:40]}” is not a date and time. Use the form YYYY-MM-DD HH:MM, in UTC.")
         return None
     if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=timezone.utc)
+        dt = dt.replace(tzinfo=UTC)
     return (dt - _EPOCH) // timedelta(milliseconds=1)
 
 

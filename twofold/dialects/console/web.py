@@ -11,7 +11,7 @@ import hashlib
 import hmac
 import inspect
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 from pathlib import Path
 from urllib.parse import parse_qsl, quote, urlsplit
 
@@ -232,7 +232,7 @@ def when(ms: int | None) -> dict | None:
     """A time as pages show it (UTC, to the minute) and as <time datetime> reads it."""
     if ms is None:
         return None
-    dt = datetime.fromtimestamp(ms / 1000, tz=timezone.utc)
+    dt = datetime.fromtimestamp(ms / 1000, tz=UTC)
     return {"text": dt.strftime("%Y-%m-%d %H:%M UTC"), "iso": dt.strftime("%Y-%m-%dT%H:%M:%SZ")}
 
 

@@ -62,7 +62,8 @@ async def create_scope(request: Request, server_id: str) -> Response:
 @router.get(BASE + "/scopes/{scope_id}")
 @okta_endpoint("authorizationServers")
 async def get_scope(request: Request, server_id: str, scope_id: str) -> Response:
-    return json_response(scope_object(request, server_id, await server_scopes.get_scope(runtime(request), server_id, scope_id)))
+    row = await server_scopes.get_scope(runtime(request), server_id, scope_id)
+    return json_response(scope_object(request, server_id, row))
 
 
 @router.put(BASE + "/scopes/{scope_id}")
@@ -99,7 +100,8 @@ async def create_claim(request: Request, server_id: str) -> Response:
 @router.get(BASE + "/claims/{claim_id}")
 @okta_endpoint("authorizationServers")
 async def get_claim(request: Request, server_id: str, claim_id: str) -> Response:
-    return json_response(claim_object(request, server_id, await server_scopes.get_claim(runtime(request), server_id, claim_id)))
+    row = await server_scopes.get_claim(runtime(request), server_id, claim_id)
+    return json_response(claim_object(request, server_id, row))
 
 
 @router.put(BASE + "/claims/{claim_id}")

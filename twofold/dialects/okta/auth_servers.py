@@ -20,7 +20,7 @@ BASE = "/api/v1/authorizationServers"
 def server_object(request: Request, row) -> dict:
     base = runtime(request).settings.base_url
     href = f"{base}api/v1/authorizationServers/{row.id}"
-    issuer = f"{base}oauth2/{row.id}"
+    issuer = servers.custom_issuer(runtime(request), row.id)
     op = "deactivate" if row.status == "ACTIVE" else "activate"
     return {
         "id": row.id, "name": row.name, "description": row.description, "audiences": json.loads(row.audiences),

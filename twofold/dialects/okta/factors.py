@@ -88,7 +88,8 @@ async def activate_factor(request: Request, user_id: str, factor_id: str) -> Res
     code = _pass_code(body)
     if not code:
         raise ValidationFailed("passCode", [("passCode", "passCode: The field cannot be left blank")])
-    return json_response(_render(request, await factors.activate(runtime(request), uid, factor_id, code, meta(request))))
+    view = await factors.activate(runtime(request), uid, factor_id, code, meta(request))
+    return json_response(_render(request, view))
 
 
 @hot.post(BASE + "/{factor_id}/verify")

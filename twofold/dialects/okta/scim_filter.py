@@ -5,7 +5,7 @@ a comparison into its service's condition."""
 from __future__ import annotations
 
 import re
-from typing import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 
 OPERATORS = ("eq", "co", "sw", "pr", "gt", "ge", "lt", "le")
 MAX_EXPRESSION, MAX_COMPARISONS, MAX_DEPTH = 2048, 32, 8

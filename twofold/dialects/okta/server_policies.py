@@ -93,7 +93,8 @@ def rule_object(request: Request, server_id: str, policy_id: str, row) -> dict:
 @router.get(BASE)
 @okta_endpoint("authorizationServers")
 async def list_policies(request: Request, server_id: str) -> Response:
-    return json_response([policy_object(request, server_id, r) for r in await server_policies.list_policies(runtime(request), server_id)])
+    rows = await server_policies.list_policies(runtime(request), server_id)
+    return json_response([policy_object(request, server_id, r) for r in rows])
 
 
 @router.post(BASE)
@@ -110,7 +111,8 @@ async def create_policy(request: Request, server_id: str) -> Response:
 @router.get(BASE + "/{policy_id}")
 @okta_endpoint("authorizationServers")
 async def get_policy(request: Request, server_id: str, policy_id: str) -> Response:
-    return json_response(policy_object(request, server_id, await server_policies.get_policy(runtime(request), server_id, policy_id)))
+    row = await server_policies.get_policy(runtime(request), server_id, policy_id)
+    return json_response(policy_object(request, server_id, row))
 
 
 @router.put(BASE + "/{policy_id}")

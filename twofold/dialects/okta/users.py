@@ -3,7 +3,7 @@
 `{user_id}` is the user id or the login (URL-encoded), as in Okta (reference B.6)."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, UTC
 from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter
@@ -140,7 +140,7 @@ _ATTRIBUTES = {
     "profile.lastName": ("last_name", ("eq",)),
 }
 _TEXT = frozenset({"login", "email", "first_name", "last_name"})
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def _time_ms(text: str) -> int:
@@ -149,7 +149,7 @@ def _time_ms(text: str) -> int:
     except ValueError as exc:
         raise scim_filter.FilterError("bad date") from exc
     if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=timezone.utc)
+        dt = dt.replace(tzinfo=UTC)
     return (dt - _EPOCH) // timedelta(milliseconds=1)
 
 

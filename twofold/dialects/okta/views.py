@@ -1,21 +1,13 @@
 """Okta wire shapes: timestamps and the user object."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
-
 from ...services.users import profile_of
+from ..http import iso as iso  # Okta's views and their callers use it
 
 
 def whole_number(text: str | None) -> int | None:
     """A query parameter of ASCII digits (at most 9), else None: `isdigit()` also accepts '²'."""
     return int(text) if text is not None and text.isascii() and text.isdigit() and len(text) <= 9 else None
-
-
-def iso(ms: int | None) -> str | None:
-    """ISO-8601 with milliseconds and Z, as Okta writes it."""
-    if ms is None:
-        return None
-    return datetime.fromtimestamp(ms / 1000, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.") + f"{ms % 1000:03d}Z"
 
 
 def user_object(row, base_url: str) -> dict:
@@ -83,7 +75,8 @@ def factor_object(info, base_url: str, now_ms: int) -> dict:
         # Okta puts the QR link beside `activation` (OKTA) or inside it (GOOGLE): give both.
         obj["_embedded"] = {
             "activation": {
-                "timeStep": info.activation.time_step, "sharedSecret": info.activation.shared_secret, "encoding": "base32",
+                "timeStep": info.activation.time_step, "sharedSecret": info.activation.shared_secret,
+                "encoding": "base32",
                 "keyLength": 6 if v.provider == "OKTA" else 16, "_links": {"qrcode": qrcode},
             },
             "_links": {"qrcode": qrcode},
