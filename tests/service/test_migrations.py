@@ -3,12 +3,16 @@ schema the code declares (store/tables.py): an upgrade that forgets a column, or
 that cannot run, fails here."""
 from __future__ import annotations
 
+import importlib.util
+from pathlib import Path
+
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
 from twofold.store.migrate import alembic_config
+from twofold.store.settle import function_source
 from twofold.store.tables import metadata
 
 
@@ -35,3 +39,25 @@ async def test_down_to_the_first_revision_and_up_again_leaves_the_declared_schem
     structural = [d for d in diff if isinstance(d, tuple) and d[0] in (
         "add_table", "remove_table", "add_column", "remove_column", "add_index", "remove_index")]
     assert structural == [], structural
+
+
+async def test_the_settle_function_installed_is_its_file_and_0012_goes_back_to_0009s(pg_rt):
+    """PostgreSQL runs the text of store/sql/twofold_settle_otp.sql; below 0012 it runs 0009's
+    (0003's with 0009's one condition), never nothing."""
+    def body(source: str) -> str:
+        return source.split("$fn$")[1]
+
+    def installed(_, conn) -> str:
+        return conn.exec_driver_sql("SELECT prosrc FROM pg_proc WHERE proname = 'twofold_settle_otp'").scalar_one()
+
+    versions = Path(alembic_config().get_main_option("script_location")) / "versions"
+    spec = importlib.util.spec_from_file_location("twofold_migration_0009", versions / "0009_settle_active_user.py")
+    m0009 = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(m0009)
+    text_of_0009 = m0009._function_of_0003().replace(m0009._LOCK, m0009._LOCK_ACTIVE)
+
+    assert await _alembic(pg_rt, installed) == body(function_source())
+    await _alembic(pg_rt, lambda cfg, _: command.downgrade(cfg, "0011"))
+    assert await _alembic(pg_rt, installed) == body(text_of_0009)
+    await _alembic(pg_rt, lambda cfg, _: command.upgrade(cfg, "head"))
+    assert await _alembic(pg_rt, installed) == body(function_source())

@@ -1,99 +1,214 @@
-"""The one-step settlement of a TOTP attempt (store/settle.py): the PL/pgSQL function on
-PostgreSQL and the BEGIN IMMEDIATE statements on SQLite must decide alike: count before the
-verdict (R31), claim a step once and never an earlier one (R1, R2), reset on success (R32),
-spend the MFA transaction with the success only (R46), audit every outcome (R68)."""
+"""The one-step settlement of a TOTP attempt (store/settle.py) as one table of scenarios, each
+played on SQLite (statements in BEGIN IMMEDIATE) and on PostgreSQL (the stored function of
+store/sql/twofold_settle_otp.sql), which must decide alike: the same outcomes, counters, claimed
+steps, spent transactions and audit rows, and those the table expects. The rules: count before
+the verdict (R31), claim a step once and never an earlier one (R1, R2), reset on success (R32),
+spend the MFA transaction with the success only (R46), finish a sign-in only for a user still
+ACTIVE, audit every outcome (R68)."""
 from __future__ import annotations
 
+import secrets
+from dataclasses import dataclass
+
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import select, text, update
 
 from twofold.domain import ids
-from twofold.store import audit as audit_store
-from twofold.store import factors as factor_store
+from twofold.services import clients
+from twofold.services import users as user_service
 from twofold.store.settle import OtpAttempt, settle_otp
-from twofold.store.tables import mfa_transactions, users
+from twofold.store.tables import audit_events, factors, mfa_transactions, users
 
+from ..support import ALL_GRANTS, PASSWORD
+
+T = 1_800_000_005_000  # the attempts' time (ms); the table gives times as offsets from it
 MAX, COOLDOWN = 3, 60_000
+STEP = 100  # the factor's last used step before the scenario
+KIND = '{"kind": "otp"}'
+AMR = '{"amr": ["pwd", "otp"]}'  # the token.issue row the hot path writes with a success
 
 
-@pytest.fixture
-async def factor(rt, user):
-    from twofold.authenticators import get
-    from twofold.authenticators.base import EnrollRequest
+@dataclass(frozen=True)
+class Try:
+    step: int | None  # the step the code matched (None: no match)
+    at: int = 0
+    replayed: bool = False  # the reader saw the code's step used already
+    txn: bool = False  # a sign-in: spend the MFA transaction and write token.issue with the success
 
-    enrollment = get("totp").enroll(rt.sealer, EnrollRequest(user_id=user.id, login=user.login, provider="GOOGLE",
-                                                             now=rt.now_ms(), activation_expires_at=rt.now_ms()))
+
+def right(step: int = STEP + 1, at: int = 0, txn: bool = False) -> Try:
+    return Try(step, at, txn=txn)
+
+
+def wrong(at: int = 0, txn: bool = False) -> Try:
+    return Try(None, at, txn=txn)
+
+
+# Audit rows as (event_type, outcome, reason, factor_id, detail).
+VERIFIED = ("mfa.verify", "SUCCESS", None, "factor", KIND)
+INVALID = ("mfa.verify", "FAILURE", "invalid_code", None, KIND)
+REPLAYED = ("mfa.verify", "FAILURE", "replayed", "factor", KIND)
+LOCKED = ("mfa.verify", "DENY", "locked_out", None, KIND)
+LOCKOUT = ("user.mfa.lockout", "DENY", None, None, '{"failures": 3}')
+ISSUED = ("token.issue", "SUCCESS", None, None, AMR)
+GONE = "gone"  # the user row deleted
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    tries: tuple[Try, ...]
+    settled: tuple[tuple[str, int, int | None], ...]  # (outcome, attempt, retry_at offset; None: 0)
+    counter: tuple[int, int | None] | None  # (mfa_failures, mfa_last_attempt_at offset) after; None: no user
+    events: tuple[tuple, ...]  # in any order
+    step: int = STEP  # the factor's last used step after
+    # Given: the counter, the user's status, the factor's status and the MFA transaction.
+    before: tuple[int, int | None] = (0, None)
+    status: str = "ACTIVE"  # or GONE
+    factor: str = "ACTIVE"
+    txn: str | None = None  # fresh | spent | expired
+    txn_spent_at: int | None = None  # offset, after
+
+
+SCENARIOS = [
+    Scenario("right code", (right(),), (("ok", 1, None),), (0, None), (VERIFIED,), step=STEP + 1),
+    Scenario("replay, then an older step, then a later one",
+             (right(), right(), right(STEP), right(STEP + 2)),
+             (("ok", 1, None), ("replayed", 1, None), ("replayed", 2, None), ("ok", 3, None)),
+             (0, 0), (VERIFIED, REPLAYED, REPLAYED, VERIFIED), step=STEP + 2),
+    Scenario("older step than the last used", (right(STEP - 1),), (("replayed", 1, None),), (1, 0), (REPLAYED,)),
+    Scenario("replay seen by the reader", (Try(None, replayed=True),), (("replayed", 1, None),), (1, 0),
+             (REPLAYED,)),
+    Scenario("wrong code", (wrong(),), (("invalid", 1, None),), (1, 0), (INVALID,)),
+    Scenario("lockout reached: counted before the verdict", (wrong(), wrong(at=1), wrong(at=2)),
+             (("invalid", 1, None), ("invalid", 2, None), ("invalid", 3, None)), (3, 2),
+             (INVALID, INVALID, INVALID, LOCKOUT)),
+    Scenario("locked: the right code is refused", (right(),), (("locked", 0, -1000 + COOLDOWN),), (3, -1000),
+             (LOCKED,), before=(3, -1000)),
+    Scenario("cooldown passed: counting starts again", (right(),), (("ok", 1, None),), (0, 0), (VERIFIED,),
+             step=STEP + 1, before=(3, -COOLDOWN)),
+    Scenario("cooldown passed: a wrong code is the first failure", (wrong(),), (("invalid", 1, None),), (1, 0),
+             (INVALID,), before=(3, -COOLDOWN)),
+    Scenario("locked by failures, then the cooldown",
+             (wrong(), wrong(), wrong(), right(at=1000), right(at=COOLDOWN)),
+             (("invalid", 1, None), ("invalid", 2, None), ("invalid", 3, None), ("locked", 0, COOLDOWN),
+              ("ok", 1, None)),
+             (0, COOLDOWN), (INVALID, INVALID, INVALID, LOCKOUT, LOCKED, VERIFIED), step=STEP + 1),
+    Scenario("counter reset on success", (right(),), (("ok", 3, None),), (0, 0), (VERIFIED,), step=STEP + 1,
+             before=(2, -1000)),
+    Scenario("mfa_token spent with the success only",
+             (wrong(txn=True), right(txn=True), right(STEP + 2, txn=True)),
+             (("invalid", 1, None), ("ok", 2, None), ("txn_spent", 1, None)),
+             (0, 0), (INVALID, VERIFIED, ISSUED, VERIFIED), step=STEP + 2, txn="fresh", txn_spent_at=0),
+    # The code was right, so its step stays claimed; only the grant fails.
+    Scenario("mfa_token already spent", (right(txn=True),), (("txn_spent", 1, None),), (0, None), (VERIFIED,),
+             step=STEP + 1, txn="spent", txn_spent_at=-5000),
+    Scenario("mfa_token expired", (right(txn=True),), (("txn_spent", 1, None),), (0, None), (VERIFIED,),
+             step=STEP + 1, txn="expired"),
+    # Suspended since the hot path read it: no sign-in finishes; a plain verification does.
+    Scenario("user suspended since the read", (right(txn=True), right()), (("gone", 0, None), ("ok", 1, None)),
+             (0, None), (VERIFIED,), step=STEP + 1, status="SUSPENDED", txn="fresh"),
+    Scenario("user deprovisioned since the read", (right(txn=True), wrong(txn=True)),
+             (("gone", 0, None), ("gone", 0, None)), (0, None), (), status="DEPROVISIONED", txn="fresh"),
+    Scenario("user deleted", (right(), wrong()), (("gone", 0, None), ("gone", 0, None)), None, (), status=GONE),
+    # A pending factor is activated by the transactional path, never claimed here.
+    Scenario("pending factor", (right(),), (("replayed", 1, None),), (1, 0), (REPLAYED,),
+             factor="PENDING_ACTIVATION"),
+]
+
+
+async def _given(rt, sc: Scenario) -> dict[str, str]:
+    """A user, their TOTP factor (last used step STEP), a client and maybe an MFA transaction,
+    as the scenario gives them; the ids by role, to compare rows across backends."""
+    client, _ = await clients.register(rt, client_name="settle", grant_types=ALL_GRANTS,
+                                       token_endpoint_auth_method="none")
+    login = f"settle-{secrets.token_hex(4)}@example.com"
+    user = await user_service.create(rt, user_service.NewUser(
+        profile={"login": login, "email": login, "firstName": "S", "lastName": "T"},
+        password=PASSWORD, activate=True))
+    role = {"user": user.id, "client": client.client_id, "factor": "ostf" + secrets.token_hex(8),
+            "txn": ids.opaque_token(16)[:22]}
     async with rt.db.transaction() as conn:
-        await factor_store.insert_factor(conn, **{**enrollment.values, "status": "ACTIVE", "last_used_step": 100})
-    return enrollment.values["id"]
+        await conn.execute(factors.insert().values(
+            id=role["factor"], device_id="dev_" + secrets.token_hex(8), user_id=user.id, type="totp",
+            provider="GOOGLE", status=sc.factor, last_used_step=STEP, created_at=T - 100_000,
+            last_updated_at=T - 100_000, activation_expires_at=T + 600_000 if sc.factor != "ACTIVE" else None))
+        failures, last = sc.before
+        await conn.execute(update(users).where(users.c.id == user.id).values(
+            mfa_failures=failures, mfa_last_attempt_at=None if last is None else T + last))
+        if sc.txn:
+            created = T - (700_000 if sc.txn == "expired" else 10_000)
+            await conn.execute(mfa_transactions.insert().values(
+                id=role["txn"], token_hash=ids.token_hash("t" + role["txn"]), client_id=client.client_id,
+                user_id=user.id, audience=None, scope="openid", amr="pwd", auth_time=created, server_id=None,
+                created_at=created, expires_at=created + 600_000,
+                consumed_at=T - 5000 if sc.txn == "spent" else None))
+        if sc.status == GONE:
+            await conn.execute(text("DELETE FROM users WHERE id = :u"), {"u": user.id})
+        elif sc.status != "ACTIVE":
+            await conn.execute(update(users).where(users.c.id == user.id).values(status=sc.status))
+    return role
 
 
-def _attempt(user, factor, step, *, now, replayed=False, txn_id=None, **extra) -> OtpAttempt:
-    return OtpAttempt(user_id=user.id, factor_id=factor, step=step, replayed=replayed, txn_id=txn_id, now=now,
-                      max_failures=MAX, cooldown_ms=COOLDOWN, kind="otp", client_id="c", ip="127.0.0.1",
-                      user_agent="test", **extra)
+def _attempt(role: dict[str, str], t: Try) -> OtpAttempt:
+    return OtpAttempt(user_id=role["user"], factor_id=role["factor"], step=t.step, replayed=t.replayed,
+                      txn_id=role["txn"] if t.txn else None, now=T + t.at, max_failures=MAX,
+                      cooldown_ms=COOLDOWN, kind="otp", client_id=role["client"], ip="127.0.0.1", user_agent="test",
+                      success_event="token.issue" if t.txn else None, success_detail=AMR if t.txn else None)
 
 
-async def _mfa_transaction(rt, client, user, now: int) -> str:
-    """An unspent MFA transaction of ten minutes, as the password step leaves it."""
-    txn_id = ids.opaque_token(16)[:22]
+async def _play(rt, sc: Scenario) -> dict:
+    """Every attempt's answer and the rows afterwards, with ids replaced by their role and
+    times by their offset from T."""
+    role = await _given(rt, sc)
+    by_id = {v: k for k, v in role.items()}
+    of_user = select(audit_events).where(audit_events.c.user_id == role["user"])
     async with rt.db.transaction() as conn:
-        await conn.execute(mfa_transactions.insert().values(
-            id=txn_id, token_hash=ids.token_hash("t" + txn_id), client_id=client.client_id, user_id=user.id,
-            audience=None, scope="openid", amr="pwd", auth_time=now, server_id=None, created_at=now,
-            expires_at=now + 600_000))
-    return txn_id
+        earlier = {e.id for e in (await conn.execute(of_user)).all()}  # the user's creation
+    settled = [await settle_otp(rt.db, _attempt(role, t)) for t in sc.tries]
 
+    def rel(ms):
+        return None if ms is None else ms - T
 
-async def _failures(rt, user) -> int:
     async with rt.db.transaction() as conn:
-        return (await conn.execute(select(users.c.mfa_failures).where(users.c.id == user.id))).scalar_one()
+        user = (await conn.execute(select(
+            users.c.mfa_failures, users.c.mfa_last_attempt_at, users.c.otp_grant_failures,
+            users.c.otp_grant_last_attempt_at, users.c.status, users.c.last_updated_at,
+        ).where(users.c.id == role["user"]))).first()
+        factor = (await conn.execute(select(
+            factors.c.status, factors.c.last_used_step, factors.c.last_updated_at, factors.c.activated_at,
+        ).where(factors.c.id == role["factor"]))).first()
+        txn = (await conn.execute(select(mfa_transactions.c.consumed_at)
+                                  .where(mfa_transactions.c.id == role["txn"]))).first()
+        events = [e for e in (await conn.execute(of_user)).all() if e.id not in earlier]
+    rows = sorted(((e.event_type, e.outcome, e.reason, by_id.get(e.factor_id), e.detail, rel(e.at),
+                    by_id.get(e.client_id), e.ip, e.user_agent) for e in events), key=repr)
+    return {
+        "settled": [(s.outcome, s.attempt, rel(s.retry_at) if s.retry_at else None) for s in settled],
+        "counter": None if user is None else (user.mfa_failures, rel(user.mfa_last_attempt_at)),
+        "user": None if user is None else (*user[2:4], user.status, rel(user.last_updated_at)),
+        "factor": None if factor is None else (factor.status, factor.last_used_step, rel(factor.last_updated_at),
+                                               factor.activated_at),
+        "txn_spent_at": None if txn is None else rel(txn.consumed_at),
+        "events": sorted((r[:5] for r in rows), key=repr),
+        "rows": rows,
+    }
 
 
-async def _events(rt, user) -> list[tuple[str, str, str | None]]:
-    async with rt.db.transaction() as conn:
-        return [(e.event_type, e.outcome, e.reason) for e in await audit_store.events_for_user(conn, user.id)]
-
-
-async def test_claims_a_later_step_once_and_never_an_earlier_one(rt, user, factor):
-    now = rt.now_ms()
-    assert (await settle_otp(rt.db, _attempt(user, factor, 101, now=now))).outcome == "ok"
-    assert (await settle_otp(rt.db, _attempt(user, factor, 101, now=now))).outcome == "replayed"
-    assert (await settle_otp(rt.db, _attempt(user, factor, 100, now=now))).outcome == "replayed"
-    assert (await settle_otp(rt.db, _attempt(user, factor, 102, now=now))).outcome == "ok"
-    assert await _failures(rt, user) == 0  # the success after the replays reset the counter
-    verifications = sorted(e for e in await _events(rt, user) if e[0] == "mfa.verify")
-    assert verifications == [("mfa.verify", "FAILURE", "replayed")] * 2 + [("mfa.verify", "SUCCESS", None)] * 2
-
-
-async def test_counts_before_the_verdict_and_locks_until_the_cooldown(rt, user, factor):
-    now = rt.now_ms()
-    outcomes = [(await settle_otp(rt.db, _attempt(user, factor, None, now=now))) for _ in range(MAX)]
-    assert [(o.outcome, o.attempt) for o in outcomes] == [("invalid", 1), ("invalid", 2), ("invalid", 3)]
-    locked = await settle_otp(rt.db, _attempt(user, factor, 101, now=now + 1000))  # right code, still refused
-    assert locked.outcome == "locked" and locked.retry_at == now + COOLDOWN
-    assert (await settle_otp(rt.db, _attempt(user, factor, 101, now=now + COOLDOWN))).outcome == "ok"
-    assert await _failures(rt, user) == 0
-    events = await _events(rt, user)
-    assert ("user.mfa.lockout", "DENY", None) in events and ("mfa.verify", "DENY", "locked_out") in events
-
-
-async def test_spends_the_mfa_transaction_with_the_success_only(rt, client, user, factor):
-    now = rt.now_ms()
-    txn_id = await _mfa_transaction(rt, client, user, now)
-    issue = {"success_event": "token.issue", "success_detail": '{"amr": ["pwd", "otp"]}'}
-    assert (await settle_otp(rt.db, _attempt(user, factor, None, now=now, txn_id=txn_id, **issue))).outcome == "invalid"
-    assert (await settle_otp(rt.db, _attempt(user, factor, 101, now=now, txn_id=txn_id, **issue))).outcome == "ok"
-    # The transaction is spent: a later valid code is still claimed, but the grant fails.
-    assert (await settle_otp(rt.db, _attempt(user, factor, 102, now=now, txn_id=txn_id, **issue))).outcome == "txn_spent"
-    events = await _events(rt, user)
-    assert events.count(("token.issue", "SUCCESS", None)) == 1
-
-
-async def test_a_vanished_user_is_gone(rt, user, factor):
-    async with rt.db.transaction() as conn:
-        await conn.execute(text("DELETE FROM users WHERE id = :u"), {"u": user.id})
-    assert (await settle_otp(rt.db, _attempt(user, factor, 101, now=rt.now_ms()))).outcome == "gone"
+@pytest.mark.parametrize("sc", SCENARIOS, ids=lambda sc: sc.name)
+async def test_both_backends_settle_alike(runtimes, sc):
+    played = {backend: await _play(rt, sc) for backend, rt in runtimes.items()}
+    assert played["sqlite"] == played["postgresql"]
+    got = played["postgresql"]
+    assert got["settled"] == list(sc.settled)
+    assert got["counter"] == sc.counter
+    assert got["events"] == sorted(sc.events, key=repr)
+    assert {r[6:] for r in got["rows"]} <= {("client", "127.0.0.1", "test")}
+    if sc.status != GONE:
+        assert got["factor"][:2] == (sc.factor, sc.step)
+        assert got["user"][:2] == (0, None)  # Okta's OTP grant has a budget of its own, untouched here
+    if sc.txn:
+        assert got["txn_spent_at"] == sc.txn_spent_at
 
 
 async def test_atomic_rolls_back_and_held_keeps_one_connection(rt, user):
@@ -112,19 +227,3 @@ async def test_atomic_rolls_back_and_held_keeps_one_connection(rt, user):
         async with rt.db.held():
             first, second = (await rt.db.run(pid))[0].pid, (await rt.db.run(pid))[0].pid
         assert first == second
-
-
-async def test_a_sign_in_does_not_finish_for_a_user_suspended_since_the_read(rt, client, user, factor):
-    """The hot path reads the user, then settles: a user suspended in between gets no tokens
-    (the transaction stays unspent, the step unclaimed); a plain verification is unaffected."""
-    from twofold.services import user_lifecycle
-
-    now = rt.now_ms()
-    txn_id = await _mfa_transaction(rt, client, user, now)
-    await user_lifecycle.suspend(rt, user.id)
-    assert (await settle_otp(rt.db, _attempt(user, factor, 101, now=now, txn_id=txn_id))).outcome == "gone"
-    async with rt.db.transaction() as conn:
-        spent = (await conn.execute(select(mfa_transactions.c.consumed_at)
-                                    .where(mfa_transactions.c.id == txn_id))).scalar_one()
-    assert spent is None
-    assert (await settle_otp(rt.db, _attempt(user, factor, 101, now=now))).outcome == "ok"
