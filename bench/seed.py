@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import insert
 
 from twofold.authenticators import get as authenticator
+from twofold.authenticators.base import EnrollRequest
 from twofold.config import Settings
 from twofold.domain import ids, otp
 from twofold.services import clients
@@ -65,7 +66,8 @@ async def seed(settings: Settings, sizes: dict[str, int], mfa_token_groups: tupl
                 id=uid, realm_id=realm.id, login=login, login_key=login, email=login, first_name="Bench",
                 last_name=str(i), password_hash=pw_hash, status="ACTIVE", created_at=now, activated_at=now,
                 status_changed_at=now, last_updated_at=now, password_changed_at=now, mfa_failures=0))
-            enrollment = totp.enroll(rt.sealer, user_id=uid, provider="GOOGLE", now=now, expires_at=now)
+            enrollment = totp.enroll(rt.sealer, EnrollRequest(user_id=uid, login=login, provider="GOOGLE", now=now,
+                                                              activation_expires_at=now))
             values = {**enrollment.values, "status": "ACTIVE", "activated_at": now}
             factor_rows.append(values)
             seeded.groups.setdefault(group, []).append(

@@ -228,6 +228,13 @@ def user_with_totp(api: Api, provider: str = "OKTA") -> tuple[dict, str]:
     return {**user, "secret": secret}, second
 
 
+def csrf_of(page: httpx.Response) -> str:
+    """The CSRF token of the first form of an Admin Console page."""
+    found = re.search(r'name="csrf" value="([^"]+)"', page.text)
+    assert found, page.text[:500]
+    return found.group(1)
+
+
 def okta_token(api: Api, path: str, client: dict, **data) -> httpx.Response:
     """POST to an Okta token endpoint: HTTP Basic for a client with a secret, else client_id."""
     if client.get("client_secret"):

@@ -14,7 +14,7 @@ from twofold.dialects.console.web import SESSION_COOKIE, csrf_token
 
 from ..browser.conftest import grant_admin
 from ..support import (
-    MFA_OTP, MFA_RECOVERY, PASSWORD, db_rows, default_enroll_policy, fresh_code, okta_token, put_enroll_modes, two_codes, user_with_totp,
+    MFA_OTP, MFA_RECOVERY, PASSWORD, csrf_of, db_rows, default_enroll_policy, fresh_code, okta_token, put_enroll_modes, two_codes, user_with_totp,
 )
 
 MFA_API_SCOPES = "enroll read:authenticators remove:authenticators"
@@ -66,9 +66,10 @@ def test_question_only_user_is_refused_by_okta_direct_authentication(api):
                                                    "error_description": OKTA_AUTHENTICATOR}), r.text
 
 
-def test_a_passed_second_factor_still_binds_more_factors(api):
-    """The rule closes the bypass, not the front door: an mfa_token that recorded a second
-    factor (after a REQUIRED authenticator was found missing) may still associate one."""
+def test_the_password_alone_never_binds_for_a_totp_user(api):
+    """A guard of the ordinary case beside the new ones: the password step's mfa_token of a
+    user with an authenticator app binds nothing (R35). That a passed second factor still may
+    is test_okta_admin_authenticators.py::test_a_required_authenticator_is_enrolled_before_any_token."""
     client = api.create_client()
     user = api.enrolled_user(client)
     r = api.password_login(client, user)
@@ -79,14 +80,10 @@ def test_a_passed_second_factor_still_binds_more_factors(api):
 def _console_password_step(server, http: httpx.Client, login: str) -> httpx.Response:
     """Signs in with the password; the second step's page."""
     page = http.get("/admin/signin")
-    r = http.post("/admin/signin", data={"csrf": _csrf(page), "username": login, "password": PASSWORD,
+    r = http.post("/admin/signin", data={"csrf": csrf_of(page), "username": login, "password": PASSWORD,
                                          "next": "/admin/"})
     assert r.status_code == 303 and r.headers["location"].startswith("/admin/signin/factor"), r.text
     return http.get(r.headers["location"])
-
-
-def _csrf(page: httpx.Response) -> str:
-    return page.text.split('name="csrf" value="', 1)[1].split('"', 1)[0]
 
 
 def _second_step(http: httpx.Client, **data) -> httpx.Response:

@@ -12,7 +12,7 @@ import time
 import httpx
 
 from ..conftest import Server
-from ..support import PASSWORD
+from ..support import PASSWORD, csrf_of
 
 NAMES = ("--first-name", "Ada", "--last-name", "Lovelace")
 
@@ -130,7 +130,7 @@ def test_cli_makes_administrators_who_can_sign_in_to_the_console(tmp_path):
     try:
         with httpx.Client(base_url=srv.base_url) as http:
             page = http.get("/admin/signin")
-            csrf = page.text.split('name="csrf" value="', 1)[1].split('"', 1)[0]
+            csrf = csrf_of(page)
             r = http.post("/admin/signin", data={"csrf": csrf, "username": "ops@example.com", "password": PASSWORD,
                                                  "next": "/admin/"}, headers={"Origin": srv.base_url})
             assert r.status_code == 303 and r.headers["location"].startswith("/admin/signin/factor")

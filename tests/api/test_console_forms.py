@@ -5,6 +5,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from ..support import csrf_of
+
 SIZE_ERROR = "The form was too large to accept."
 CSRF_ERROR = "This form expired or was sent from another site."
 
@@ -17,7 +19,7 @@ def _csrf(http: httpx.Client) -> str:
     """The sign-in form's token (bound to the browser cookie this GET sets)."""
     page = http.get("/admin/signin")
     assert page.status_code == 200
-    return page.text.split('name="csrf" value="', 1)[1].split('"', 1)[0]
+    return csrf_of(page)
 
 
 @pytest.mark.parametrize("field, size", [("username", 5_000), ("password", 70_000)])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from ..support import two_codes, wrong_code
+from ..support import csrf_of, two_codes, wrong_code
 from .conftest import LAPTOP, new_admin
 
 
@@ -128,7 +128,7 @@ def test_every_console_form_refuses_a_post_without_its_csrf_token(console_server
     assert len(posts) >= 15, posts
     with httpx.Client(base_url=base, cookies=cookies, follow_redirects=False) as http:
         page = http.get("/admin/")
-        token = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
+        token = csrf_of(page)
         for path in posts:
             url = re.sub(r"\{[^}]+\}", "x", path)
             for data, headers in (({}, {"Origin": base}), ({"csrf": "forged"}, {"Origin": base}),
@@ -144,8 +144,6 @@ def test_every_console_form_refuses_a_post_without_its_csrf_token(console_server
 def test_first_sign_in_when_no_authenticator_app_may_be_enrolled_says_so(console_server):
     """An administrator without a factor, in an org whose enrollment policy allows no
     authenticator app, gets a clear refusal on the set-up page (and no session)."""
-    import re
-
     from ..support import default_enroll_policy, put_enroll_modes
     from .conftest import new_admin
 
@@ -158,10 +156,10 @@ def test_first_sign_in_when_no_authenticator_app_may_be_enrolled_says_so(console
         base = console_server.base_url
         with httpx.Client(base_url=base, follow_redirects=False, headers={"Origin": base}) as http:
             page = http.get("/admin/signin")
-            csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
+            csrf = csrf_of(page)
             r = http.post("/admin/signin", data={"csrf": csrf, "username": admin.login, "password": admin.password})
             intro = http.get(r.headers["location"])
-            csrf = re.search(r'name="csrf" value="([^"]+)"', intro.text).group(1)
+            csrf = csrf_of(intro)
             r = http.post("/admin/signin/factor", data={"csrf": csrf, "action": "enroll"})
             assert r.status_code == 400 and "This authenticator cannot be enrolled." in r.text
             assert 'id="shared-secret"' not in r.text

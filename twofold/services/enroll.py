@@ -59,12 +59,15 @@ async def associate(rt: Runtime, bearer: str | None, kind: FactorType, meta: Req
                                 activation_expires_at=now + rt.settings.factor_activation_ttl * 1000,
                                 settings=settings, issuer=rt.settings.otp_issuer)
         enrollment = kind.enroll(rt.sealer, request)
-        await factor_store.delete_all_pending(conn, user.id)  # a left-over enrollment never survives it
+        await factor_store.delete_pending(conn, user.id, kind.type, provider)
         await factor_store.insert_factor(conn, **enrollment.values)
         body = {"authenticator_type": kind.auth0_authenticator_type, "secret": enrollment.shown_secret,
                 "barcode_uri": enrollment.key_uri}
         # Companions (recovery codes) come with the first association only: while none is active.
         for companion in authenticators.companions():
+            # Only the companion issued now may be confirmed with this factor: never one left
+            # pending by an earlier enrollment (whoever had the password then; R35, R37).
+            await factor_store.delete_pending(conn, user.id, companion.type)
             if not any(v.type == companion.type and v.status == ACTIVE for v in views):
                 code = companion.enroll(rt.sealer, request)
                 await factor_store.insert_factor(conn, **code.values)

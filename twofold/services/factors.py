@@ -131,7 +131,10 @@ async def enroll_factor(rt: Runtime, user_id: str, kind: FactorType, provider: s
             user_id=user_id, login=user.login, provider=provider, now=now,
             activation_expires_at=now + rt.settings.factor_activation_ttl * 1000, settings=settings,
             profile=profile, secret_hash=secret_hash, issuer=rt.settings.otp_issuer))
-        await factor_store.delete_all_pending(conn, user_id)  # a left-over enrollment never survives it
+        await factor_store.delete_pending(conn, user_id, kind.type, provider)
+        if kind.primary:  # its activation confirms pending companions: none left by an earlier enrollment
+            for companion in authenticators.companions():
+                await factor_store.delete_pending(conn, user_id, companion.type)
         try:  # the unique index on active factors settles a race between two enrollments
             async with conn.begin_nested():
                 await factor_store.insert_factor(conn, **enrollment.values)

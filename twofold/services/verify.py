@@ -273,13 +273,13 @@ async def _apply(conn, rt: Runtime, user_id: str, row, effect) -> tuple[bool, bo
 
 async def _activated(conn, rt: Runtime, user_id: str, row, meta, client_id) -> None:
     """A factor's first answer confirmed it: its companions (the recovery code issued with it)
-    become active, and every other pending enrollment of the user goes, so none stays
-    confirmable later (R35, R37)."""
+    become active, and other pending enrollments of its type (any provider) go, so none left
+    earlier stays confirmable (R35, R37)."""
     now = rt.now_ms()
     await factor_store.mark_activated(conn, row.id, now)
     for companion in authenticators.companions():
         await factor_store.activate_pending_of_type(conn, user_id, companion.type, now)
-    await factor_store.delete_all_pending(conn, user_id)
+    await factor_store.delete_pending(conn, user_id, row.type)
     await audit.record(conn, now, "factor.activate", "SUCCESS", meta=meta, user_id=user_id,
                        client_id=client_id, factor_id=row.id, detail={"type": row.type})
 

@@ -35,11 +35,12 @@ async def by_device_id(conn: AsyncConnection, user_id: str, device_id: str):
     return (await conn.execute(q)).first()
 
 
-async def delete_all_pending(conn: AsyncConnection, user_id: str) -> None:
-    """A new enrollment supersedes every unconfirmed one of the user, of any type: a pending
-    factor (or recovery code) someone left earlier can never be confirmed along with it."""
-    await conn.execute(
-        delete(factors).where(factors.c.user_id == user_id, factors.c.status == "PENDING_ACTIVATION"))
+async def delete_pending(conn: AsyncConnection, user_id: str, type_: str, provider: str | None = None) -> None:
+    """The user's unconfirmed factors of a type (of one provider, or of any)."""
+    where = [factors.c.user_id == user_id, factors.c.type == type_, factors.c.status == "PENDING_ACTIVATION"]
+    if provider is not None:
+        where.append(factors.c.provider == provider)
+    await conn.execute(delete(factors).where(*where))
 
 
 async def delete_factor(conn: AsyncConnection, factor_id: str) -> bool:
