@@ -4,20 +4,28 @@ store/sql/twofold_settle_otp.sql), which must decide alike: the same outcomes, c
 steps, spent transactions and audit rows, and those the table expects. The rules: count before
 the verdict (R31), claim a step once and never an earlier one (R1, R2), reset on success (R32),
 spend the MFA transaction with the success only (R46), finish a sign-in only for a user still
-ACTIVE, audit every outcome (R68)."""
+ACTIVE, audit every outcome (R68). The transactional path (services.verify.check, with real
+codes, on either counter) plays the scenarios it shares and must decide as the hot path does:
+the rules are store/settle.py's, defined once."""
 from __future__ import annotations
 
+import json
 import secrets
 from dataclasses import dataclass
 
 import pytest
 from sqlalchemy import select, text, update
 
-from twofold.domain import ids
-from twofold.services import clients
+from twofold.authenticators.base import ACTIVE, Answer
+from twofold.authenticators.totp import seal_context
+from twofold.domain import ids, otp
+from twofold.domain.errors import InvalidOtp, TooManyAttempts
+from twofold.services import clients, verify
 from twofold.services import users as user_service
-from twofold.store.settle import OtpAttempt, settle_otp
+from twofold.services.runtime import RequestMeta
+from twofold.store.settle import Attempt, OtpAttempt, settle_otp
 from twofold.store.tables import audit_events, factors, mfa_transactions, users
+from twofold.store.users import COUNTERS
 
 from ..support import ALL_GRANTS, PASSWORD
 
@@ -117,9 +125,11 @@ SCENARIOS = [
 ]
 
 
-async def _given(rt, sc: Scenario) -> dict[str, str]:
-    """A user, their TOTP factor (last used step STEP), a client and maybe an MFA transaction,
-    as the scenario gives them; the ids by role, to compare rows across backends."""
+async def _given(rt, sc: Scenario, counter: str = "mfa", last_step: int = STEP) -> tuple[dict[str, str], bytes]:
+    """A user, their TOTP factor (last used step `last_step`), a client and maybe an MFA
+    transaction, as the scenario gives them; the ids by role, to compare rows across backends,
+    and the factor's key."""
+    rt.clock.at = T / 1000
     client, _ = await clients.register(rt, client_name="settle", grant_types=ALL_GRANTS,
                                        token_endpoint_auth_method="none")
     login = f"settle-{secrets.token_hex(4)}@example.com"
@@ -128,14 +138,17 @@ async def _given(rt, sc: Scenario) -> dict[str, str]:
         password=PASSWORD, activate=True))
     role = {"user": user.id, "client": client.client_id, "factor": "ostf" + secrets.token_hex(8),
             "txn": ids.opaque_token(16)[:22]}
+    key = secrets.token_bytes(20)
     async with rt.db.transaction() as conn:
         await conn.execute(factors.insert().values(
             id=role["factor"], device_id="dev_" + secrets.token_hex(8), user_id=user.id, type="totp",
-            provider="GOOGLE", status=sc.factor, last_used_step=STEP, created_at=T - 100_000,
+            provider="GOOGLE", status=sc.factor, secret_sealed=rt.sealer.seal(key, seal_context(role["factor"])),
+            algorithm="SHA1", digits=6, period=30, last_used_step=last_step, created_at=T - 100_000,
             last_updated_at=T - 100_000, activation_expires_at=T + 600_000 if sc.factor != "ACTIVE" else None))
         failures, last = sc.before
+        failures_col, last_col = COUNTERS[counter]
         await conn.execute(update(users).where(users.c.id == user.id).values(
-            mfa_failures=failures, mfa_last_attempt_at=None if last is None else T + last))
+            {failures_col: failures, last_col: None if last is None else T + last}))
         if sc.txn:
             created = T - (700_000 if sc.txn == "expired" else 10_000)
             await conn.execute(mfa_transactions.insert().values(
@@ -147,49 +160,66 @@ async def _given(rt, sc: Scenario) -> dict[str, str]:
             await conn.execute(text("DELETE FROM users WHERE id = :u"), {"u": user.id})
         elif sc.status != "ACTIVE":
             await conn.execute(update(users).where(users.c.id == user.id).values(status=sc.status))
-    return role
+    return role, key
 
 
 def _attempt(role: dict[str, str], t: Try) -> OtpAttempt:
-    return OtpAttempt(user_id=role["user"], factor_id=role["factor"], step=t.step, replayed=t.replayed,
-                      txn_id=role["txn"] if t.txn else None, now=T + t.at, max_failures=MAX,
-                      cooldown_ms=COOLDOWN, kind="otp", client_id=role["client"], ip="127.0.0.1", user_agent="test",
-                      success_event="token.issue" if t.txn else None, success_detail=AMR if t.txn else None)
+    return OtpAttempt(
+        Attempt(user_id=role["user"], now=T + t.at, max_failures=MAX, cooldown_ms=COOLDOWN, kind="otp",
+                client_id=role["client"], ip="127.0.0.1", user_agent="test"),
+        factor_id=role["factor"], step=t.step, replayed=t.replayed, txn_id=role["txn"] if t.txn else None,
+        success_event="token.issue" if t.txn else None, success_detail=AMR if t.txn else None)
 
 
 async def _play(rt, sc: Scenario) -> dict:
-    """Every attempt's answer and the rows afterwards, with ids replaced by their role and
-    times by their offset from T."""
-    role = await _given(rt, sc)
-    by_id = {v: k for k, v in role.items()}
-    of_user = select(audit_events).where(audit_events.c.user_id == role["user"])
-    async with rt.db.transaction() as conn:
-        earlier = {e.id for e in (await conn.execute(of_user)).all()}  # the user's creation
+    """The hot path: every attempt's answer and the rows afterwards (see `_observe`)."""
+    role, _ = await _given(rt, sc)
+    earlier = await _events_of(rt, role)
     settled = [await settle_otp(rt.db, _attempt(role, t)) for t in sc.tries]
+    return {"settled": [(s.outcome, s.attempt, _rel(s.retry_at) if s.retry_at else None) for s in settled],
+            **await _observe(rt, role, earlier)}
 
-    def rel(ms):
-        return None if ms is None else ms - T
 
+def _rel(ms):
+    return None if ms is None else ms - T
+
+
+async def _events_of(rt, role: dict[str, str]) -> list:
     async with rt.db.transaction() as conn:
-        user = (await conn.execute(select(
-            users.c.mfa_failures, users.c.mfa_last_attempt_at, users.c.otp_grant_failures,
-            users.c.otp_grant_last_attempt_at, users.c.status, users.c.last_updated_at,
-        ).where(users.c.id == role["user"]))).first()
+        return (await conn.execute(select(audit_events).where(audit_events.c.user_id == role["user"]))).all()
+
+
+async def _observe(rt, role: dict[str, str], earlier: list, counter: str = "mfa", step_offset: int = 0) -> dict:
+    """The rows after the attempts, with ids replaced by their role, times by their offset from
+    T, the counter played read as the table's (the other one as "user") and steps as the table's."""
+    by_id = {v: k for k, v in role.items()}
+    played, other = (COUNTERS[c] for c in (counter, "mfa" if counter != "mfa" else "otp_grant"))
+    async with rt.db.transaction() as conn:
+        user = (await conn.execute(select(*played, *other, users.c.status, users.c.last_updated_at)
+                                   .where(users.c.id == role["user"]))).first()
         factor = (await conn.execute(select(
             factors.c.status, factors.c.last_used_step, factors.c.last_updated_at, factors.c.activated_at,
         ).where(factors.c.id == role["factor"]))).first()
         txn = (await conn.execute(select(mfa_transactions.c.consumed_at)
                                   .where(mfa_transactions.c.id == role["txn"]))).first()
-        events = [e for e in (await conn.execute(of_user)).all() if e.id not in earlier]
-    rows = sorted(((e.event_type, e.outcome, e.reason, by_id.get(e.factor_id), e.detail, rel(e.at),
+    known = {e.id for e in earlier}  # the user's creation
+    events = [e for e in await _events_of(rt, role) if e.id not in known]
+
+    def detail(text_):  # a counter's rows name it unless it is "mfa"
+        if text_ is None:
+            return None
+        d = json.loads(text_)
+        assert d.pop("counter", "mfa") == counter
+        return json.dumps(d)
+
+    rows = sorted(((e.event_type, e.outcome, e.reason, by_id.get(e.factor_id), detail(e.detail), _rel(e.at),
                     by_id.get(e.client_id), e.ip, e.user_agent) for e in events), key=repr)
     return {
-        "settled": [(s.outcome, s.attempt, rel(s.retry_at) if s.retry_at else None) for s in settled],
-        "counter": None if user is None else (user.mfa_failures, rel(user.mfa_last_attempt_at)),
-        "user": None if user is None else (*user[2:4], user.status, rel(user.last_updated_at)),
-        "factor": None if factor is None else (factor.status, factor.last_used_step, rel(factor.last_updated_at),
-                                               factor.activated_at),
-        "txn_spent_at": None if txn is None else rel(txn.consumed_at),
+        "counter": None if user is None else (user[0], _rel(user[1])),
+        "user": None if user is None else (user[2], _rel(user[3]), user.status, _rel(user.last_updated_at)),
+        "factor": None if factor is None else (factor.status, factor.last_used_step - step_offset,
+                                               _rel(factor.last_updated_at), factor.activated_at),
+        "txn_spent_at": None if txn is None else _rel(txn.consumed_at),
         "events": sorted((r[:5] for r in rows), key=repr),
         "rows": rows,
     }
@@ -227,3 +257,60 @@ async def test_atomic_rolls_back_and_held_keeps_one_connection(rt, user):
         async with rt.db.held():
             first, second = (await rt.db.run(pid))[0].pid, (await rt.db.run(pid))[0].pid
         assert first == second
+
+
+# --- the transactional path (services.verify.check) plays the same table ------------------------
+# Its scenarios are those without an MFA transaction, for an ACTIVE user and factor (the hot
+# path's own cases aside; a pending factor is the transactional path's to activate). The codes
+# are real: the table's step STEP + d is the code of BASE + d, which the verifier (±3 steps,
+# conftest's runtimes) accepts at T and a minute later; a wrong code is one 50 steps away.
+BASE = int(T / 1000) // 30 - 1
+SHARED = [sc for sc in SCENARIOS if sc.status == "ACTIVE" and sc.factor == ACTIVE and not sc.txn]
+
+
+def _code(key: bytes, t: Try) -> str:
+    step = t.step if t.step is not None else STEP if t.replayed else STEP + 50
+    return otp.hotp(key, BASE + step - STEP)
+
+
+def _outcome(result: verify.Check) -> tuple[str, int | None]:
+    """(outcome as the hot path names it, seconds to wait when locked)."""
+    if result.ok:
+        return "ok", None
+    if isinstance(result.error, TooManyAttempts):
+        return "locked", result.error.retry_after
+    assert isinstance(result.error, InvalidOtp), result.error
+    return ("replayed" if result.error.replayed else "invalid"), None
+
+
+async def _play_checked(rt, sc: Scenario, counter: str) -> dict:
+    """verify.check, in the caller's transaction as the OTP grant, pending activation and the
+    console call it, spending `counter`; the rows as `_play` reads them."""
+    role, key = await _given(rt, sc, counter, last_step=BASE)
+    earlier = await _events_of(rt, role)
+    outcomes = []
+    for t in sc.tries:
+        rt.clock.at = (T + t.at) / 1000
+        async with rt.db.transaction() as conn:
+            result = await verify.check(rt, role["user"], _code(key, t), answer=Answer.PASSCODE, conn=conn,
+                                        statuses=(ACTIVE,), meta=RequestMeta("127.0.0.1", "test"),
+                                        client_id=role["client"], counter=counter)
+        outcomes.append(_outcome(result))
+    return {"outcomes": outcomes, **await _observe(rt, role, earlier, counter, step_offset=BASE - STEP)}
+
+
+def _as_checked(played: dict, sc: Scenario) -> dict:
+    """The hot path's answers as verify.check gives them (a lock's wait in whole seconds)."""
+    outcomes = [(o, None if retry is None else max(1, (retry - t.at + 999) // 1000))
+                for (o, _, retry), t in zip(played["settled"], sc.tries, strict=True)]
+    return {"outcomes": outcomes, **{k: v for k, v in played.items() if k != "settled"}}
+
+
+@pytest.mark.parametrize("counter", list(COUNTERS))
+@pytest.mark.parametrize("sc", SHARED, ids=lambda sc: sc.name)
+async def test_the_transactional_path_settles_like_the_hot_path(runtimes, sc, counter):
+    """The settle rules are store/settle.py's, whichever path applies them and whichever
+    counter it spends: the same answers, counters, steps and audit rows, on both backends."""
+    for rt in runtimes.values():
+        hot = _as_checked(await _play(rt, sc), sc)
+        assert await _play_checked(rt, sc, counter) == hot

@@ -3,17 +3,17 @@ lockout counter and one replay guard cover the Auth0 grants, Okta's factor verif
 activation, its direct authentication and OTP grant, security answers and the console.
 
 A factor type judges an answer purely (authenticators.base.FactorType.judge) and names the
-effect to apply; this module applies it through the shared settle steps: count the attempt
-before the verdict takes effect (R31), lockout, the single-use claim (a TOTP step, a recovery
-code's hash), a pending factor's activation with its companions, the counter reset (R32), the
-audit rows. Two shapes over the same columns and rules:
+effect to apply; this module applies it: the single-use claim (a TOTP step, a recovery code's
+hash), a pending factor's activation with its companions, and around them the settle rules,
+which store/settle.py defines once (count the attempt before the verdict takes effect (R31),
+lockout, the counter reset (R32), the audit rows). Two shapes over the same rules:
 - `settle_totp`, the hot path (a step claim on an ACTIVE factor): the factor was read outside a
   transaction, and `store.settle` performs every step in one atomic call;
 - `check`, the one entry point of every other path: inside the caller's transaction, or, for
   answers hashed with argon2id, in two short ones with the hash between them."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -22,8 +22,7 @@ from .. import authenticators
 from ..authenticators.base import ACTIVE, PENDING, Answer, CheckHash, ClaimStep, JudgeContext, Reject, SwapHash
 from ..domain.errors import DomainError, InvalidCredentials, MfaTokenExpired, NotEnrolled, TooManyAttempts
 from ..store import factors as factor_store
-from ..store import users as user_store
-from ..store.settle import OtpAttempt, settle_otp
+from ..store import settle
 from . import audit, org_authenticators
 from .runtime import RequestMeta, Runtime
 
@@ -52,39 +51,20 @@ def _limits(rt: Runtime, counter: str) -> tuple[int, int]:
     return s.mfa_max_failures, s.mfa_lockout_seconds * 1000
 
 
-def _detail(kind: str, counter: str, **more) -> dict:
-    return {"kind": kind, **({"counter": counter} if counter != "mfa" else {}), **more}
-
-
-async def _reserve(conn: AsyncConnection, rt: Runtime, user_id: str, kind: str,
-                   meta: RequestMeta | None, client_id: str | None,
-                   counter: str = "mfa") -> tuple[int, DomainError | None]:
+def _attempt(rt: Runtime, user_id: str | None, kind: str, meta: RequestMeta | None, client_id: str | None,
+             counter: str = "mfa") -> settle.Attempt:
+    """This attempt on `counter`, for the settle rules (store.settle) and their audit rows."""
     max_failures, cooldown = _limits(rt, counter)
-    now = rt.now_ms()
-    attempt = await user_store.reserve_attempt(conn, counter, user_id, now, max_failures, cooldown)
-    if attempt is None:
-        until = (await user_store.last_attempt(conn, counter, user_id) or 0) + cooldown
-        await audit.record(conn, now, "mfa.verify", "DENY", meta=meta, user_id=user_id,
-                           client_id=client_id, reason="locked_out", detail=_detail(kind, counter))
-        return 0, TooManyAttempts(retry_after=_retry_after(until, now), kind="mfa")
-    return attempt, None
+    return settle.Attempt(
+        user_id=user_id, now=rt.now_ms(), max_failures=max_failures, cooldown_ms=cooldown, kind=kind,
+        counter=counter, client_id=client_id, ip=meta.ip if meta else None,
+        user_agent=((meta.user_agent or "")[:300] or None) if meta else None, actor=meta.actor_id if meta else None)
 
 
-async def _failed(conn, rt: Runtime, user_id: str | None, kind: str, reason: str, attempt: int, meta, client_id,
-                  factor_id=None, counter: str = "mfa") -> None:
-    now = rt.now_ms()
-    await audit.record(conn, now, "mfa.verify", "FAILURE", meta=meta, user_id=user_id, client_id=client_id,
-                       factor_id=factor_id, reason=reason, detail=_detail(kind, counter))
-    if attempt >= _limits(rt, counter)[0]:
-        await audit.record(conn, now, "user.mfa.lockout", "DENY", meta=meta, user_id=user_id,
-                           client_id=client_id, detail=_detail(kind, counter, failures=attempt))
-
-
-async def _succeeded(conn, rt: Runtime, user_id: str, kind: str, factor_id: str, meta, client_id,
-                     counter: str = "mfa") -> None:
-    await user_store.reset_failures(conn, counter, user_id)  # R32
-    await audit.record(conn, rt.now_ms(), "mfa.verify", "SUCCESS", meta=meta, user_id=user_id,
-                       client_id=client_id, factor_id=factor_id, detail=_detail(kind, counter))
+def _refused(counted: settle.Counted, now_ms: int) -> DomainError:
+    if counted.outcome == "locked":
+        return TooManyAttempts(retry_after=_retry_after(counted.retry_at, now_ms), kind="mfa")
+    return NotEnrolled()  # the user went away meanwhile
 
 
 def _retry_after(until_ms: int, now_ms: int) -> int:
@@ -123,13 +103,11 @@ async def settle_totp(rt: Runtime, user_id: str, rows, code: str | None, *, meta
         if effect.replayed:
             chosen, replayed = row, True
     kind = authenticators.get(chosen.type)
-    s = rt.settings
-    now_ms = rt.now_ms()
-    settled = await settle_otp(rt.db, OtpAttempt(
-        user_id=user_id, factor_id=chosen.id, step=step, replayed=replayed, txn_id=txn_id, now=now_ms,
-        max_failures=s.mfa_max_failures, cooldown_ms=s.mfa_lockout_seconds * 1000, kind=kind.attempt_kind,
-        client_id=client_id, ip=meta.ip if meta else None,
-        user_agent=((meta.user_agent or "")[:300] or None) if meta else None,
+    # The stored function's rows name no administrator (its lockout row carries the count only).
+    attempt = replace(_attempt(rt, user_id, kind.attempt_kind, meta, client_id), actor=None)
+    now_ms = attempt.now
+    settled = await settle.settle_otp(rt.db, settle.OtpAttempt(
+        attempt, factor_id=chosen.id, step=step, replayed=replayed, txn_id=txn_id,
         success_event=success_event, success_detail=success_detail))
     match settled.outcome:
         case "ok":
@@ -181,12 +159,15 @@ async def check(rt: Runtime, user_id: str, given: str | None, *, answer: Answer,
         found = await _candidates(conn, rt, user_id, answer, rows, factor_id, statuses, rules)
         if not found:
             return Check(error=NotEnrolled())
-        attempt, locked = await _reserve(conn, rt, user_id, _attempt_kind(answer), meta, client_id, counter)
-    if locked:
-        return Check(error=locked)
+        attempt = _attempt(rt, user_id, _attempt_kind(answer), meta, client_id, counter)
+        counted = await settle.count_attempt(conn, attempt)
+        if counted.outcome == "counted":  # committed before the hash, so parallel guesses count (R31)
+            counted = await settle.hold(conn, attempt, counted)
+    if counted.outcome != "counted":
+        return Check(error=_refused(counted, attempt.now))
     judged = await _judge_all(rt, found, given)
     async with rt.db.transaction() as conn:
-        return await _settle(conn, rt, user_id, answer, attempt, judged, meta, client_id, counter)
+        return await _settle(conn, rt, replace(attempt, now=rt.now_ms()), counted, answer, judged)
 
 
 async def _check_in(conn, rt, user_id, given, answer, rows, factor_id, statuses, rules, meta, client_id,
@@ -194,11 +175,11 @@ async def _check_in(conn, rt, user_id, given, answer, rows, factor_id, statuses,
     found = await _candidates(conn, rt, user_id, answer, rows, factor_id, statuses, rules)
     if not found:
         return Check(error=NotEnrolled())
-    attempt, locked = await _reserve(conn, rt, user_id, _attempt_kind(answer), meta, client_id, counter)
-    if locked:
-        return Check(error=locked)
-    return await _settle(conn, rt, user_id, answer, attempt, await _judge_all(rt, found, given), meta, client_id,
-                         counter)
+    attempt = _attempt(rt, user_id, _attempt_kind(answer), meta, client_id, counter)
+    counted = await settle.count_attempt(conn, attempt)
+    if counted.outcome != "counted":
+        return Check(error=_refused(counted, attempt.now))
+    return await _settle(conn, rt, attempt, counted, answer, await _judge_all(rt, found, given))
 
 
 async def _candidates(conn, rt, user_id, answer, rows, factor_id, statuses, rules) -> list:
@@ -222,32 +203,33 @@ async def _judge_all(rt: Runtime, rows, given: str | None) -> list:
     return judged
 
 
-async def _settle(conn, rt: Runtime, user_id: str, answer: Answer, attempt: int, judged: list, meta, client_id,
-                  counter: str) -> Check:
+async def _settle(conn, rt: Runtime, attempt: settle.Attempt, counted: settle.Counted, answer: Answer,
+                  judged: list) -> Check:
     """Apply the first effect that takes; else count the failure (a replay as such, R10)."""
     kind = authenticators.get(judged[0][0].type)
+    meta = RequestMeta(attempt.ip, attempt.user_agent, attempt.actor)
     replayed_on = None
     for row, effect in judged:
         if isinstance(effect, Reject):
             replayed_on = row.id if effect.replayed else replayed_on
             continue
-        activated, applied = await _apply(conn, rt, user_id, row, effect)
+        activated, applied = await _apply(conn, rt, attempt.user_id, row, effect)
         if not applied:  # a parallel twin took it first
             replayed_on = row.id
             continue
         if activated:
-            await _activated(conn, rt, user_id, row, meta, client_id)
-        await _succeeded(conn, rt, user_id, kind.attempt_kind, row.id, meta, client_id, counter)
+            await _activated(conn, rt, attempt.user_id, row, meta, attempt.client_id)
+        await settle.succeeded(conn, attempt, counted, row.id)
         return Check(factor_id=row.id, activated=activated, amr=authenticators.get(row.type).amr,
                      new_recovery_code=effect.new_secret if isinstance(effect, SwapHash) else None)
     if replayed_on:
-        await _failed(conn, rt, user_id, kind.attempt_kind, "replayed", attempt, meta, client_id, replayed_on, counter)
+        await settle.failed(conn, attempt, counted, "replayed", replayed_on)
         return Check(error=kind.wrong(True))
     # A wrong passcode matched none of the user's devices; a wrong recovery code or answer was
     # for the one factor it names.
     named = None if answer is Answer.PASSCODE else judged[0][0].id
     reason = "invalid_answer" if answer is Answer.SECRET_ANSWER else "invalid_code"
-    await _failed(conn, rt, user_id, kind.attempt_kind, reason, attempt, meta, client_id, named, counter)
+    await settle.failed(conn, attempt, counted, reason, named)
     return Check(error=kind.wrong(False))
 
 
@@ -310,12 +292,13 @@ async def check_otp_grant(conn: AsyncConnection, rt: Runtime, user, code: str | 
                              rules=rules, meta=meta, client_id=client_id, counter="otp_grant")
         return result if result.ok else Check(error=InvalidCredentials())
     if user is None:
-        max_failures, cooldown = _limits(rt, "otp_grant")
         await factor_store.for_user(conn, _NO_USER, types=types, statuses=(ACTIVE,))
-        await user_store.reserve_attempt(conn, "otp_grant", _NO_USER, rt.now_ms(), max_failures, cooldown)
-        await _failed(conn, rt, None, kind, "unknown_user", 0, meta, client_id, counter="otp_grant")
+        await settle.count_attempt(conn, _attempt(rt, _NO_USER, kind, meta, client_id, "otp_grant"))
+        await settle.failed(conn, _attempt(rt, None, kind, meta, client_id, "otp_grant"), settle.Counted("gone"),
+                            "unknown_user")
         return Check(error=InvalidCredentials())
-    attempt, locked = await _reserve(conn, rt, user.id, kind, meta, client_id, "otp_grant")
-    if not locked:
-        await _failed(conn, rt, user.id, kind, "not_enrolled", attempt, meta, client_id, counter="otp_grant")
+    attempt = _attempt(rt, user.id, kind, meta, client_id, "otp_grant")
+    counted = await settle.count_attempt(conn, attempt)
+    if counted.outcome == "counted":
+        await settle.failed(conn, attempt, counted, "not_enrolled")
     return Check(error=InvalidCredentials())

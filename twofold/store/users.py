@@ -76,64 +76,17 @@ COUNTERS = {
 }
 
 
-def _reserve_statement(counter: str):
-    failures, last_attempt_at = COUNTERS[counter]
-    max_failures, now, cutoff = bindparam("max_failures"), bindparam("now"), bindparam("cutoff")
-    expired = last_attempt_at <= cutoff
-    return (
-        update(users)
-        .where(users.c.id == bindparam("user_id"), or_(failures < max_failures, expired))
-        .values({failures: case((and_(failures >= max_failures, expired), 1), else_=failures + 1),
-                 last_attempt_at: now})
-        .returning(failures)
-    )
-
-
 # Hot-path statements are built once: they memoise their cache key, so executing one costs no
 # expression building or compilation.
-_RESERVE = {counter: _reserve_statement(counter) for counter in COUNTERS}
 _RESET = {counter: update(users).where(users.c.id == bindparam("user_id")).values({failures: 0})
           for counter, (failures, _) in COUNTERS.items()}
-_LAST_ATTEMPT = {counter: select(last).where(users.c.id == bindparam("user_id"))
-                 for counter, (_, last) in COUNTERS.items()}
 _BY_ID = select(users).where(users.c.id == bindparam("user_id"))
 _BY_ID_LOCKED = _BY_ID.with_for_update()
 
 
-async def reserve_attempt(conn: AsyncConnection, counter: str, user_id: str, now: int, max_failures: int,
-                          cooldown_ms: int) -> int | None:
-    """Count an attempt *before* the code is evaluated, in one statement (R31).
-
-    Returns the attempt number, or None while the user is locked: failures reached the limit
-    and the last counted attempt is younger than the cooldown. After the cooldown the count
-    starts again at 1. On PostgreSQL the row lock taken here also serialises every
-    verification of this user until the transaction ends."""
-    params = {"user_id": user_id, "now": now, "cutoff": now - cooldown_ms, "max_failures": max_failures}
-    row = (await conn.execute(_RESERVE[counter], params)).first()
-    return None if row is None else row[0]
-
-
-async def reserve_mfa_attempt(conn: AsyncConnection, user_id: str, now: int, max_failures: int,
-                              cooldown_ms: int) -> int | None:
-    return await reserve_attempt(conn, "mfa", user_id, now, max_failures, cooldown_ms)
-
-
-async def last_attempt(conn: AsyncConnection, counter: str, user_id: str) -> int | None | bool:
-    """The counter's last counted attempt; False when the user does not exist."""
-    row = (await conn.execute(_LAST_ATTEMPT[counter], {"user_id": user_id})).first()
-    return False if row is None else row[0]
-
-
-async def mfa_last_attempt(conn: AsyncConnection, user_id: str) -> int | None | bool:
-    return await last_attempt(conn, "mfa", user_id)
-
-
 async def reset_failures(conn: AsyncConnection, counter: str, user_id: str) -> None:
+    """An administrator's unlock (a success's reset is one of the settle rules: store.settle)."""
     await conn.execute(_RESET[counter], {"user_id": user_id})
-
-
-async def reset_mfa_failures(conn: AsyncConnection, user_id: str) -> None:
-    await reset_failures(conn, "mfa", user_id)
 
 
 # --- the Users API: look-ups, search, updates and status transitions --------------------------
