@@ -19,7 +19,7 @@ async def _login(rt, client, user):
 async def _enroll(rt, client, user):
     with pytest.raises(MfaRequired) as info:
         await _login(rt, client, user)
-    secret = (await enroll.associate_otp(rt, info.value.mfa_token))["secret"]
+    secret = (await enroll.associate_otp(rt, info.value.mfa_token)).secret
     code = otp.totp(otp.b32decode(secret), rt.clock.now())
     await mfa_login.complete_with_otp(rt, client, info.value.mfa_token, code)
 
