@@ -59,7 +59,7 @@ async def _finish(rt: Runtime, client: Client, mfa_token: str | None, answer: An
             token = await start_transaction(rt, client_id=client.client_id, user_id=txn.user_id, audience=txn.audience,
                                             scope=txn.scope, amr=list(dict.fromkeys(amr)), auth_time=txn.auth_time,
                                             server_id=txn.server_id, conn=conn)
-            failure = MfaRequired(token, {"enroll": [{"type": t} for t in org_authenticators.auth0_types(missing)]})
+            failure = MfaRequired(token, "enroll", tuple(org_authenticators.auth0_types(missing)))
         else:
             failure = result.error
     raise failure
