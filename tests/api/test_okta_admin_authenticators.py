@@ -246,3 +246,48 @@ def test_activating_an_active_authenticator_answers_it_unchanged(api):
     google = authenticators_by_key(api)["google_otp"]
     r = api.http.post(f"/api/v1/authenticators/{google['id']}/lifecycle/activate", headers=api.ssws)
     assert r.status_code == 200 and r.json()["status"] == "ACTIVE" and r.json()["id"] == google["id"], r.text
+
+
+def test_authenticator_and_policy_refusals_name_okta_members(api, org):
+    """Each refusal's errorCauses in Okta's member names (the services name their fields
+    neutrally; the adapter names them as Okta's body does). Every body is refused, so the
+    org's state is left as it was."""
+    def causes(r, what):
+        return [c["errorSummary"] for c in okta_error(r, 400, "E0000001", f"Api validation failed: {what}")[
+            "errorCauses"]]
+
+    google = authenticators_by_key(api)["google_otp"]
+    put = api.http.put(f"/api/v1/authenticators/{google['id']}", headers=api.ssws,
+                       json={"name": "G", "settings": {"digits": 7, "period": 5, "algorithm": "MD5",
+                                                       "allowedFor": "nothing"}})
+    assert causes(put, "authenticator") == [
+        "settings.allowedFor: Must be one of recovery, sso, any, none.",
+        "settings.algorithm: Must be one of SHA1, SHA256, SHA512.",
+        "settings.digits: Must be 6 or 8.", "settings.period: Must be a whole number of seconds from 15 to 120."]
+    put = api.http.put(f"/api/v1/authenticators/{google['id']}", headers=api.ssws, json={"name": "G", "settings": 1})
+    assert causes(put, "authenticator") == ["settings: Must be an object."]
+    post = api.http.post("/api/v1/authenticators", headers=api.ssws, json={"key": "yubikey_token"})
+    assert causes(post, "authenticator") == ["key: Unsupported authenticator key 'yubikey_token'."]
+
+    policy = default_enroll_policy(api)
+
+    def put_policy(**body):
+        return causes(api.http.put(f"/api/v1/policies/{policy['id']}", headers=api.ssws,
+                                   json={"name": policy["name"], **body}), "policy")
+
+    assert put_policy(type="ACCESS_POLICY") == ["type: Only MFA_ENROLL policies are managed here."]
+    assert put_policy(settings={"type": "LEGACY"}) == [
+        "settings: Only the AUTHENTICATORS form (settings.type AUTHENTICATORS, settings.authenticators) is "
+        "supported."]
+    assert put_policy(settings={"authenticators": ["x"]}) == [
+        "settings.authenticators: Each entry must be an object with key and enroll."]
+    assert put_policy(settings={"authenticators": [{"key": "google_otp", "enroll": "x"}]}) == [
+        "settings.authenticators.enroll: Must be an object."]
+    entries = [{"key": "nope", "enroll": {"self": "OPTIONAL"}}, {"key": "google_otp", "enroll": {"self": "SOMETIMES"}},
+               {"key": "okta_password", "enroll": {"self": "REQUIRED"}},
+               {"key": "okta_password", "enroll": {"self": "REQUIRED"}}]
+    assert put_policy(settings={"authenticators": entries}) == [
+        "settings.authenticators: Unknown authenticator key 'nope'.",
+        "settings.authenticators: enroll.self of google_otp must be one of NOT_ALLOWED, OPTIONAL, REQUIRED.",
+        "settings.authenticators: okta_password is listed twice."]
+    assert put_policy(name="", settings={"authenticators": []}) == ["name: The field cannot be left blank"]

@@ -85,3 +85,43 @@ def test_an_app_needs_a_grant_type_and_one_created_inactive_never_authenticates(
     user = api.create_user()
     denied = _password(api, r.json()["id"], secret, user)
     assert denied.status_code == 401, denied.text
+
+
+def test_app_refusals_name_okta_members(api):
+    """Each refusal's errorSummary and errorCauses, in Okta's member names (the service names
+    its fields neutrally; the adapter names them as Okta's body does)."""
+    from ..support import okta_error
+
+    def causes(r, summary="Api validation failed: app"):
+        return [c["errorSummary"] for c in okta_error(r, 400, "E0000001", summary)["errorCauses"]]
+
+    def post(body):
+        return api.http.post("/api/v1/apps", headers=api.ssws, json=body)
+
+    assert causes(post({**_app_body(), "signOnMode": "SAML_2_0"})) == [
+        "signOnMode: Only OPENID_CONNECT apps are supported."]
+    assert causes(post({**_app_body(), "settings": ["x"]})) == ["settings: Must be an object."]
+    assert causes(post({**_app_body(), "settings": {"oauthClient": 1}})) == ["settings.oauthClient: Must be an object."]
+    assert causes(post({**_app_body(), "credentials": {"oauthClient": []}})) == [
+        "credentials.oauthClient: Must be an object."]
+    assert causes(post({**_app_body(), "name": 5})) == ["name: Must be text of at most 300 characters."]
+    metadata = "Api validation failed: client metadata"
+    assert causes(post({**_app_body(), "label": "x" * 201}), metadata) == ["label is required (1 to 200 characters)"]
+    assert causes(post(_app_body(grant_types=["telepathy"], redirect_uris="x")), metadata) == [
+        "Unsupported grant type(s): telepathy", "redirect_uris must be an array of strings"]
+    public = {**_app_body(grant_types=["client_credentials"], application_type="bogus"),
+              "credentials": {"oauthClient": {"token_endpoint_auth_method": "none"}}}
+    assert causes(post(public), metadata) == [
+        "client_credentials needs a confidential client (a client secret)",
+        "application_type must be one of web, native, browser, service"]
+    r = post({**_app_body(), "credentials": {"oauthClient": {"token_endpoint_auth_method": "none"}}})
+    app_id = r.json()["id"]
+    bad_method = {**_app_body(), "credentials": {"oauthClient": {"token_endpoint_auth_method": "tls"}}}
+    assert causes(api.http.put(f"/api/v1/apps/{app_id}", headers=api.ssws, json=bad_method)) == [
+        "token_endpoint_auth_method: Must be one of client_secret_post, client_secret_basic, none."]
+    assert causes(api.http.put(f"/api/v1/apps/{app_id}", headers=api.ssws, json={**_app_body(), "label": ""}),
+                  metadata) == ["label is required (1 to 200 characters)"]
+    assert causes(api.http.post(f"/api/v1/apps/{app_id}/credentials/secrets", headers=api.ssws)) == [
+        "A public client has no secret."]
+    assert causes(api.http.delete(f"/api/v1/apps/{app_id}", headers=api.ssws)) == [
+        "Only an inactive app can be deleted. Deactivate it first."]

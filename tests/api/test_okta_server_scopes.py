@@ -223,3 +223,37 @@ def test_a_custom_servers_claims_go_into_its_tokens(api):
     finally:
         for cid in created:
             assert api.http.delete(f"{AS}/default/claims/{cid}", headers=api.ssws).status_code == 204
+
+
+def test_scope_and_claim_refusals_name_okta_members(api):
+    """Each refusal's errorCauses in Okta's member names (the service names its fields
+    neutrally; the adapter names them as Okta's body does)."""
+    def causes(r, what):
+        return [c["errorSummary"] for c in okta_error(r, 400, "E0000001", f"Api validation failed: {what}")[
+            "errorCauses"]]
+
+    def scope(**body):
+        return causes(api.http.post(f"{AS}/default/scopes", headers=api.ssws, json={"name": "pin:x", **body}),
+                      "OAuth2Scope")
+
+    def claim(**body):
+        return causes(api.http.post(f"{AS}/default/claims", headers=api.ssws,
+                                    json={"name": "pin", "value": "user.login", **body}), "OAuth2Claim")
+
+    assert scope(displayName=5) == ["displayName: Must be text of at most 300 characters."]
+    assert scope(description=5) == ["description: Must be text."]
+    assert scope(default="yes") == ["default: Must be true or false."]
+    assert scope(consent="NEVER") == ["consent: Must be one of IMPLICIT, REQUIRED, FLEXIBLE."]
+    assert scope(metadataPublish="SOME") == ["metadataPublish: Must be one of ALL_CLIENTS, NO_CLIENTS."]
+    assert scope(name="okta.users") == ["name: At most 300 characters, no whitespace, not starting with okta."]
+    assert claim(valueType="SYSTEM") == ["valueType: Must be one of EXPRESSION, GROUPS."]
+    assert claim(valueType="GROUPS") == ["group_filter_type: Required for a GROUPS claim."]
+    assert claim(valueType="GROUPS", group_filter_type="LIKE") == [
+        "group_filter_type: Must be one of STARTS_WITH, EQUALS, CONTAINS, REGEX."]
+    assert claim(claimType="ACCESS") == ["claimType: Must be one of RESOURCE, IDENTITY."]
+    assert claim(alwaysIncludeInToken="no") == ["alwaysIncludeInToken: Must be true or false."]
+    assert claim(status="GONE") == ["status: Must be one of ACTIVE, INACTIVE."]
+    assert claim(conditions=[]) == ["conditions: Must be an object."]
+    assert claim(conditions={"scopes": "openid"}) == ["conditions.scopes: Must be a list of strings."]
+    assert claim(name="sub") == ["name: 'sub' is a reserved claim name."]
+    assert claim(value="") == ["value: The field cannot be left blank (at most 1024 characters)."]

@@ -6,6 +6,7 @@ from __future__ import annotations
 from alembic import command
 from sqlalchemy import text
 
+from twofold import authenticators
 from twofold.services import factors
 
 from .test_migrations import _alembic
@@ -17,7 +18,7 @@ async def _count(rt, table: str) -> int:
 
 
 async def test_downgrading_the_latest_migrations_keeps_every_users_factors(rt, user):
-    await factors.enroll(rt, user.id, "token:software:totp", "GOOGLE", None, None)
+    await factors.enroll_factor(rt, user.id, authenticators.get("totp"), "GOOGLE", {}, None)
     before = (await _count(rt, "users"), await _count(rt, "factors"))
     assert before[1] == 1
     await _alembic(rt, lambda cfg, _: command.downgrade(cfg, "0009"))

@@ -19,7 +19,7 @@ async def _login(rt, client, user):
 async def _enroll(rt, client, user):
     with pytest.raises(MfaRequired) as info:
         await _login(rt, client, user)
-    secret = (await enroll.associate_otp(rt, info.value.mfa_token))["secret"]
+    secret = (await enroll.associate_otp(rt, info.value.mfa_token)).secret
     code = otp.totp(otp.b32decode(secret), rt.clock.now())
     await mfa_login.complete_with_otp(rt, client, info.value.mfa_token, code)
 
@@ -27,7 +27,7 @@ async def _enroll(rt, client, user):
 async def test_always_requires_enrollment_at_first_sign_in(rt, client, user):
     with pytest.raises(MfaRequired) as info:
         await _login(rt, client, user)
-    assert info.value.requirements == {"enroll": [{"type": "otp"}]}
+    assert (info.value.step, info.value.types) == ("enroll", ("otp",))
 
 
 async def test_if_enrolled_lets_unenrolled_users_in_and_challenges_enrolled_ones(rt, client, user):
@@ -35,7 +35,7 @@ async def test_if_enrolled_lets_unenrolled_users_in_and_challenges_enrolled_ones
     rt.settings.mfa_policy = "if-enrolled"
     with pytest.raises(MfaRequired) as info:
         await _login(rt, client, user)
-    assert info.value.requirements == {"challenge": [{"type": "otp"}, {"type": "recovery-code"}]}
+    assert (info.value.step, info.value.types) == ("challenge", ("otp", "recovery-code"))
     from twofold.services import users
 
     other = await users.create(rt, users.NewUser(

@@ -26,7 +26,7 @@ def _code(secret: str, at: float, steps: int = 0) -> str:
 
 async def _enrolled(rt, client, user) -> str:
     mt = await _mfa_token(rt, client, user)
-    secret = (await enroll.associate_otp(rt, mt))["secret"]
+    secret = (await enroll.associate_otp(rt, mt)).secret
     await mfa_login.complete_with_otp(rt, client, mt, _code(secret, rt.clock.now(), -1))
     return secret
 
@@ -82,7 +82,7 @@ async def test_mfa_token_expires_after_ten_minutes(rt, client, user):
 
 async def test_refresh_family_has_an_absolute_lifetime(rt, client, user):
     mt = await _mfa_token(rt, client, user)
-    secret = (await enroll.associate_otp(rt, mt))["secret"]
+    secret = (await enroll.associate_otp(rt, mt)).secret
     body = await mfa_login.complete_with_otp(rt, client, mt, _code(secret, rt.clock.now()))
     rt.clock.advance(rt.settings.refresh_token_ttl - 60)
     body = await tokens.refresh(rt, client, body["refresh_token"], None)  # rotation works before expiry

@@ -29,7 +29,7 @@ def _domain_errors() -> list[type[e.DomainError]]:
 ARGS = {
     e.GrantNotAllowed: ("password",),
     e.UnsupportedGrantType: ("urn:example:grant",),
-    e.MfaRequired: ("mfa-token", {"challenge": [{"type": "otp"}]}),
+    e.MfaRequired: ("mfa-token", "challenge", ("otp",)),
     e.InsufficientScope: ("read:authenticators",),
     e.Conflict: ("login", "login: An object with this field already exists."),
     e.ValidationFailed: ("User", [("login", "login: The field cannot be left blank")]),

@@ -48,10 +48,15 @@ class AudienceNotAllowed(DomainError):
 
 
 class MfaRequired(DomainError):
-    def __init__(self, mfa_token: str, requirements: dict) -> None:
+    """A second factor is needed: `step` is `enroll` or `challenge`, `types` the factor types
+    it offers (as the factor types name themselves to Auth0; its dialect shows them as
+    `mfa_requirements`)."""
+
+    def __init__(self, mfa_token: str, step: str, types: tuple[str, ...]) -> None:
         super().__init__("mfa required")
         self.mfa_token = mfa_token
-        self.requirements = requirements
+        self.step = step
+        self.types = tuple(types)
 
 
 class MalformedMfaToken(DomainError):

@@ -30,16 +30,12 @@ def proven(amr) -> bool:
 
 @dataclass(frozen=True)
 class NextStep:
-    """`done` (tokens now), `enroll` or `challenge` (an MFA transaction with Auth0's
-    `mfa_requirements`), or `unusable`: enrolled, but nothing this dialect can challenge is
-    usable, so the answer is a refusal, never an enrollment."""
+    """`done` (tokens now), `enroll` or `challenge` (an MFA transaction offering `types`), or
+    `unusable`: enrolled, but nothing this dialect can challenge is usable, so the answer is a
+    refusal, never an enrollment."""
 
     kind: str
     types: tuple[str, ...] = ()
-
-    @property
-    def requirements(self) -> dict:
-        return {self.kind: [{"type": t} for t in self.types]}
 
 
 def after_password(mfa_policy: str, factors: list[FactorView], usable: list[FactorView], *,

@@ -10,6 +10,9 @@ from ..store import clients as client_store
 from . import audit, clients, fields
 from .runtime import RequestMeta, Runtime
 
+METADATA = ("client_name", "grant_types", "token_endpoint_auth_method", "application_type", "redirect_uris",
+            "response_types")
+
 
 async def list_all(rt: Runtime) -> list:
     async with rt.db.transaction() as conn:
@@ -28,31 +31,11 @@ async def _row(conn, app_id: str):
     return row
 
 
-def _oauth(body: dict) -> tuple[dict, dict]:
-    if body.get("signOnMode", "OPENID_CONNECT") != "OPENID_CONNECT":
-        raise ValidationFailed("app", [("signOnMode", "signOnMode: Only OPENID_CONNECT apps are supported.")])
-    settings = fields.obj(fields.obj(body.get("settings"), "app", "settings").get("oauthClient"),
-                          "app", "settings.oauthClient")
-    credentials = fields.obj(fields.obj(body.get("credentials"), "app", "credentials").get("oauthClient"),
-                             "app", "credentials.oauthClient")
-    return settings, credentials
-
-
-def _label(body: dict, default: str | None = None):
-    """Okta's `label` is the app's name (`name` is its kind, oidc_client, used if no label)."""
-    fields.text(body.get("name"), "app", "name")
-    label = body.get("label")
-    return label if label is not None else body.get("name") or default
-
-
-async def create(rt: Runtime, body: dict, *, activate: bool = True, meta: RequestMeta | None = None):
-    """The whole body is checked first; the client and its audit row are written together."""
-    settings, credentials = _oauth(body)
-    columns = clients.metadata(
-        client_name=_label(body), grant_types=settings.get("grant_types"),
-        token_endpoint_auth_method=credentials.get("token_endpoint_auth_method"),
-        application_type=settings.get("application_type"), redirect_uris=settings.get("redirect_uris"),
-        response_types=settings.get("response_types"), label="label")
+async def create(rt: Runtime, values: dict, *, activate: bool = True, meta: RequestMeta | None = None):
+    """`values` holds the client's metadata by its column names (client_name, grant_types,
+    token_endpoint_auth_method, application_type, redirect_uris, response_types); all of it is
+    checked first, and the client and its audit row are written together."""
+    columns = clients.metadata(**{k: values.get(k) for k in METADATA})
     async with rt.db.transaction() as conn:
         # an app created inactive is never active, not even for a moment
         row, secret = await clients.insert(conn, rt, columns, "ACTIVE" if activate else "INACTIVE")
@@ -61,21 +44,18 @@ async def create(rt: Runtime, body: dict, *, activate: bool = True, meta: Reques
         return row, secret
 
 
-async def replace(rt: Runtime, app_id: str, body: dict, meta: RequestMeta | None = None):
-    """PUT: label, grant types, redirect URIs and response types. The authentication method and
-    the secret stay (a new secret comes from rotate_secret); the whole body is still checked."""
-    settings, credentials = _oauth(body)
-    fields.choice(credentials.get("token_endpoint_auth_method"), "app", "token_endpoint_auth_method",
+async def replace(rt: Runtime, app_id: str, values: dict, meta: RequestMeta | None = None):
+    """PUT: name, grant types, redirect URIs and response types; what `values` omits keeps its
+    stored value. The authentication method and the secret stay (a new secret comes from
+    rotate_secret), though a method given is still checked."""
+    fields.choice(values.get("token_endpoint_auth_method"), "app", "token_endpoint_auth_method",
                   clients.AUTH_METHODS, None)
     async with rt.db.transaction() as conn:
         row = await _row(conn, app_id)
-        columns = clients.metadata(
-            client_name=_label(body, row.client_name),
-            grant_types=settings.get("grant_types", json.loads(row.grant_types)),
-            token_endpoint_auth_method=row.token_endpoint_auth_method,
-            application_type=settings.get("application_type"),
-            redirect_uris=settings.get("redirect_uris", json.loads(row.redirect_uris)),
-            response_types=settings.get("response_types", json.loads(row.response_types)), label="label")
+        stored = {"client_name": row.client_name, "grant_types": json.loads(row.grant_types),
+                  "redirect_uris": json.loads(row.redirect_uris), "response_types": json.loads(row.response_types)}
+        columns = clients.metadata(**{**stored, **{k: values[k] for k in METADATA if k in values},
+                                      "token_endpoint_auth_method": row.token_endpoint_auth_method})
         await client_store.update_client(conn, row.client_id, **{
             k: columns[k] for k in ("client_name", "grant_types", "redirect_uris", "response_types")})
         await audit.record(conn, rt.now_ms(), "application.lifecycle.update", "SUCCESS", meta=meta,
@@ -109,7 +89,7 @@ async def rotate_secret(rt: Runtime, app_id: str, meta: RequestMeta | None = Non
     async with rt.db.transaction() as conn:
         row = await _row(conn, app_id)
         if row.token_endpoint_auth_method == "none":
-            raise ValidationFailed("app", [("credentials", "A public client has no secret.")])
+            raise ValidationFailed("app", [("client_secret", "A public client has no secret.")])
         secret = ids.client_secret()
         await client_store.update_client(conn, row.client_id, secret_hash=ids.token_hash(secret))
         await audit.record(conn, rt.now_ms(), "application.client_secret.rotate", "SUCCESS", meta=meta,

@@ -1,6 +1,8 @@
 """Associating (enrolling) authenticators, listing and removing them."""
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 from .. import authenticators
 from ..authenticators.base import ACTIVE, EnrollRequest, FactorType, FactorView
 from ..domain import policy
@@ -11,6 +13,16 @@ from . import audit, org_authenticators
 from .mfa import Principal, factor_views, principal_from_bearer
 from .runtime import RequestMeta, Runtime
 from .tokens import require_scope
+
+
+@dataclass(frozen=True)
+class Association:
+    """A new pending factor, what it shows once (its secret, its key URI), and the companions
+    issued with it (each type with the secret it shows once)."""
+    kind: FactorType
+    secret: str | None
+    key_uri: str | None
+    companions: list[tuple[FactorType, str]] = field(default_factory=list)
 
 
 def _second_factor_proven(principal: Principal) -> bool:
@@ -28,12 +40,13 @@ def _require_power_over(principal: Principal, factors: list[FactorView]) -> None
         raise SecondFactorRequired()
 
 
-async def associate_otp(rt: Runtime, bearer: str | None, meta: RequestMeta | None = None) -> dict:
+async def associate_otp(rt: Runtime, bearer: str | None, meta: RequestMeta | None = None) -> Association:
     """Auth0 /mfa/associate for OTP (the only associable type today)."""
     return await associate(rt, bearer, next(iter(authenticators.auth0_associable().values())), meta)
 
 
-async def associate(rt: Runtime, bearer: str | None, kind: FactorType, meta: RequestMeta | None = None) -> dict:
+async def associate(rt: Runtime, bearer: str | None, kind: FactorType,
+                    meta: RequestMeta | None = None) -> Association:
     """Auth0 /mfa/associate. A user with any active factor, of any type and usable or not,
     binds another only after a second factor: an mfa_token or MFA-API token (`enroll`) that
     records one (R35, R36); a user without a factor, with either."""
@@ -61,8 +74,7 @@ async def associate(rt: Runtime, bearer: str | None, kind: FactorType, meta: Req
         enrollment = kind.enroll(rt.sealer, request)
         await factor_store.delete_pending(conn, user.id, kind.type, provider)
         await factor_store.insert_factor(conn, **enrollment.values)
-        body = {"authenticator_type": kind.auth0_authenticator_type, "secret": enrollment.shown_secret,
-                "barcode_uri": enrollment.key_uri}
+        companions: list[tuple[FactorType, str]] = []
         # Companions (recovery codes) come with the first association only: while none is active.
         for companion in authenticators.companions():
             # Only the companion issued now may be confirmed with this factor: never one left
@@ -71,10 +83,10 @@ async def associate(rt: Runtime, bearer: str | None, kind: FactorType, meta: Req
             if not any(v.type == companion.type and v.status == ACTIVE for v in views):
                 code = companion.enroll(rt.sealer, request)
                 await factor_store.insert_factor(conn, **code.values)
-                body[companion.auth0_shown_as] = [code.shown_secret]
+                companions.append((companion, code.shown_secret))
         await audit.record(conn, now, "factor.enroll", "SUCCESS", meta=meta, user_id=user.id,
                            factor_id=enrollment.values["id"], detail={"type": kind.type})
-    return body
+    return Association(kind, enrollment.shown_secret, enrollment.key_uri, companions)
 
 
 def validate_authenticator_types(types) -> None:

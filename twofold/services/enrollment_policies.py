@@ -38,30 +38,20 @@ async def _row(conn, policy_id: str):
     return row
 
 
-def _settings(body: dict, known_keys: dict[str, str]) -> str:
-    """Validated `settings` (authenticator form) as stored JSON. `known_keys`: key → status."""
-    settings = fields.obj(body.get("settings"), "policy", "settings")
-    entries = settings.get("authenticators")
-    if settings.get("type", "AUTHENTICATORS") != "AUTHENTICATORS" or not isinstance(entries, list):
-        raise ValidationFailed("policy", [("settings", "settings: Only the AUTHENTICATORS form (settings.type "
-                                                       "AUTHENTICATORS, settings.authenticators) is supported.")])
+def _settings(entries: list[tuple], known_keys: dict[str, str]) -> str:
+    """Validated (authenticator key, enroll_self) pairs as stored JSON. `known_keys`: key → status."""
     out, causes, seen = [], [], set()
-    for entry in entries:
-        if not isinstance(entry, dict):
-            raise ValidationFailed("policy", [("settings.authenticators", "settings.authenticators: Each entry "
-                                                                           "must be an object with key and enroll.")])
-        key = entry.get("key") if isinstance(entry.get("key"), str) else None
-        mode = fields.obj(entry.get("enroll"), "policy", "settings.authenticators.enroll").get("self")
+    for raw_key, mode in entries:
+        key = raw_key if isinstance(raw_key, str) else None
         if key not in known_keys:
-            causes.append(("settings.authenticators",
-                           f"settings.authenticators: Unknown authenticator key {str(entry.get('key'))[:64]!r}."))
+            causes.append(("authenticators", f"authenticators: Unknown authenticator key {str(raw_key)[:64]!r}."))
         elif mode not in ENROLL_SELF:
-            causes.append(("settings.authenticators", f"settings.authenticators: enroll.self of {key} must be one of "
-                                                      f"{', '.join(ENROLL_SELF)}."))
+            causes.append(("authenticators", f"authenticators: enroll_self of {key} must be one of "
+                                             f"{', '.join(ENROLL_SELF)}."))
         elif mode != "NOT_ALLOWED" and known_keys[key] != "ACTIVE":
-            causes.append(("settings.authenticators", f"settings.authenticators: {key} is not active."))
+            causes.append(("authenticators", f"authenticators: {key} is not active."))
         elif key in seen:
-            causes.append(("settings.authenticators", f"settings.authenticators: {key} is listed twice."))
+            causes.append(("authenticators", f"authenticators: {key} is listed twice."))
         else:
             seen.add(key)
             out.append({"key": key, "enroll": {"self": mode}})
@@ -70,20 +60,16 @@ def _settings(body: dict, known_keys: dict[str, str]) -> str:
     return json.dumps({"type": "AUTHENTICATORS", "authenticators": out})
 
 
-def _type(body: dict, required: bool) -> None:
-    if body.get("type") != TYPE and (required or body.get("type") is not None):
-        raise ValidationFailed("policy", [("type", f"type: Only {TYPE} policies are managed here.")])
-
-
 @changes_rules
-async def create(rt: Runtime, body: dict, meta: RequestMeta | None = None):
-    _type(body, required=True)
-    name = fields.name(body, "policy")
-    priority = fields.whole(body.get("priority"), "policy", "priority", 1, 1000, 1)
-    status = fields.status(body, "policy", "ACTIVE")
-    description = fields.description(body, what="policy")
+async def create(rt: Runtime, values: dict, meta: RequestMeta | None = None):
+    """`values`: name, description, priority, status, and `authenticators`, a list of
+    (authenticator key, enroll_self) pairs."""
+    name = fields.name(values, "policy")
+    priority = fields.whole(values.get("priority"), "policy", "priority", 1, 1000, 1)
+    status = fields.status(values, "policy", "ACTIVE")
+    description = fields.description(values, what="policy")
     async with rt.db.transaction() as conn:
-        settings = _settings(body, {a.key: a.status for a in await _authenticators(conn)})
+        settings = _settings(values["authenticators"], {a.key: a.status for a in await _authenticators(conn)})
         now = rt.now_ms()
         policy_id = ids.okta_id("00p")
         await store.insert_policy(
@@ -94,22 +80,22 @@ async def create(rt: Runtime, body: dict, meta: RequestMeta | None = None):
 
 
 @changes_rules
-async def replace(rt: Runtime, policy_id: str, body: dict, meta: RequestMeta | None = None):
-    _type(body, required=False)
-    name = fields.name(body, "policy")
-    fields.status(body, "policy", "ACTIVE")  # every member is checked before the look-up
-    fields.whole(body.get("priority"), "policy", "priority", 1, 1000, 1)
+async def replace(rt: Runtime, policy_id: str, values: dict, meta: RequestMeta | None = None):
+    """As create; an absent description stays, and the Default Policy keeps its priority and status."""
+    name = fields.name(values, "policy")
+    fields.status(values, "policy", "ACTIVE")  # every field is checked before the look-up
+    fields.whole(values.get("priority"), "policy", "priority", 1, 1000, 1)
     async with rt.db.transaction() as conn:
         row = await _row(conn, policy_id)
-        settings = _settings(body, {a.key: a.status for a in await _authenticators(conn)})
-        values = {"name": name, "settings": settings, "last_updated_at": rt.now_ms()}
-        if "description" in body:
-            values["description"] = fields.description(body, what="policy")
+        settings = _settings(values["authenticators"], {a.key: a.status for a in await _authenticators(conn)})
+        columns = {"name": name, "settings": settings, "last_updated_at": rt.now_ms()}
+        if "description" in values:
+            columns["description"] = fields.description(values, what="policy")
         if not row.system:  # the Default Policy keeps its place and its status
-            values["priority"] = fields.whole(body.get("priority"), "policy", "priority", 1, 1000, row.priority)
-            values["status"] = fields.status(body, "policy", row.status)
-        await store.update_policy(conn, row.id, **values)
-        await audit.record(conn, values["last_updated_at"], "policy.lifecycle.update", "SUCCESS", meta=meta,
+            columns["priority"] = fields.whole(values.get("priority"), "policy", "priority", 1, 1000, row.priority)
+            columns["status"] = fields.status(values, "policy", row.status)
+        await store.update_policy(conn, row.id, **columns)
+        await audit.record(conn, columns["last_updated_at"], "policy.lifecycle.update", "SUCCESS", meta=meta,
                            detail={"policy": row.id})
         return await _row(conn, policy_id), await _authenticators(conn)
 

@@ -14,9 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from .. import authenticators
 from ..authenticators.base import ACTIVE, PENDING, Answer, EnrollRequest, FactorType, FactorView
-from ..domain.errors import (
-    AlreadyEnrolled, DomainError, FactorState, NotEnrolled, NotFound, UnsupportedFactor, ValidationFailed,
-)
+from ..domain.errors import AlreadyEnrolled, DomainError, FactorState, NotEnrolled, NotFound
 from ..store import factors as factor_store
 from ..store import users as user_store
 from . import audit, org_authenticators, users
@@ -97,19 +95,6 @@ async def active_kinds(rt: Runtime, user_id: str) -> set[tuple[str, str]]:
         user_id = (await _user(conn, user_id)).id
         return {(v.okta_factor_type, v.provider) for v in await factor_views(conn, user_id, statuses=("ACTIVE",))
                 if v.okta_factor_type}
-
-
-async def enroll(rt: Runtime, user_id: str, factor_type: str | None, provider: str | None, profile: dict | None,
-                 meta: RequestMeta | None = None, *, activate: bool = False) -> FactorInfo:
-    """Okta's enroll: the type its `factorType` and `provider` name."""
-    provider = "OKTA" if provider is None else provider.upper() if isinstance(provider, str) else ""
-    kind = authenticators.for_okta(factor_type, provider)
-    if kind is None:
-        raise UnsupportedFactor(f"Factor type {factor_type} with provider {provider} is not supported.")
-    if activate and kind.confirmed_by_first_answer:  # Okta: confirmed by its first code, never auto-activated
-        raise ValidationFailed("factorEnrollRequest",
-                               [("activate", "Auto-activation is not supported for this factor.")])
-    return await enroll_factor(rt, user_id, kind, provider, profile or {}, meta)
 
 
 async def enroll_factor(rt: Runtime, user_id: str, kind: FactorType, provider: str, profile: dict,

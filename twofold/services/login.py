@@ -114,7 +114,7 @@ async def password_login(rt: Runtime, client: Client, *, username: str, password
             await audit.record_now(rt.db, now, "mfa.verify", "DENY", meta=meta,
                                    user_id=user.id, client_id=client.client_id, reason="no_usable_factor")
     if token is not None:  # raised after the commit: the transaction must exist
-        raise MfaRequired(token, step.requirements)
+        raise MfaRequired(token, step.kind, step.types)
     if step.kind == "unusable":
         raise NoUsableFactor()
     auth = Authentication(user_id=user.id, audience=audience, scope=scope, amr=["pwd"], auth_time=now,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .. import authenticators
-from ..authenticators.base import ACTIVE, PENDING, Answer
+from ..authenticators.base import ACTIVE, PENDING, Answer, FactorView
 from ..domain import grants, policy
 from ..domain.errors import (
     DomainError, InvalidAuthenticator, InvalidCredentials, MfaRequired, MfaTokenExpired, NotEnrolled,
@@ -59,7 +59,7 @@ async def _finish(rt: Runtime, client: Client, mfa_token: str | None, answer: An
             token = await start_transaction(rt, client_id=client.client_id, user_id=txn.user_id, audience=txn.audience,
                                             scope=txn.scope, amr=list(dict.fromkeys(amr)), auth_time=txn.auth_time,
                                             server_id=txn.server_id, conn=conn)
-            failure = MfaRequired(token, {"enroll": [{"type": t} for t in org_authenticators.auth0_types(missing)]})
+            failure = MfaRequired(token, "enroll", tuple(org_authenticators.auth0_types(missing)))
         else:
             failure = result.error
     raise failure
@@ -106,18 +106,20 @@ async def _issue(rt: Runtime, client: Client, auth: Authentication, user, meta: 
 
 
 async def complete_with_recovery_code(rt: Runtime, client: Client, mfa_token: str | None, code: str | None,
-                                      meta: RequestMeta | None = None, server_id: str | None = None) -> dict:
+                                      meta: RequestMeta | None = None,
+                                      server_id: str | None = None) -> tuple[dict, str | None]:
+    """The tokens, and the recovery code that replaces the one spent (shown once)."""
     body, result = await _finish(rt, client, mfa_token, Answer.RECOVERY_CODE, code, meta, server_id,
                                  grants.MFA_RECOVERY_CODE)
-    return {**body, "recovery_code": result.new_recovery_code}
+    return body, result.new_recovery_code
 
 
 async def challenge(rt: Runtime, client: Client, mfa_token: str | None, challenge_type: str | None,
                     authenticator_id: str | None, meta: RequestMeta | None = None,
-                    server_id: str | None = None) -> dict:
+                    server_id: str | None = None) -> FactorView:
     """Auth0 /mfa/challenge (and Okta's /challenge): the first active, usable primary factor of
-    the wanted challenge types (any without) is challenged; its type says what that sends (for
-    an authenticator app nothing: the answer says which code to ask for)."""
+    the wanted challenge types (any without) is challenged and returned; its type says what that
+    sends (for an authenticator app nothing: the answer says which code to ask for)."""
     rules = await org_authenticators.cached_rules(rt)  # read before the transaction (SQLite: one writer)
     async with rt.db.transaction() as conn:
         txn = await open_transaction(conn, rt, mfa_token, client_id=client.client_id, server_id=server_id)
@@ -139,4 +141,4 @@ async def challenge(rt: Runtime, client: Client, mfa_token: str | None, challeng
                            client_id=client.client_id, factor_id=chosen.id,
                            detail={"challenge_type": chosen.auth0_authenticator_type,
                                    **({"delivered": sent.delivered} if sent.delivered else {})})
-    return {"challenge_type": chosen.auth0_authenticator_type}
+    return chosen

@@ -158,14 +158,15 @@ async def _row(conn: AsyncConnection, authenticator_id: str):
 
 
 @changes_rules
-async def create(rt: Runtime, body: dict, *, activate: bool = True, meta: RequestMeta | None = None):
-    key = body.get("key")
+async def create(rt: Runtime, values: dict, *, activate: bool = True, meta: RequestMeta | None = None):
+    """`values`: the `key` of a catalogued authenticator, an optional `name`, and `settings` (a
+    dict by the stored settings' names) over the key's defaults."""
+    key = values.get("key")
     if not isinstance(key, str) or key not in CATALOG:
         raise ValidationFailed("authenticator", [("key", f"key: Unsupported authenticator key {str(key)[:64]!r}.")])
     type_, default_name, default_settings = CATALOG[key]
-    name = fields.name(body, "authenticator") if body.get("name") is not None else default_name
-    settings = _valid_settings(key, {**(default_settings or {}),
-                                     **fields.obj(body.get("settings"), "authenticator", "settings")})
+    name = fields.name(values, "authenticator") if values.get("name") is not None else default_name
+    settings = _valid_settings(key, {**(default_settings or {}), **(values.get("settings") or {})})
     async with rt.db.transaction() as conn:
         if any(row.key == key for row in await store.list_authenticators(conn)):
             raise ValidationFailed("authenticator", [("key", f"key: An authenticator with key {key} already exists.")])
@@ -186,11 +187,11 @@ async def create(rt: Runtime, body: dict, *, activate: bool = True, meta: Reques
         return await _row(conn, authenticator_id)
 
 
-async def replace(rt: Runtime, authenticator_id: str, body: dict, meta: RequestMeta | None = None):
-    """PUT: `name` is required; `settings` replaces the key's settings (TOTP parameters for new
-    Google Authenticator enrollments; `allowedFor` …)."""
-    name = fields.name(body, "authenticator")
-    settings = fields.obj(body.get("settings"), "authenticator", "settings")
+async def replace(rt: Runtime, authenticator_id: str, values: dict, meta: RequestMeta | None = None):
+    """PUT: `name` is required; `settings` (a dict) replaces the key's settings it names (TOTP
+    parameters for new Google Authenticator enrollments; `allowedFor` …)."""
+    name = fields.name(values, "authenticator")
+    settings = values.get("settings") or {}
     async with rt.db.transaction() as conn:
         row = await _row(conn, authenticator_id)
         merged = _valid_settings(row.key, {**settings_of(row), **settings})
@@ -222,22 +223,22 @@ async def set_status(rt: Runtime, authenticator_id: str, status: str, meta: Requ
 
 
 def _valid_settings(key: str, settings: dict) -> dict:
+    """The settings kept for `key`, or every cause, each named by the setting's stored name."""
     causes = []
     if "allowedFor" in settings and settings["allowedFor"] not in ALLOWED_FOR:
-        causes.append(("settings.allowedFor", f"settings.allowedFor: Must be one of {', '.join(ALLOWED_FOR)}."))
+        causes.append(("allowedFor", f"allowedFor: Must be one of {', '.join(ALLOWED_FOR)}."))
     if key == "google_otp":
         if settings.get("algorithm") not in TOTP_ALGORITHMS:
-            causes.append(("settings.algorithm", f"settings.algorithm: Must be one of {', '.join(TOTP_ALGORITHMS)}."))
+            causes.append(("algorithm", f"algorithm: Must be one of {', '.join(TOTP_ALGORITHMS)}."))
         if type(settings.get("digits")) is not int or settings.get("digits") not in (6, 8):
-            causes.append(("settings.digits", "settings.digits: Must be 6 or 8."))
+            causes.append(("digits", "digits: Must be 6 or 8."))
         period = settings.get("period")
         if type(period) is not int or not 15 <= period <= 120:
-            causes.append(("settings.period", "settings.period: Must be a whole number of seconds from 15 to 120."))
+            causes.append(("period", "period: Must be a whole number of seconds from 15 to 120."))
     if key == "okta_email":
         minutes = settings.get("tokenLifetimeInMinutes")
         if type(minutes) is not int or not 1 <= minutes <= 1440:
-            causes.append(("settings.tokenLifetimeInMinutes",
-                           "settings.tokenLifetimeInMinutes: Must be a whole number from 1 to 1440."))
+            causes.append(("tokenLifetimeInMinutes", "tokenLifetimeInMinutes: Must be a whole number from 1 to 1440."))
     if causes:
         raise ValidationFailed("authenticator", causes)
     known = {"allowedFor", "algorithm", "digits", "period", "tokenLifetimeInMinutes"}

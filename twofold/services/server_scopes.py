@@ -1,5 +1,6 @@
 """Scopes and claims of custom authorization servers (Okta's
-/api/v1/authorizationServers/{id}/scopes and /claims): the management API and storage. The
+/api/v1/authorizationServers/{id}/scopes and /claims, whose adapter hands this module their
+fields by column name): validation and storage. The
 token endpoint refuses scopes a server does not define; services.tokens puts the server's
 claims into its tokens (services.claims decides which, and computes their values)."""
 from __future__ import annotations
@@ -26,8 +27,8 @@ GROUP_FILTERS = ("STARTS_WITH", "EQUALS", "CONTAINS", "REGEX")
 
 # --- scopes ------------------------------------------------------------------------------------
 
-def _scope_name(body: dict) -> str:
-    value = body.get("name")
+def _scope_name(values: dict) -> str:
+    value = values.get("name")
     if not isinstance(value, str) or not value.strip():
         raise ValidationFailed("OAuth2Scope", [("name", "name: The field cannot be left blank")])
     value = value.strip()
@@ -37,17 +38,19 @@ def _scope_name(body: dict) -> str:
     return value
 
 
-def _scope_values(body: dict, row=None) -> dict:
+def _scope_values(values: dict, row=None) -> dict:
+    """The columns from `values` (by column name); an absent field keeps its stored value or
+    default, a null display name or description clears it."""
     return {
-        "display_name": fields.text(body.get("displayName", row.display_name if row else None), "OAuth2Scope",
-                                   "displayName"),
-        "description": fields.description(body, row.description if row else None, "OAuth2Scope"),
-        "is_default": fields.flag(body.get("default"), "OAuth2Scope", "default",
+        "display_name": fields.text(values.get("display_name", row.display_name if row else None), "OAuth2Scope",
+                                   "display_name"),
+        "description": fields.description(values, row.description if row else None, "OAuth2Scope"),
+        "is_default": fields.flag(values.get("is_default"), "OAuth2Scope", "is_default",
                                   bool(row.is_default) if row else False),
-        "consent": fields.choice(body.get("consent"), "OAuth2Scope", "consent", CONSENTS,
+        "consent": fields.choice(values.get("consent"), "OAuth2Scope", "consent", CONSENTS,
                                  row.consent if row else "IMPLICIT"),
-        "metadata_publish": fields.choice(body.get("metadataPublish"), "OAuth2Scope", "metadataPublish", PUBLISH,
-                                    row.metadata_publish if row else "NO_CLIENTS"),
+        "metadata_publish": fields.choice(values.get("metadata_publish"), "OAuth2Scope", "metadata_publish",
+                                          PUBLISH, row.metadata_publish if row else "NO_CLIENTS"),
     }
 
 
@@ -74,16 +77,16 @@ async def get_scope(rt: Runtime, server_id: str, scope_id: str):
         return await _scope(conn, server_id, scope_id)
 
 
-async def create_scope(rt: Runtime, server_id: str, body: dict, meta: RequestMeta | None = None):
+async def create_scope(rt: Runtime, server_id: str, values: dict, meta: RequestMeta | None = None):
     scope_id = ids.okta_id("scp")
     async with rt.db.transaction() as conn:
         await servers.require_custom(conn, server_id)
-        name, values = _scope_name(body), _scope_values(body)
+        name, columns = _scope_name(values), _scope_values(values)
         now = rt.now_ms()
         try:
             async with conn.begin_nested():  # the unique (server, name) decides, not a prior read
                 await store.insert_scopes(conn, [dict(id=scope_id, server_id=server_id, name=name, system=False,
-                                                      created_at=now, last_updated_at=now, **values)])
+                                                      created_at=now, last_updated_at=now, **columns)])
         except IntegrityError as exc:
             if is_unique_violation(exc):
                 raise _duplicate(name) from exc
@@ -93,18 +96,19 @@ async def create_scope(rt: Runtime, server_id: str, body: dict, meta: RequestMet
         return await _scope(conn, server_id, scope_id)
 
 
-async def replace_scope(rt: Runtime, server_id: str, scope_id: str, body: dict, meta: RequestMeta | None = None):
+async def replace_scope(rt: Runtime, server_id: str, scope_id: str, values: dict,
+                        meta: RequestMeta | None = None):
     async with rt.db.transaction() as conn:
         await servers.require_custom(conn, server_id)
-        name = _scope_name(body)
+        name = _scope_name(values)
         row = await _scope(conn, server_id, scope_id)
         if row.system and name != row.name:
             raise ValidationFailed("OAuth2Scope", [("name", "name: A system scope cannot be renamed.")])
-        values = _scope_values(body, row)
+        columns = _scope_values(values, row)
         now = rt.now_ms()
         try:
             async with conn.begin_nested():
-                await store.update_scope(conn, row.id, name=name, last_updated_at=now, **values)
+                await store.update_scope(conn, row.id, name=name, last_updated_at=now, **columns)
         except IntegrityError as exc:
             if is_unique_violation(exc):
                 raise _duplicate(name) from exc
@@ -127,15 +131,16 @@ async def delete_scope(rt: Runtime, server_id: str, scope_id: str, meta: Request
 
 # --- claims ------------------------------------------------------------------------------------
 
-def _claim_values(body: dict, row=None) -> dict:
+def _claim_values(values: dict, row=None) -> dict:
+    """The columns from `values` (by column name); an absent field keeps its stored value or default."""
     what = "OAuth2Claim"
-    name = fields.name(body, what)
+    name = fields.name(values, what)
     if name in RESERVED_CLAIMS:
         raise ValidationFailed(what, [("name", f"name: '{name}' is a reserved claim name.")])
-    value = body.get("value")
+    value = values.get("value")
     if not isinstance(value, str) or not value.strip() or len(value) > 1024:
         raise ValidationFailed(what, [("value", "value: The field cannot be left blank (at most 1024 characters).")])
-    value_type = fields.choice(body.get("valueType"), what, "valueType", VALUE_TYPES,
+    value_type = fields.choice(values.get("value_type"), what, "value_type", VALUE_TYPES,
                                row.value_type if row else "EXPRESSION")
     group_filter = None
     if value_type == "EXPRESSION":
@@ -145,19 +150,18 @@ def _claim_values(body: dict, row=None) -> dict:
             raise ValidationFailed(what, [("value", "value: Unsupported expression; twofold supports "
                                                     f"{SUPPORTED_FORMS}.")]) from None
     if value_type == "GROUPS":  # stored, never emitted: twofold has no groups, so the filter matches none
-        group_filter = fields.choice(body.get("group_filter_type"), what, "group_filter_type", GROUP_FILTERS,
+        group_filter = fields.choice(values.get("group_filter_type"), what, "group_filter_type", GROUP_FILTERS,
                                      row.group_filter_type if row else None)
         if group_filter is None:
             raise ValidationFailed(what, [("group_filter_type", "group_filter_type: Required for a GROUPS claim.")])
-    conditions = fields.obj(body.get("conditions"), what, "conditions")
-    scopes = fields.strings(conditions.get("scopes"), what, "conditions.scopes", json.loads(row.scopes) if row else [],
+    scopes = fields.strings(values.get("scopes"), what, "scopes", json.loads(row.scopes) if row else [],
                             item_limit=300)
     return {
         "name": name, "value": value, "value_type": value_type, "group_filter_type": group_filter,
-        "status": fields.status(body, what, row.status if row else "ACTIVE"),
-        "claim_type": fields.choice(body.get("claimType"), what, "claimType", CLAIM_TYPES,
+        "status": fields.status(values, what, row.status if row else "ACTIVE"),
+        "claim_type": fields.choice(values.get("claim_type"), what, "claim_type", CLAIM_TYPES,
                                     row.claim_type if row else "RESOURCE"),
-        "always_include": fields.flag(body.get("alwaysIncludeInToken"), what, "alwaysIncludeInToken",
+        "always_include": fields.flag(values.get("always_include"), what, "always_include",
                                       bool(row.always_include) if row else True),
         "scopes": json.dumps(scopes),
     }
@@ -182,28 +186,29 @@ async def get_claim(rt: Runtime, server_id: str, claim_id: str):
         return await _claim(conn, server_id, claim_id)
 
 
-async def create_claim(rt: Runtime, server_id: str, body: dict, meta: RequestMeta | None = None):
+async def create_claim(rt: Runtime, server_id: str, values: dict, meta: RequestMeta | None = None):
     claim_id = ids.okta_id("ocl")
     async with rt.db.transaction() as conn:
         await servers.require_custom(conn, server_id)
-        values = _claim_values(body)
+        columns = _claim_values(values)
         now = rt.now_ms()
         await store.insert_claim(conn, id=claim_id, server_id=server_id, system=False, created_at=now,
-                                 last_updated_at=now, **values)
+                                 last_updated_at=now, **columns)
         await audit.record(conn, now, "oauth2.as.claim.created", "SUCCESS", meta=meta,
                            detail={"server": server_id, "claim": claim_id})
         return await _claim(conn, server_id, claim_id)
 
 
-async def replace_claim(rt: Runtime, server_id: str, claim_id: str, body: dict, meta: RequestMeta | None = None):
+async def replace_claim(rt: Runtime, server_id: str, claim_id: str, values: dict,
+                        meta: RequestMeta | None = None):
     async with rt.db.transaction() as conn:
         await servers.require_custom(conn, server_id)
         row = await _claim(conn, server_id, claim_id)
-        values = _claim_values(body, row)
-        if row.system and values["name"] != row.name:
+        columns = _claim_values(values, row)
+        if row.system and columns["name"] != row.name:
             raise ValidationFailed("OAuth2Claim", [("name", "name: A system claim cannot be renamed.")])
         now = rt.now_ms()
-        await store.update_claim(conn, row.id, last_updated_at=now, **values)
+        await store.update_claim(conn, row.id, last_updated_at=now, **columns)
         await audit.record(conn, now, "oauth2.as.claim.updated", "SUCCESS", meta=meta,
                            detail={"server": server_id, "claim": row.id})
         return await _claim(conn, server_id, claim_id)

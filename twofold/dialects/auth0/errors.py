@@ -78,7 +78,7 @@ def auth0_error(exc: e.DomainError, *, basic_auth_used: bool = False) -> Respons
     if isinstance(exc, e.MfaRequired):
         return json_response(
             {"error": "mfa_required", "error_description": "Multifactor authentication required",
-             "mfa_token": exc.mfa_token, "mfa_requirements": exc.requirements},
+             "mfa_token": exc.mfa_token, "mfa_requirements": {exc.step: [{"type": t} for t in exc.types]}},
             status=403,
         )
     if isinstance(exc, e.TooManyAttempts):

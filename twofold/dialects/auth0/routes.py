@@ -77,7 +77,11 @@ async def associate(request: Request) -> Response:
     refuse_query(request)  # its answer is a secret; its request carries a token
     body = await read_json_object(request)
     enroll.validate_authenticator_types(body.get("authenticator_types"))
-    answer = await enroll.associate_otp(runtime(request), bearer_token(request), meta(request))
+    made = await enroll.associate_otp(runtime(request), bearer_token(request), meta(request))
+    answer = {"authenticator_type": made.kind.auth0_authenticator_type, "secret": made.secret,
+              "barcode_uri": made.key_uri}
+    for companion, secret in made.companions:  # recovery codes: with the first association only
+        answer[companion.auth0_shown_as] = [secret]
     return json_response(answer)
 
 
@@ -88,11 +92,11 @@ async def challenge(request: Request) -> Response:
     client, _ = await authenticate_client(request, params)
     if "mfa_token" not in params:
         raise InvalidRequest("Missing required parameter: mfa_token")
-    answer = await mfa_login.challenge(
+    chosen = await mfa_login.challenge(
         runtime(request), client, params["mfa_token"], params.get("challenge_type"),
         params.get("authenticator_id"), meta(request),
     )
-    return json_response(answer)
+    return json_response({"challenge_type": chosen.auth0_authenticator_type})
 
 
 def _authenticator(view) -> dict:

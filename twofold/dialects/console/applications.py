@@ -2,8 +2,8 @@
 Console shows them: a list, Create App Integration, and an app's General tab with its grant
 types, lifecycle and client secret.
 
-Edits go through the service of the Okta Apps API, with a body in the form PUT /api/v1/apps/{id}
-takes, so the console and that API share every rule."""
+Edits go through the service behind the Okta Apps API, with the same neutral fields its adapter
+reads from an app body, so the console and that API share every rule."""
 from __future__ import annotations
 
 import json
@@ -32,6 +32,7 @@ CREATED = "The app integration was created."  # shown with the secret, never aft
 SAVED = notice("app-saved", "The app's settings were saved.")
 ACTIVATED = notice("app-activated", "The app was activated.")
 DEACTIVATED = notice("app-deactivated", "The app was deactivated: it cannot get tokens until it is activated again.")
+NAME_LENGTH = "Enter the app integration name (at most 200 characters)."
 DELETED = notice("app-deleted", "The app was deleted.")
 
 
@@ -57,6 +58,12 @@ def _name(c: Console) -> str:
     if not name:
         raise ValidationFailed("app", [("label", "Enter the app integration name.")])
     return name
+
+
+def _worded(exc: ValidationFailed) -> ValidationFailed:
+    """The service's causes in the form's words (its name field is the label)."""
+    return ValidationFailed(exc.what, [("label", NAME_LENGTH) if f == "client_name" else (f, m)
+                                       for f, m in exc.causes])
 
 
 # --- the list and Create App Integration ------------------------------------------------------------
@@ -87,12 +94,10 @@ async def create_app(c: Console) -> Response:
     values = {"label": c.form.get("label"), "auth_method": c.form.get("auth_method"),
               "grant_types": c.form.getlist("grant_types")}
     try:
-        body = {"label": _name(c), "signOnMode": "OPENID_CONNECT",
-                "credentials": {"oauthClient": {"token_endpoint_auth_method": values["auth_method"]}},
-                "settings": {"oauthClient": {"grant_types": _chosen_grants(c)}}}
-        row, secret = await apps.create(c.rt, body, meta=c.meta)
+        row, secret = await apps.create(c.rt, {"client_name": _name(c), "grant_types": _chosen_grants(c),
+                                               "token_endpoint_auth_method": values["auth_method"]}, meta=c.meta)
     except ValidationFailed as exc:
-        return c.failure(exc, "applications_new.html", **_new_form(values=values))
+        return c.failure(_worded(exc), "applications_new.html", **_new_form(values=values))
     # The secret is shown once, in this response; the URL stays free of it.
     return _app_page(c, row, new_secret=secret, notice=CREATED)
 
@@ -123,15 +128,12 @@ async def save_app(c: Console, app_id: str) -> Response:
     """Save the General settings: name and grant types (PUT semantics through apps.replace)."""
     row = await apps.get(c.rt, app_id)
     try:
-        # The app as PUT takes it; what the page does not edit stays as it is (redirect URIs and
-        # response types, which the service keeps when the body omits them).
-        body = {"label": _name(c), "signOnMode": "OPENID_CONNECT",
-                "credentials": {"oauthClient": {"token_endpoint_auth_method": row.token_endpoint_auth_method}},
-                "settings": {"oauthClient": {"application_type": row.application_type,
-                                             "grant_types": _chosen_grants(c)}}}
-        await apps.replace(c.rt, app_id, body, c.meta)
+        # What the page does not edit (redirect URIs, response types) the service keeps as stored.
+        await apps.replace(c.rt, app_id, {"client_name": _name(c), "grant_types": _chosen_grants(c),
+                                          "application_type": row.application_type}, c.meta)
     except ValidationFailed as exc:  # shown with what the administrator chose, to correct it
-        return _app_page(c, row, chosen=c.form.getlist("grant_types"), label=c.form.get("label"), refused=exc)
+        return _app_page(c, row, chosen=c.form.getlist("grant_types"), label=c.form.get("label"),
+                         refused=_worded(exc))
     return redirect(f"{BASE}/{row.client_id}?done={SAVED}")
 
 

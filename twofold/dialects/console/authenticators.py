@@ -48,8 +48,8 @@ TABS = [("Setup", BASE, "setup"), ("Enrollment", ENROLLMENT, "enrollment")]
 
 def _refusal(exc: DomainError, fields: dict[str, str] | None = None,
              names: dict[str, str] | None = None) -> tuple[int, errors.Shown]:
-    """The catalogue's sentence, with the API's field paths and keys in this page's words
-    ("settings.period: …" → "Time step: …", "phone_number" → "Phone")."""
+    """The catalogue's sentence, with the service's field names and keys in this page's words
+    ("period: …" → "Time step: …", "phone_number" → "Phone")."""
     status, summary, causes = errors.describe(exc)
     shown = []
     for cause in causes:
@@ -68,7 +68,7 @@ def _dialog(c: Console, template: str, exc: DomainError | None = None, names: di
     behind the backdrop)."""
     if exc is None:
         return c.page(template, dialog_error=None, **ctx)
-    status, shown = _refusal(exc, {"settings.authenticators": "", "key": ""}, names)
+    status, shown = _refusal(exc, {"authenticators": "", "key": ""}, names)
     return c.page(template, status=status, dialog_error=shown, **ctx)
 
 
@@ -149,7 +149,7 @@ def _whole(value: str):
     return int(value) if value.isascii() and value.isdigit() and len(value) < 7 else value
 
 
-TOTP_FIELDS = {"settings.digits": "Code length", "settings.period": "Time step", "settings.algorithm": "Algorithm"}
+TOTP_FIELDS = {"digits": "Code length", "period": "Time step", "algorithm": "Algorithm"}
 
 
 def _edit_page(c: Console, row, values: dict, exc: DomainError | None = None) -> Response:
@@ -158,7 +158,7 @@ def _edit_page(c: Console, row, values: dict, exc: DomainError | None = None) ->
     if exc is None:
         return c.page("authenticators_edit.html", **ctx)
     status, shown = _refusal(exc, TOTP_FIELDS)
-    ctx["invalid"] = {path.split(".")[-1] for path, _ in getattr(exc, "causes", [])}  # aria-invalid on these
+    ctx["invalid"] = {field for field, _ in getattr(exc, "causes", [])}  # aria-invalid on these
     return c.page("authenticators_edit.html", status=status, error=shown, **ctx)
 
 
@@ -183,10 +183,10 @@ async def edit(c: Console, authenticator_id: str) -> Response:
 async def save(c: Console, authenticator_id: str) -> Response:
     row = await _editable(c, authenticator_id)
     values = {k: c.form.get(k) for k in ("digits", "period", "algorithm")}
-    body = {"name": row.name, "settings": {"digits": _whole(values["digits"]), "period": _whole(values["period"]),
-                                           "algorithm": values["algorithm"]}}
+    settings = {"digits": _whole(values["digits"]), "period": _whole(values["period"]),
+                "algorithm": values["algorithm"]}
     try:
-        await org_authenticators.replace(c.rt, row.id, body, meta=c.meta)
+        await org_authenticators.replace(c.rt, row.id, {"name": row.name, "settings": settings}, meta=c.meta)
     except DomainError as exc:
         return _edit_page(c, row, values, exc)
     return redirect(BASE + "?done=" + SAVED)
@@ -229,19 +229,17 @@ async def edit_policy(c: Console, policy_id: str) -> Response:
 @router.post(ENROLLMENT + "/{policy_id}/edit")
 @console_page(SECTION)
 async def update_policy(c: Console, policy_id: str) -> Response:
-    """Update Policy: the whole AUTHENTICATORS list, through the Policies API's replace, which
+    """Update Policy: the whole AUTHENTICATORS list, through the policies service's replace, which
     keeps the policy's name, description, priority and status."""
     policy, authenticators = await enrollment_policies.get(c.rt, policy_id)
     choices = {}
     for a in authenticators:  # one added since the form was shown keeps what the policy says
         sent = c.form.get("enroll-" + a.key)
         choices[a.key] = sent if "enroll-" + a.key in c.form else org_authenticators.enroll_self(policy, a.key)
-    body = {"type": enrollment_policies.TYPE, "name": policy.name, "description": policy.description,
-            "priority": policy.priority, "status": policy.status,
-            "settings": {"type": "AUTHENTICATORS",
-                         "authenticators": [{"key": k, "enroll": {"self": v}} for k, v in choices.items()]}}
+    values = {"name": policy.name, "description": policy.description, "priority": policy.priority,
+              "status": policy.status, "authenticators": list(choices.items())}
     try:
-        await enrollment_policies.replace(c.rt, policy.id, body, meta=c.meta)
+        await enrollment_policies.replace(c.rt, policy.id, values, meta=c.meta)
     except DomainError as exc:
         return _policy_page(c, policy, authenticators, choices, exc)
     return redirect(ENROLLMENT + "?done=" + POLICY_UPDATED)

@@ -7,14 +7,51 @@ from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import Response
 
-from ...services import enrollment_policies, org_authenticators
+from ...domain.errors import ValidationFailed
+from ...services import enrollment_policies, fields, org_authenticators
 from ..http import json_response, meta, read_json_object, runtime
 from .endpoint import lifecycle_status, okta_endpoint
+from .terms import in_okta_terms, renamed
 from .views import iso, link
 
 router = APIRouter()
 AUTHENTICATORS = "/api/v1/authenticators"
 POLICIES = "/api/v1/policies"
+SETTINGS = ("allowedFor", "algorithm", "digits", "period", "tokenLifetimeInMinutes")
+AUTHENTICATOR_PATHS = {name: "settings." + name for name in SETTINGS}
+POLICY_PATHS = {"authenticators": "settings.authenticators"}
+
+
+def authenticator_values(body: dict) -> dict:
+    """An authenticator body in the service's terms: key, name and the settings object."""
+    settings = fields.obj(body.get("settings"), "authenticator", "settings")
+    return {**renamed(body, {"key": "key", "name": "name"}), "settings": settings}
+
+
+def policy_values(body: dict, *, type_required: bool) -> dict:
+    """An MFA_ENROLL policy body in the service's terms: its members, and the AUTHENTICATORS
+    form's entries as (key, enroll.self) pairs."""
+    kind = body.get("type")
+    if kind != enrollment_policies.TYPE and (type_required or kind is not None):
+        raise ValidationFailed("policy", [("type", f"type: Only {enrollment_policies.TYPE} policies are "
+                                                   "managed here.")])
+    settings = fields.obj(body.get("settings"), "policy", "settings")
+    entries = settings.get("authenticators")
+    if settings.get("type", "AUTHENTICATORS") != "AUTHENTICATORS" or not isinstance(entries, list):
+        raise ValidationFailed("policy", [("settings", "settings: Only the AUTHENTICATORS form (settings.type "
+                                                       "AUTHENTICATORS, settings.authenticators) is supported.")])
+    if not all(isinstance(entry, dict) for entry in entries):
+        raise ValidationFailed("policy", [("settings.authenticators", "settings.authenticators: Each entry "
+                                                                       "must be an object with key and enroll.")])
+    pairs = [(e.get("key"), fields.obj(e.get("enroll"), "policy", "settings.authenticators.enroll").get("self"))
+             for e in entries]
+    values = renamed(body, {k: k for k in ("name", "description", "priority", "status")})
+    return {**values, "authenticators": pairs}
+
+
+def _policy_in_okta_terms(exc: ValidationFailed) -> ValidationFailed:
+    okta = ValidationFailed(exc.what, [(f, m.replace(": enroll_self of ", ": enroll.self of ")) for f, m in exc.causes])
+    return in_okta_terms(okta, POLICY_PATHS)
 
 
 def authenticator_object(row, base_url: str) -> dict:
@@ -65,9 +102,12 @@ async def list_authenticators(request: Request) -> Response:
 @router.post(AUTHENTICATORS)
 @okta_endpoint("authenticators")
 async def create_authenticator(request: Request) -> Response:
-    body = await read_json_object(request)
+    values = authenticator_values(await read_json_object(request))
     activate = request.query_params.get("activate", "true").lower() != "false"
-    row = await org_authenticators.create(runtime(request), body, activate=activate, meta=meta(request))
+    try:
+        row = await org_authenticators.create(runtime(request), values, activate=activate, meta=meta(request))
+    except ValidationFailed as exc:
+        raise in_okta_terms(exc, AUTHENTICATOR_PATHS) from None
     return json_response(authenticator_object(row, _base(request)))
 
 
@@ -81,8 +121,11 @@ async def get_authenticator(request: Request, authenticator_id: str) -> Response
 @router.put(AUTHENTICATORS + "/{authenticator_id}")
 @okta_endpoint("authenticators")
 async def replace_authenticator(request: Request, authenticator_id: str) -> Response:
-    body = await read_json_object(request)
-    row = await org_authenticators.replace(runtime(request), authenticator_id, body, meta(request))
+    values = authenticator_values(await read_json_object(request))
+    try:
+        row = await org_authenticators.replace(runtime(request), authenticator_id, values, meta(request))
+    except ValidationFailed as exc:
+        raise in_okta_terms(exc, AUTHENTICATOR_PATHS) from None
     return json_response(authenticator_object(row, _base(request)))
 
 
@@ -104,8 +147,11 @@ async def list_policies(request: Request) -> Response:
 @router.post(POLICIES)
 @okta_endpoint("policies")
 async def create_policy(request: Request) -> Response:
-    body = await read_json_object(request)
-    row, authenticators = await enrollment_policies.create(runtime(request), body, meta(request))
+    values = policy_values(await read_json_object(request), type_required=True)
+    try:
+        row, authenticators = await enrollment_policies.create(runtime(request), values, meta(request))
+    except ValidationFailed as exc:
+        raise _policy_in_okta_terms(exc) from None
     return json_response(policy_object(row, authenticators, _base(request)))
 
 
@@ -119,8 +165,11 @@ async def get_policy(request: Request, policy_id: str) -> Response:
 @router.put(POLICIES + "/{policy_id}")
 @okta_endpoint("policies")
 async def replace_policy(request: Request, policy_id: str) -> Response:
-    body = await read_json_object(request)
-    row, authenticators = await enrollment_policies.replace(runtime(request), policy_id, body, meta(request))
+    values = policy_values(await read_json_object(request), type_required=False)
+    try:
+        row, authenticators = await enrollment_policies.replace(runtime(request), policy_id, values, meta(request))
+    except ValidationFailed as exc:
+        raise _policy_in_okta_terms(exc) from None
     return json_response(policy_object(row, authenticators, _base(request)))
 
 

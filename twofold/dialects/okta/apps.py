@@ -8,13 +8,38 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from ...domain import ids
-from ...services import apps
+from ...domain.errors import ValidationFailed
+from ...services import apps, fields
 from ..http import json_response, meta, read_json_object, runtime
 from .endpoint import lifecycle_status, okta_endpoint
+from .terms import in_okta_terms, renamed
 from .views import iso, link
 
 router = APIRouter()
 BASE = "/api/v1/apps"
+
+SETTINGS = {k: k for k in ("grant_types", "application_type", "redirect_uris", "response_types")}
+# Okta's names for the service's fields, where they differ
+PATHS = {"client_name": "label", "client_secret": "credentials"}
+
+
+def app_values(body: dict) -> dict:
+    """An OPENID_CONNECT app body in the service's terms (what it omits stays omitted). Okta's
+    `label` is the app's name; `name` is its kind (oidc_client), the name if no label is given."""
+    if body.get("signOnMode", "OPENID_CONNECT") != "OPENID_CONNECT":
+        raise ValidationFailed("app", [("signOnMode", "signOnMode: Only OPENID_CONNECT apps are supported.")])
+    settings = fields.obj(fields.obj(body.get("settings"), "app", "settings").get("oauthClient"),
+                          "app", "settings.oauthClient")
+    credentials = fields.obj(fields.obj(body.get("credentials"), "app", "credentials").get("oauthClient"),
+                             "app", "credentials.oauthClient")
+    fields.text(body.get("name"), "app", "name")
+    values = renamed(settings, SETTINGS)
+    if "token_endpoint_auth_method" in credentials:
+        values["token_endpoint_auth_method"] = credentials["token_endpoint_auth_method"]
+    label = body.get("label")
+    if label is not None or body.get("name"):
+        values["client_name"] = label if label is not None else body["name"]
+    return values
 
 
 def app_object(request: Request, row, secret: str | None = None) -> dict:
@@ -45,8 +70,11 @@ async def list_apps(request: Request) -> Response:
 @okta_endpoint("apps")
 async def create_app(request: Request) -> Response:
     activate = request.query_params.get("activate", "true").lower() != "false"
-    row, secret = await apps.create(runtime(request), await read_json_object(request), activate=activate,
-                                    meta=meta(request))
+    values = app_values(await read_json_object(request))
+    try:
+        row, secret = await apps.create(runtime(request), values, activate=activate, meta=meta(request))
+    except ValidationFailed as exc:
+        raise in_okta_terms(exc, PATHS) from None
     return json_response(app_object(request, row, secret))
 
 
@@ -59,7 +87,11 @@ async def get_app(request: Request, app_id: str) -> Response:
 @router.put(BASE + "/{app_id}")
 @okta_endpoint("apps")
 async def replace_app(request: Request, app_id: str) -> Response:
-    row = await apps.replace(runtime(request), app_id, await read_json_object(request), meta(request))
+    values = app_values(await read_json_object(request))
+    try:
+        row = await apps.replace(runtime(request), app_id, values, meta(request))
+    except ValidationFailed as exc:
+        raise in_okta_terms(exc, PATHS) from None
     return json_response(app_object(request, row))
 
 
@@ -81,7 +113,10 @@ async def app_lifecycle(request: Request, app_id: str, operation: str) -> Respon
 @router.post(BASE + "/{app_id}/credentials/secrets")
 @okta_endpoint("apps")
 async def rotate_secret(request: Request, app_id: str) -> Response:
-    row, secret = await apps.rotate_secret(runtime(request), app_id, meta(request))
+    try:
+        row, secret = await apps.rotate_secret(runtime(request), app_id, meta(request))
+    except ValidationFailed as exc:
+        raise in_okta_terms(exc, PATHS) from None
     now = iso(runtime(request).now_ms())
     return json_response({"id": ids.okta_id("ocs"), "status": "ACTIVE", "client_secret": secret,
                           "created": now, "lastUpdated": now})

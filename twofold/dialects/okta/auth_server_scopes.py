@@ -9,13 +9,34 @@ from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import Response
 
-from ...services import server_scopes
+from ...domain.errors import ValidationFailed
+from ...services import fields, server_scopes
 from ..http import json_response, meta, read_json_object, runtime
 from .endpoint import okta_endpoint
+from .terms import in_okta_terms, renamed
 from .views import link
 
 router = APIRouter()
 BASE = "/api/v1/authorizationServers/{server_id}"
+
+# Okta's members: the service's fields (the scope's and claim's columns)
+SCOPE_MEMBERS = {"name": "name", "displayName": "display_name", "description": "description", "default": "is_default",
+                 "consent": "consent", "metadataPublish": "metadata_publish"}
+CLAIM_MEMBERS = {"name": "name", "value": "value", "valueType": "value_type", "group_filter_type": "group_filter_type",
+                 "status": "status", "claimType": "claim_type", "alwaysIncludeInToken": "always_include"}
+SCOPE_PATHS = {neutral: member for member, neutral in SCOPE_MEMBERS.items()}
+CLAIM_PATHS = {**{neutral: member for member, neutral in CLAIM_MEMBERS.items()}, "scopes": "conditions.scopes"}
+
+
+def scope_values(body: dict) -> dict:
+    """An OAuth2Scope body in the service's terms (what it omits stays omitted)."""
+    return renamed(body, SCOPE_MEMBERS)
+
+
+def claim_values(body: dict) -> dict:
+    """An OAuth2Claim body in the service's terms (what it omits stays omitted)."""
+    conditions = fields.obj(body.get("conditions"), "OAuth2Claim", "conditions")
+    return {**renamed(body, CLAIM_MEMBERS), **renamed(conditions, {"scopes": "scopes"})}
 
 
 def _href(request: Request, server_id: str, *parts: str) -> str:
@@ -55,7 +76,11 @@ async def list_scopes(request: Request, server_id: str) -> Response:
 @router.post(BASE + "/scopes")
 @okta_endpoint("authorizationServers")
 async def create_scope(request: Request, server_id: str) -> Response:
-    row = await server_scopes.create_scope(runtime(request), server_id, await read_json_object(request), meta(request))
+    values = scope_values(await read_json_object(request))
+    try:
+        row = await server_scopes.create_scope(runtime(request), server_id, values, meta(request))
+    except ValidationFailed as exc:
+        raise in_okta_terms(exc, SCOPE_PATHS) from None
     return json_response(scope_object(request, server_id, row), status=201)
 
 
@@ -69,8 +94,11 @@ async def get_scope(request: Request, server_id: str, scope_id: str) -> Response
 @router.put(BASE + "/scopes/{scope_id}")
 @okta_endpoint("authorizationServers")
 async def replace_scope(request: Request, server_id: str, scope_id: str) -> Response:
-    row = await server_scopes.replace_scope(runtime(request), server_id, scope_id, await read_json_object(request),
-                                            meta(request))
+    values = scope_values(await read_json_object(request))
+    try:
+        row = await server_scopes.replace_scope(runtime(request), server_id, scope_id, values, meta(request))
+    except ValidationFailed as exc:
+        raise in_okta_terms(exc, SCOPE_PATHS) from None
     return json_response(scope_object(request, server_id, row))
 
 
@@ -93,7 +121,11 @@ async def list_claims(request: Request, server_id: str) -> Response:
 @router.post(BASE + "/claims")
 @okta_endpoint("authorizationServers")
 async def create_claim(request: Request, server_id: str) -> Response:
-    row = await server_scopes.create_claim(runtime(request), server_id, await read_json_object(request), meta(request))
+    values = claim_values(await read_json_object(request))
+    try:
+        row = await server_scopes.create_claim(runtime(request), server_id, values, meta(request))
+    except ValidationFailed as exc:
+        raise in_okta_terms(exc, CLAIM_PATHS) from None
     return json_response(claim_object(request, server_id, row), status=201)
 
 
@@ -107,8 +139,11 @@ async def get_claim(request: Request, server_id: str, claim_id: str) -> Response
 @router.put(BASE + "/claims/{claim_id}")
 @okta_endpoint("authorizationServers")
 async def replace_claim(request: Request, server_id: str, claim_id: str) -> Response:
-    row = await server_scopes.replace_claim(runtime(request), server_id, claim_id, await read_json_object(request),
-                                            meta(request))
+    values = claim_values(await read_json_object(request))
+    try:
+        row = await server_scopes.replace_claim(runtime(request), server_id, claim_id, values, meta(request))
+    except ValidationFailed as exc:
+        raise in_okta_terms(exc, CLAIM_PATHS) from None
     return json_response(claim_object(request, server_id, row))
 
 

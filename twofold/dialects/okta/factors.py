@@ -5,8 +5,9 @@ from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import Response
 
+from ... import authenticators
 from ...authenticators.question import QUESTIONS
-from ...domain.errors import NotFound, ValidationFailed
+from ...domain.errors import NotFound, UnsupportedFactor, ValidationFailed
 from ...services import factors, fields
 from ..http import json_response, meta, read_json_object, runtime
 from .. import hot
@@ -40,8 +41,14 @@ async def enroll_factor(request: Request, user_id: str) -> Response:
     factor_type = fields.text(body.get("factorType"), what, "factorType")
     provider = fields.text(body.get("provider"), what, "provider")
     profile = fields.obj(body.get("profile"), what, "profile")
-    info = await factors.enroll(runtime(request), uid, factor_type, provider, profile or None, meta(request),
-                                activate=request.query_params.get("activate", "false").lower() == "true")
+    provider = "OKTA" if provider is None else provider.upper()
+    kind = authenticators.for_okta(factor_type, provider)
+    if kind is None:
+        raise UnsupportedFactor(f"Factor type {factor_type} with provider {provider} is not supported.")
+    activate = request.query_params.get("activate", "false").lower() == "true"
+    if activate and kind.confirmed_by_first_answer:  # Okta: confirmed by its first code, never auto-activated
+        raise ValidationFailed(what, [("activate", "Auto-activation is not supported for this factor.")])
+    info = await factors.enroll_factor(runtime(request), uid, kind, provider, profile, meta(request))
     return json_response(_render(request, info))
 
 

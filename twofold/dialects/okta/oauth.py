@@ -116,10 +116,10 @@ async def _challenge(request: Request, server_id: str | None) -> Response:
         from ...domain.errors import UnsupportedChallengeType
 
         raise UnsupportedChallengeType(unknown[0][:200])
-    answer = await mfa_login.challenge(runtime(request), client, params["mfa_token"],
+    chosen = await mfa_login.challenge(runtime(request), client, params["mfa_token"],
                                        " ".join(CHALLENGE_TYPES[t] for t in supported), None, meta(request),
                                        server_id=_server_id(server_id))
-    uri = {v: k for k, v in CHALLENGE_TYPES.items()}[answer["challenge_type"]]
+    uri = {v: k for k, v in CHALLENGE_TYPES.items()}[chosen.auth0_authenticator_type]
     return json_response({"challenge_type": uri})
 
 

@@ -11,6 +11,7 @@ from ...domain.errors import ValidationFailed
 from ...services import fields, server_policies
 from ..http import json_response, meta, read_json_object, runtime
 from .endpoint import lifecycle_status, okta_endpoint
+from .terms import in_okta_terms
 from .views import iso, link
 
 router = APIRouter()
@@ -46,15 +47,6 @@ def rule_values(body: dict) -> dict:
         values["scopes"] = scopes["include"]
     token = fields.obj(fields.obj(body.get("actions"), "rule", "actions").get("token"), "rule", "actions.token")
     return {**values, **{name: token[key] for key, name in TOKEN_LIFETIMES.items() if key in token}}
-
-
-def in_okta_terms(exc: ValidationFailed, paths: dict[str, str]) -> ValidationFailed:
-    """The service's causes, named by Okta's member paths."""
-    causes = []
-    for field, message in exc.causes:
-        path = paths.get(field, field)
-        causes.append((path, path + message[len(field):] if message.startswith(field + ": ") else message))
-    return ValidationFailed(exc.what, causes)
 
 
 def _href(request: Request, server_id: str, *parts: str) -> str:
