@@ -129,6 +129,7 @@ def test_edit_rule_refuses_bad_input_with_clear_errors_and_keeps_it(console, def
     page.goto(page.base + "/admin/security/api/servers/default/policies")
     page.get_by_role("link", name="Edit rule Default Policy Rule").click()
     dialog = page.get_by_role("dialog", name="Edit Rule")
+    dialog.get_by_label("Rule Name").wait_for()  # locators' all() does not wait for the dialog
     boxes = dialog.get_by_role("checkbox").all()
     assert sorted(b.get_attribute("value") for b in boxes) == sorted(RULE_GRANTS)  # every grant the service allows
     for box in boxes:
