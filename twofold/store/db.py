@@ -5,7 +5,7 @@ import asyncio
 import os
 from contextlib import asynccontextmanager, contextmanager
 from contextvars import ContextVar
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 from typing import Any
 
 from sqlalchemy import event
@@ -201,12 +201,12 @@ class Database:
 Executor = AsyncConnection | Database
 
 
-async def run(executor: Executor, stmt, params: dict | None = None) -> list[Record]:
+def run(executor: Executor, stmt, params: dict | None = None) -> Awaitable[list[Record]]:
     """One statement on `executor`; its rows (none for a statement without RETURNING) are
-    read alike whichever it is."""
+    read alike whichever it is. Not a coroutine itself: the hot path awaits one frame less."""
     if isinstance(executor, Database):
-        return await executor.run(stmt, params)
-    return await _run_on(executor, stmt, params or {})
+        return executor.run(stmt, params)
+    return _run_on(executor, stmt, params or {})
 
 
 async def _run_on(conn: AsyncConnection, stmt, params: dict) -> list[Record]:
