@@ -21,11 +21,11 @@ def _limits(rt) -> tuple[int, int]:
 
 
 async def _reserve(rt, key: str = KEY) -> bool:
-    return await throttle.reserve_now(rt.db, key, rt.now_ms(), *_limits(rt))
+    return await throttle.reserve(rt.db, key, rt.now_ms(), *_limits(rt))
 
 
 async def _locked(rt, key: str = KEY) -> bool:
-    return await throttle.locked_now(rt.db, key, rt.now_ms(), *_limits(rt))
+    return await throttle.locked(rt.db, key, rt.now_ms(), *_limits(rt))
 
 
 async def _fill(rt, n: int) -> None:
@@ -40,7 +40,7 @@ async def test_slots_in_flight_fill_the_budget_without_locking_and_verdicts_give
     await _fill(rt, limit)
     assert not await _reserve(rt) and not await _locked(rt)
     for _ in range(limit):
-        await throttle.succeeded_now(rt.db, KEY)
+        await throttle.succeeded(rt.db, KEY)
     await _fill(rt, limit)
 
 
@@ -50,7 +50,7 @@ async def test_only_confirmed_failures_lock_until_the_cooldown(rt):
     limit, cooldown_ms = _limits(rt)
     for _ in range(limit):
         assert await _reserve(rt)
-        await throttle.failed_now(rt.db, KEY, rt.now_ms(), limit, cooldown_ms)
+        await throttle.failed(rt.db, KEY, rt.now_ms(), limit, cooldown_ms)
     assert not await _reserve(rt) and await _locked(rt)
     rt.clock.advance(cooldown_ms / 1000 - 1)
     assert not await _reserve(rt) and await _locked(rt)
@@ -76,7 +76,7 @@ async def test_unlock_forgets_failures_not_slots_in_flight(rt):
     limit, cooldown_ms = _limits(rt)
     await _fill(rt, limit)
     for _ in range(limit // 2):
-        await throttle.failed_now(rt.db, KEY, rt.now_ms(), limit, cooldown_ms)
+        await throttle.failed(rt.db, KEY, rt.now_ms(), limit, cooldown_ms)
     async with rt.db.transaction() as conn:
         await throttle.clear(conn, KEY)
     await _fill(rt, limit // 2)

@@ -246,7 +246,7 @@ async def test_atomic_rolls_back_and_held_keeps_one_connection(rt, user):
 
     with pytest.raises(RuntimeError):
         async with rt.db.atomic():
-            assert await throttle.reserve_now(rt.db, "k-rollback", rt.now_ms(), 5, 1000)
+            assert await throttle.reserve(rt.db, "k-rollback", rt.now_ms(), 5, 1000)
             raise RuntimeError("abort")
     # Rolled back: the counter starts again at the first attempt.
     async with rt.db.transaction() as conn:

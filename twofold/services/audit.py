@@ -3,10 +3,8 @@ from __future__ import annotations
 
 import json
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from ..store import audit as audit_store
-from ..store.db import Database
+from ..store.db import Executor
 from .runtime import RequestMeta
 
 
@@ -29,12 +27,8 @@ def _event(at: int, event_type: str, outcome: str, *, meta: RequestMeta | None =
     )
 
 
-async def record(conn: AsyncConnection, at: int, event_type: str, outcome: str, **fields) -> None:
-    """An event inside the caller's transaction. `fields`: meta, user_id, client_id,
-    factor_id, reason, detail (never a secret)."""
-    await audit_store.insert_event(conn, **_event(at, event_type, outcome, **fields))
-
-
-async def record_now(db: Database, at: int, event_type: str, outcome: str, **fields) -> None:
-    """An event as one committed statement of its own (or inside Database.atomic)."""
-    await audit_store.insert_event_now(db, **_event(at, event_type, outcome, **fields))
+async def record(executor: Executor, at: int, event_type: str, outcome: str, **fields) -> None:
+    """An event inside the caller's transaction (a connection), or as one committed statement
+    of its own (the Database; inside Database.atomic, one of its writes). `fields`: meta,
+    user_id, client_id, factor_id, reason, detail (never a secret)."""
+    await audit_store.insert_event(executor, **_event(at, event_type, outcome, **fields))

@@ -155,8 +155,7 @@ async def verify(rt: Runtime, user_id: str, factor_id: str, pass_code: str | Non
                  meta: RequestMeta | None = None) -> None:
     # The hot path (a login storm): one read of the factor, then one atomic settle.
     async with rt.db.held():
-        found = await factor_store.by_id_now(rt.db, factor_id)
-        row = found[0] if found else None
+        row = await factor_store.by_id(rt.db, factor_id)
         if row is not None and row.user_id == user_id and row.type in HOT and row.status == ACTIVE:
             result = await settle_totp(rt, user_id, [row], pass_code, meta=meta)
             if not result.ok:

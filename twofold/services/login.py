@@ -30,7 +30,7 @@ async def _realm(rt: Runtime, name: str):
     known = _realms.setdefault(rt.db, {})
     row = known.get(name)
     if row is None:
-        row = await user_store.realm_by_name_now(rt.db, name)
+        row = await user_store.realm_by_name(rt.db, name)
         if row is not None:
             known[name] = row
     return row
@@ -53,17 +53,17 @@ async def check_password(rt: Runtime, *, username: str, password: str, realm: st
     key = throttle_key(realm_row.id, login_key(username))
     await _take_slot(rt, key, meta, client_id)
     try:
-        user = await user_store.by_login_now(rt.db, realm_row.id, login_key(username))
+        user = await user_store.by_login(rt.db, realm_row.id, login_key(username))
         matches, needs_rehash = await rt.passwords.verify(user.password_hash if user else None, password)
         rehash = (user.password_hash, await rt.passwords.hash(password)) if matches and needs_rehash else None
     except BaseException:
-        await throttle.released_now(rt.db, key)
+        await throttle.released(rt.db, key)
         raise
     if not (matches and user is not None and user.status == "ACTIVE"):
-        await throttle.failed_now(rt.db, key, rt.now_ms(), s.password_max_failures, s.password_lockout_seconds * 1000)
-        await audit.record_now(rt.db, rt.now_ms(), "user.authentication.password", "FAILURE", meta=meta,
-                               user_id=user.id if user else None, client_id=client_id,
-                               reason="invalid_credentials")
+        await throttle.failed(rt.db, key, rt.now_ms(), s.password_max_failures, s.password_lockout_seconds * 1000)
+        await audit.record(rt.db, rt.now_ms(), "user.authentication.password", "FAILURE", meta=meta,
+                           user_id=user.id if user else None, client_id=client_id,
+                           reason="invalid_credentials")
         raise InvalidCredentials()
     return user, key, rehash
 
@@ -79,11 +79,11 @@ async def _take_slot(rt: Runtime, key: str, meta: RequestMeta | None, client_id:
     limits = (s.password_max_failures, s.password_lockout_seconds * 1000)
     loop = asyncio.get_running_loop()
     deadline, sleep = loop.time() + SLOT_WAIT_SECONDS, _FIRST_SLEEP
-    while not await throttle.reserve_now(rt.db, key, rt.now_ms(), *limits):
-        locked = await throttle.locked_now(rt.db, key, rt.now_ms(), *limits)
+    while not await throttle.reserve(rt.db, key, rt.now_ms(), *limits):
+        locked = await throttle.locked(rt.db, key, rt.now_ms(), *limits)
         if locked or loop.time() + sleep > deadline:
-            await audit.record_now(rt.db, rt.now_ms(), "user.authentication.password", "DENY", meta=meta,
-                                   client_id=client_id, reason="locked_out" if locked else "busy")
+            await audit.record(rt.db, rt.now_ms(), "user.authentication.password", "DENY", meta=meta,
+                               client_id=client_id, reason="locked_out" if locked else "busy")
             # R34: while locked, the password is not even checked, so the answer tells nothing.
             raise TooManyAttempts(kind="password", retry_after=s.password_lockout_seconds)
         await asyncio.sleep(sleep * random.uniform(0.5, 1.5))
@@ -101,18 +101,18 @@ async def password_login(rt: Runtime, client: Client, *, username: str, password
     rules = await org_authenticators.cached_rules(rt)  # read before the transaction (SQLite: one writer)
     async with rt.db.atomic():
         now = rt.now_ms()
-        await throttle.succeeded_now(rt.db, key)
-        await user_store.record_login_now(rt.db, user.id, now, rehash)
-        await audit.record_now(rt.db, now, "user.authentication.password", "SUCCESS", meta=meta,
-                               user_id=user.id, client_id=client.client_id)
+        await throttle.succeeded(rt.db, key)
+        await user_store.record_login(rt.db, user.id, now, rehash)
+        await audit.record(rt.db, now, "user.authentication.password", "SUCCESS", meta=meta,
+                           user_id=user.id, client_id=client.client_id)
         step = await next_step(rt, rules, user.id, audience=audience)
         token = None
         if step.kind in ("enroll", "challenge"):
             token = await start_transaction(rt, client_id=client.client_id, user_id=user.id, audience=audience,
                                             scope=scope, amr=["pwd"], auth_time=now, server_id=server_id)
         elif step.kind == "unusable":
-            await audit.record_now(rt.db, now, "mfa.verify", "DENY", meta=meta,
-                                   user_id=user.id, client_id=client.client_id, reason="no_usable_factor")
+            await audit.record(rt.db, now, "mfa.verify", "DENY", meta=meta,
+                               user_id=user.id, client_id=client.client_id, reason="no_usable_factor")
     if token is not None:  # raised after the commit: the transaction must exist
         raise MfaRequired(token, step.kind, step.types)
     if step.kind == "unusable":
@@ -125,7 +125,7 @@ async def password_login(rt: Runtime, client: Client, *, username: str, password
 
 async def next_step(rt: Runtime, rules: dict[str, str], user_id: str, *, audience: str | None) -> policy.NextStep:
     """What this user must do after the password, from all of their factors (policy.after_password)."""
-    factors = views_of(await factor_store.for_user_now(rt.db, user_id))
+    factors = views_of(await factor_store.for_user(rt.db, user_id))
     usable = [v for v in factors if v.status == "ACTIVE" and org_authenticators.usable(rules, v)]
     return policy.after_password(
         rt.settings.mfa_policy, factors, usable, enrollable=org_authenticators.auth0_enrollable_types(rules),

@@ -28,7 +28,7 @@ async def start_transaction(rt: Runtime, *, client_id: str, user_id: str,
                             audience: str | None, scope: str | None, amr: list[str], auth_time: int,
                             server_id: str | None = None, conn: AsyncConnection | None = None) -> str:
     """Opaque, 256-bit, stored hashed, bound to client+user+audience+scope, 10 minutes (R44, R45).
-    Written in `conn`'s transaction, else through Database.run (the sign-in's Database.atomic)."""
+    Written in `conn`'s transaction, else through the Database (the sign-in's Database.atomic)."""
     token = ids.opaque_token(32)
     now = rt.now_ms()
     values = dict(
@@ -36,10 +36,7 @@ async def start_transaction(rt: Runtime, *, client_id: str, user_id: str,
         user_id=user_id, audience=audience, scope=scope, amr=",".join(amr), auth_time=auth_time,
         server_id=server_id, created_at=now, expires_at=now + rt.settings.mfa_token_ttl * 1000, consumed_at=None,
     )
-    if conn is not None:
-        await token_store.insert_mfa_transaction(conn, **values)
-    else:
-        await token_store.insert_mfa_transaction_now(rt.db, **values)
+    await token_store.insert_mfa_transaction(conn or rt.db, **values)
     return token
 
 
@@ -66,7 +63,7 @@ async def live_transaction_context(rt: Runtime, token: str | None, *, client_id:
     read: (transaction, user, factors). The hot path; spending it is part of the settle."""
     if not looks_like_mfa_token(token):
         raise MalformedMfaToken()
-    found = await token_store.mfa_transaction_context_now(rt.db, ids.token_hash(token))
+    found = await token_store.mfa_transaction_context(rt.db, ids.token_hash(token))
     if found is None:
         raise MalformedMfaToken()
     return _live(rt, found[0], client_id, server_id), found[1], found[2]

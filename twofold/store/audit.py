@@ -4,6 +4,7 @@ from __future__ import annotations
 from sqlalchemy import and_, bindparam, false, func, insert, not_, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from .db import Executor, run
 from .rows import new_row_id
 from .tables import api_tokens, audit_events, authenticators, clients, factors, policies, users
 
@@ -13,12 +14,8 @@ _COLUMNS = ("at", "event_type", "outcome", "reason", "user_id", "client_id", "fa
 _INSERT = insert(audit_events).values(id=bindparam("id"), **{c: bindparam(c) for c in _COLUMNS})
 
 
-async def insert_event(conn: AsyncConnection, **values) -> None:
-    await conn.execute(_INSERT, {"id": new_row_id(), **{c: values.get(c) for c in _COLUMNS}})
-
-
-async def insert_event_now(db, **values) -> None:
-    await db.run(_INSERT, {"id": new_row_id(), **{c: values.get(c) for c in _COLUMNS}})
+async def insert_event(executor: Executor, **values) -> None:
+    await run(executor, _INSERT, {"id": new_row_id(), **{c: values.get(c) for c in _COLUMNS}})
 
 
 async def events_for_user(conn: AsyncConnection, user_id: str):

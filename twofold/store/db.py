@@ -5,7 +5,7 @@ import asyncio
 import os
 from contextlib import asynccontextmanager, contextmanager
 from contextvars import ContextVar
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 from typing import Any
 
 from sqlalchemy import event
@@ -72,8 +72,8 @@ def create_engine(url: str, *, pool_size: int = 5) -> AsyncEngine:
 
 
 class Record:
-    """A row of `Database.run`, read like a SQLAlchemy row (`row.status`) on both backends;
-    with a prefix, the columns of one table in a join labelled `<table>_<column>`."""
+    """A row of `run`, read like a SQLAlchemy row (`row.status`) on both backends and either
+    executor; with a prefix, the columns of one table in a join labelled `<table>_<column>`."""
 
     __slots__ = ("_r", "_prefix")
 
@@ -124,11 +124,9 @@ class Database:
         if self.sqlite:
             held = _HELD.get()
             if held is not None:  # inside atomic()
-                result = await held.execute(stmt, params)
-                return [Record(r._mapping) for r in result.all()] if result.returns_rows else []
+                return await _run_on(held, stmt, params)
             async with self.transaction() as conn:
-                result = await conn.execute(stmt, params)
-                return [Record(r._mapping) for r in result.all()] if result.returns_rows else []
+                return await _run_on(conn, stmt, params)
         sql, names, defaults = self._compile(stmt)
         args = [params[n] if n in params else defaults[n] for n in names]
         conn = _HELD.get()
@@ -194,3 +192,27 @@ class Database:
             await self._pool.close()
             self._pool = None
         await self.engine.dispose()
+
+
+# Where a store function's statements run: the connection of the caller's transaction
+# (`async with rt.db.transaction() as conn`), or the Database itself: then each statement goes
+# through Database.run (atomic alone, or inside Database.atomic / held). Store functions a hot
+# path shares with the transactional ones take either; the rest take a connection.
+Executor = AsyncConnection | Database
+
+
+def run(executor: Executor, stmt, params: dict | None = None) -> Awaitable[list[Record]]:
+    """One statement on `executor`; its rows (none for a statement without RETURNING) are
+    read alike whichever it is. Not a coroutine itself: the hot path awaits one frame less."""
+    if isinstance(executor, Database):
+        return executor.run(stmt, params)
+    return _run_on(executor, stmt, params or {})
+
+
+async def _run_on(conn: AsyncConnection, stmt, params: dict) -> list[Record]:
+    result = await conn.execute(stmt, params)
+    return [Record(r._mapping) for r in result.all()] if result.returns_rows else []
+
+
+def on_sqlite(executor: Executor) -> bool:
+    return executor.sqlite if isinstance(executor, Database) else executor.dialect.name == "sqlite"

@@ -4,6 +4,7 @@ from __future__ import annotations
 from sqlalchemy import bindparam, delete, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from .db import Executor, run
 from .tables import factors
 
 
@@ -11,23 +12,22 @@ async def insert_factor(conn: AsyncConnection, **values) -> None:
     await conn.execute(insert(factors).values(**values))
 
 
-async def for_user(conn: AsyncConnection, user_id: str, *, types: tuple[str, ...] | None = None,
-                   statuses: tuple[str, ...] | None = None):
-    rows = (await conn.execute(_FOR_USER, {"user_id": user_id})).all()  # a user has a handful
+async def for_user(executor: Executor, user_id: str, *, types: tuple[str, ...] | None = None,
+                   statuses: tuple[str, ...] | None = None) -> list:
+    rows = await run(executor, _FOR_USER, {"user_id": user_id})  # a user has a handful
+    if not types and not statuses:
+        return rows
     return [r for r in rows if (not types or r.type in types) and (not statuses or r.status in statuses)]
 
 
 _BY_ID = select(factors).where(factors.c.id == bindparam("factor_id"))
 
 
-async def by_id_now(db, factor_id: str) -> list:
-    """The factor, read outside any transaction (the hot path judges it, then settles)."""
-    return await db.run(_BY_ID, {"factor_id": factor_id})
-
-
-async def for_user_now(db, user_id: str) -> list:
-    """for_user through Database.run (a hot path's read, or inside Database.atomic)."""
-    return await db.run(_FOR_USER, {"user_id": user_id})
+async def by_id(executor: Executor, factor_id: str):
+    """The factor or None (the hot path reads it outside any transaction, judges it, then
+    settles)."""
+    rows = await run(executor, _BY_ID, {"factor_id": factor_id})
+    return rows[0] if rows else None
 
 
 async def by_device_id(conn: AsyncConnection, user_id: str, device_id: str):

@@ -16,6 +16,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from .db import Executor, on_sqlite, run
 from .tables import password_throttle as t
 
 LEASE_MS = 30_000  # far longer than a hash takes, even on a loaded machine
@@ -65,48 +66,38 @@ def _params(key: str, now: int, max_failures: int, cooldown_ms: int) -> dict:
     return {"k": key, "at": now, "max_failures": max_failures, "cutoff": now - cooldown_ms, "until": now + LEASE_MS}
 
 
-def _dialect(db) -> str:
-    return "sqlite" if db.sqlite else "postgresql"
-
-
-async def reserve_now(db, key: str, now: int, max_failures: int, cooldown_ms: int) -> bool:
+async def reserve(executor: Executor, key: str, now: int, max_failures: int, cooldown_ms: int) -> bool:
     """Take a slot for one attempt (one statement); False when the budget is full: locked, or
-    taken by attempts in flight (`locked_now` tells which)."""
-    return bool(await db.run(_RESERVE[_dialect(db)], _params(key, now, max_failures, cooldown_ms)))
+    taken by attempts in flight (`locked` tells which)."""
+    stmt = _RESERVE["sqlite" if on_sqlite(executor) else "postgresql"]
+    return bool(await run(executor, stmt, _params(key, now, max_failures, cooldown_ms)))
 
 
-async def locked_now(db, key: str, now: int, max_failures: int, cooldown_ms: int) -> bool:
+async def locked(executor: Executor, key: str, now: int, max_failures: int, cooldown_ms: int) -> bool:
     """Whether confirmed failures hold the lock (read only: it decides whether to wait for a
-    slot or to refuse; the next `reserve_now` decides again, atomically)."""
-    return bool(await db.run(_LOCKED, _params(key, now, max_failures, cooldown_ms)))
+    slot or to refuse; the next `reserve` decides again, atomically)."""
+    return bool(await run(executor, _LOCKED, _params(key, now, max_failures, cooldown_ms)))
 
 
 # An attempt's verdict, one statement: its slot is given back, and a failure is counted or
-# a success forgets the failures. `_now` forms go through Database.run (the sign-in path).
+# a success forgets the failures. The sign-in path runs them through the Database (each alone,
+# or among a success's writes in Database.atomic), the console's sign-in in its transaction.
 
-async def failed_now(db, key: str, now: int, max_failures: int, cooldown_ms: int) -> None:
-    await db.run(_FAILED, _params(key, now, max_failures, cooldown_ms))
-
-
-async def failed(conn: AsyncConnection, key: str, now: int, max_failures: int, cooldown_ms: int) -> None:
-    await conn.execute(_FAILED, _params(key, now, max_failures, cooldown_ms))
+async def failed(executor: Executor, key: str, now: int, max_failures: int, cooldown_ms: int) -> None:
+    await run(executor, _FAILED, _params(key, now, max_failures, cooldown_ms))
 
 
-async def succeeded_now(db, key: str) -> None:
-    await db.run(_SUCCEEDED, {"k": key})
-
-
-async def succeeded(conn: AsyncConnection, key: str) -> None:
-    await conn.execute(_SUCCEEDED, {"k": key})
+async def succeeded(executor: Executor, key: str) -> None:
+    await run(executor, _SUCCEEDED, {"k": key})
 
 
 _RELEASED = _release()
 
 
-async def released_now(db, key: str) -> None:
+async def released(executor: Executor, key: str) -> None:
     """No verdict (the attempt broke off on an unexpected error): the slot is given back at
     once rather than held until its lease ends."""
-    await db.run(_RELEASED, {"k": key})
+    await run(executor, _RELEASED, {"k": key})
 
 
 async def clear(conn: AsyncConnection, key: str) -> None:

@@ -5,19 +5,16 @@ from __future__ import annotations
 from sqlalchemy import LABEL_STYLE_TABLENAME_PLUS_COL, bindparam, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from .db import Executor, run
 from .tables import api_tokens, factors, mfa_transactions, refresh_tokens, users
 
 
 _INSERT_TXN = insert(mfa_transactions)
 
 
-async def insert_mfa_transaction(conn: AsyncConnection, **values) -> None:
-    await conn.execute(_INSERT_TXN, values)
-
-
-async def insert_mfa_transaction_now(db, **values) -> None:
-    """Through Database.run (inside Database.atomic on the sign-in path); every column given."""
-    await db.run(_INSERT_TXN, values)
+async def insert_mfa_transaction(executor: Executor, **values) -> None:
+    """Every column given (the statement is compiled once, for all of them)."""
+    await run(executor, _INSERT_TXN, values)
 
 
 _TXN_BY_HASH = select(mfa_transactions).where(mfa_transactions.c.token_hash == bindparam("token_hash"))
@@ -38,10 +35,10 @@ _TXN_CONTEXT = (
 )
 
 
-async def mfa_transaction_context_now(db, token_hash: bytes):
-    """(transaction, user, factors) behind an mfa_token, read outside a transaction (the hot
-    path: spending it is part of the settle), or None."""
-    rows = await db.run(_TXN_CONTEXT, {"token_hash": token_hash})
+async def mfa_transaction_context(executor: Executor, token_hash: bytes):
+    """(transaction, user, factors) behind an mfa_token, or None. The hot path reads it outside
+    a transaction: spending it is part of the settle."""
+    rows = await run(executor, _TXN_CONTEXT, {"token_hash": token_hash})
     if not rows:
         return None
     factor_rows = [r.table("factors") for r in rows if r.factors_id is not None]

@@ -5,18 +5,15 @@ from __future__ import annotations
 from sqlalchemy import bindparam, and_, case, delete, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from .db import Executor, run
 from .tables import password_throttle, realms, users
 
 
 _REALM_BY_NAME = select(realms).where(realms.c.name == bindparam("name"))
 
 
-async def realm_by_name(conn: AsyncConnection, name: str):
-    return (await conn.execute(_REALM_BY_NAME, {"name": name})).first()
-
-
-async def realm_by_name_now(db, name: str):
-    rows = await db.run(_REALM_BY_NAME, {"name": name})
+async def realm_by_name(executor: Executor, name: str):
+    rows = await run(executor, _REALM_BY_NAME, {"name": name})
     return rows[0] if rows else None
 
 
@@ -35,9 +32,9 @@ async def by_id(conn: AsyncConnection, user_id: str):
 _BY_LOGIN = select(users).where(users.c.realm_id == bindparam("realm"), users.c.login_key == bindparam("key"))
 
 
-async def by_login_now(db, realm_id: str, login_key: str):
-    """Outside a transaction (the sign-in path reads before it hashes)."""
-    rows = await db.run(_BY_LOGIN, {"realm": realm_id, "key": login_key})
+async def by_login(executor: Executor, realm_id: str, login_key: str):
+    """The sign-in path reads it outside a transaction, before it hashes."""
+    rows = await run(executor, _BY_LOGIN, {"realm": realm_id, "key": login_key})
     return rows[0] if rows else None
 
 
@@ -53,18 +50,11 @@ _REHASH = (update(users).where(users.c.id == bindparam("uid"), users.c.password_
            .values(password_hash=bindparam("new_hash")))
 
 
-async def record_login(conn: AsyncConnection, user_id: str, now: int, rehash: tuple[str, str] | None) -> None:
+async def record_login(executor: Executor, user_id: str, now: int, rehash: tuple[str, str] | None) -> None:
     """`rehash`: (the hash that verified, its replacement with today's parameters)."""
-    await conn.execute(_RECORD_LOGIN, {"uid": user_id, "at": now})
+    await run(executor, _RECORD_LOGIN, {"uid": user_id, "at": now})
     if rehash:
-        await conn.execute(_REHASH, {"uid": user_id, "old_hash": rehash[0], "new_hash": rehash[1]})
-
-
-async def record_login_now(db, user_id: str, now: int, rehash: tuple[str, str] | None) -> None:
-    """record_login through Database.run (inside Database.atomic on the sign-in path)."""
-    await db.run(_RECORD_LOGIN, {"uid": user_id, "at": now})
-    if rehash:
-        await db.run(_REHASH, {"uid": user_id, "old_hash": rehash[0], "new_hash": rehash[1]})
+        await run(executor, _REHASH, {"uid": user_id, "old_hash": rehash[0], "new_hash": rehash[1]})
 
 
 # Per-user failure counters: (failures, time of the last counted attempt). "mfa" is every
