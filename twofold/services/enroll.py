@@ -10,6 +10,7 @@ from ..domain.errors import AlreadyEnrolled, InsufficientScope, InvalidRequest, 
 from ..store import factors as factor_store
 from ..store import users as user_store
 from . import audit, org_authenticators
+from .factors import supersede_pending
 from .mfa import Principal, factor_views, principal_from_bearer
 from .runtime import RequestMeta, Runtime
 from .tokens import require_scope
@@ -72,14 +73,11 @@ async def associate(rt: Runtime, bearer: str | None, kind: FactorType,
                                 activation_expires_at=now + rt.settings.factor_activation_ttl * 1000,
                                 settings=settings, issuer=rt.settings.otp_issuer)
         enrollment = kind.enroll(rt.sealer, request)
-        await factor_store.delete_pending(conn, user.id, kind.type, provider)
+        await supersede_pending(conn, user.id, kind, provider)
         await factor_store.insert_factor(conn, **enrollment.values)
         companions: list[tuple[FactorType, str]] = []
         # Companions (recovery codes) come with the first association only: while none is active.
         for companion in authenticators.companions():
-            # Only the companion issued now may be confirmed with this factor: never one left
-            # pending by an earlier enrollment (whoever had the password then; R35, R37).
-            await factor_store.delete_pending(conn, user.id, companion.type)
             if not any(v.type == companion.type and v.status == ACTIVE for v in views):
                 code = companion.enroll(rt.sealer, request)
                 await factor_store.insert_factor(conn, **code.values)

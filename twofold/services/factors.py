@@ -97,6 +97,17 @@ async def active_kinds(rt: Runtime, user_id: str) -> set[tuple[str, str]]:
                 if v.okta_factor_type}
 
 
+async def supersede_pending(conn: AsyncConnection, user_id: str, kind: FactorType, provider: str) -> None:
+    """Before a new enrollment of `kind`: its pending predecessor (same type and provider) goes,
+    and for a primary factor every pending companion too, since its activation confirms them:
+    only the companion issued with it may be, never one left by an earlier enrollment (whoever
+    had the password then; R35, R37)."""
+    await factor_store.delete_pending(conn, user_id, kind.type, provider)
+    if kind.primary:
+        for companion in authenticators.companions():
+            await factor_store.delete_pending(conn, user_id, companion.type)
+
+
 async def enroll_factor(rt: Runtime, user_id: str, kind: FactorType, provider: str, profile: dict,
                         meta: RequestMeta | None = None) -> FactorInfo:
     """Enroll a factor of `kind`, if its authenticator and the enrollment policy allow it. A
@@ -116,10 +127,7 @@ async def enroll_factor(rt: Runtime, user_id: str, kind: FactorType, provider: s
             user_id=user_id, login=user.login, provider=provider, now=now,
             activation_expires_at=now + rt.settings.factor_activation_ttl * 1000, settings=settings,
             profile=profile, secret_hash=secret_hash, issuer=rt.settings.otp_issuer))
-        await factor_store.delete_pending(conn, user_id, kind.type, provider)
-        if kind.primary:  # its activation confirms pending companions: none left by an earlier enrollment
-            for companion in authenticators.companions():
-                await factor_store.delete_pending(conn, user_id, companion.type)
+        await supersede_pending(conn, user_id, kind, provider)
         try:  # the unique index on active factors settles a race between two enrollments
             async with conn.begin_nested():
                 await factor_store.insert_factor(conn, **enrollment.values)

@@ -115,7 +115,7 @@ async def settle_totp(rt: Runtime, user_id: str, rows, code: str | None, *, meta
         case "txn_spent":
             return Check(factor_id=chosen.id, error=MfaTokenExpired())
         case "locked":
-            return Check(error=TooManyAttempts(retry_after=_retry_after(settled.retry_at, now_ms), kind="mfa"))
+            return Check(error=_refused(settled, now_ms))
         case "replayed":
             return Check(error=kind.wrong(True))  # R10: refused, counted and logged as such
         case "invalid":
