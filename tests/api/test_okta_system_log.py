@@ -323,6 +323,8 @@ def test_a_bad_filter_is_400_E0000053(api, flt, summary):
 def test_other_bad_parameters_are_400_E0000001(api, params):
     body = okta_error(api.http.get("/api/v1/logs", headers=api.ssws, params=params), 400, "E0000001")
     assert body["errorSummary"].startswith("Api validation failed: '")
+    if "q" in params:
+        assert body["errorSummary"] == "Api validation failed: 'q': at most 10 keywords of at most 40 characters each"
 
 
 def test_a_large_limit_is_capped_and_no_token_is_401(api):

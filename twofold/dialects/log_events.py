@@ -1,11 +1,13 @@
 """One audit row as the System Log shows it: the LogEvent of Okta's System Log API (actor,
 targets, outcome, client), which the Admin Console's System Log and Dashboard show too. Shared
 by the dialects that show the log (dialects/okta/logs, dialects/console/system_log), so both
-name actors and targets alike; services/system_log reads the rows and the names."""
+name actors and targets alike; services/system_log reads the rows and the names, and
+dialects/okta_log_names holds Okta's names for the events."""
 from __future__ import annotations
 
 from .. import authenticators
 from ..services import system_log
+from . import okta_log_names
 from .http import iso
 
 # mfa.verify's detail names the kind of attempt; each type says which is its own.
@@ -69,7 +71,7 @@ def _targets(row, detail: dict, names: dict, who: str, actor_id: str | None) -> 
 
 def log_event(row, names: dict) -> dict:
     """One audit row as Okta's LogEvent (the Admin Console's System Log shows the same)."""
-    kind = system_log.kind_of(row.event_type)
+    kind = okta_log_names.kind_of(row.event_type)
     detail = system_log.detail_of(row)
     who, actor_id = system_log.actor_ref(row)
     if who == "user":
@@ -77,13 +79,13 @@ def log_event(row, names: dict) -> dict:
     elif who == "client":
         actor = _client_ref(row, "PublicClientApp")
     else:
-        actor = dict(system_log.SYSTEM_ACTOR)
+        actor = dict(okta_log_names.SYSTEM_ACTOR)
     target = _targets(row, detail, names, who, actor_id)
     client: dict = {"ipAddress": row.ip}
     if row.user_agent:
         client["userAgent"] = {"rawUserAgent": row.user_agent}
     outcome = {"result": row.outcome}
-    reason = system_log.reason_of(row.reason)
+    reason = okta_log_names.reason_of(row.reason)
     if reason:
         outcome["reason"] = reason
     transaction: dict = {"type": "WEB", "id": row.id}
@@ -94,7 +96,7 @@ def log_event(row, names: dict) -> dict:
         "published": iso(row.at),
         "eventType": kind.okta,
         "version": "0",
-        "severity": system_log.severity_of(row.event_type, row.outcome),
+        "severity": okta_log_names.severity_of(row.event_type, row.outcome),
         "displayMessage": kind.message,
         "actor": actor,
         "client": client,

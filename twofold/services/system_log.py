@@ -1,5 +1,7 @@
-"""Okta's System Log over the audit log: the one table that names our events the Okta way, the
-translation of `filter` and `q` into conditions on the audit rows, and one page of events.
+"""The audit log read as a log: who acted in an event, conditions on the audit rows (the
+condition trees of store.audit.event_page), opaque cursors, and one page of events with the
+names of their targets. Dialect-neutral: how a dialect names the events, and searches by
+those names, lives with the dialect.
 
 The rows themselves never hold a secret (R68), so a page shows them whole."""
 from __future__ import annotations
@@ -16,109 +18,28 @@ from ..store import servers as server_store
 from ..store import users as user_store
 from .runtime import Runtime
 
-
-@dataclass(frozen=True)
-class Kind:
-    okta: str  # Okta's eventType
-    message: str  # Okta's displayMessage
-    admin: bool = False  # an administrator's act: the actor is the system (management API) or the
-    # administrator (Admin Console, whose events carry them as "actor" in their detail); the user a target
-
-
-# Our event_type -> how Okta shows it. Names without a known Okta equivalent keep ours (and so
-# does any event type missing here). Documented in docs/compatibility.md ("System Log").
-EVENTS: dict[str, Kind] = {
-    "user.authentication.password": Kind("user.session.start", "User login to Okta"),
-    "mfa.verify": Kind("user.authentication.auth_via_mfa", "Authentication of user via MFA"),
-    "mfa.challenge": Kind("mfa.challenge", "MFA challenge issued"),
-    "user.mfa.lockout": Kind("user.account.lock", "Max sign in attempts exceeded"),
-    "factor.enroll": Kind("user.mfa.factor.update", "Enroll factor"),
-    "factor.activate": Kind("user.mfa.factor.activate", "Activate factor or authenticator"),
-    "factor.delete": Kind("user.mfa.factor.deactivate", "Reset factor for user"),
-    "user.mfa.factor.reset_all": Kind("user.mfa.factor.reset_all", "Reset all factors for user", True),
-    "token.issue": Kind("app.oauth2.as.token.grant.access_token", "OAuth2 access token is granted"),
-    "token.refresh": Kind("token.refresh", "Refresh token reuse detected"),
-    "token.revoke": Kind("token.revoke", "Refresh token revoked"),
-    "user.lifecycle.create": Kind("user.lifecycle.create", "Create Okta user", True),
-    "user.lifecycle.activate": Kind("user.lifecycle.activate", "Activate Okta user", True),
-    "user.lifecycle.deactivate": Kind("user.lifecycle.deactivate", "Deactivate Okta user", True),
-    "user.lifecycle.suspend": Kind("user.lifecycle.suspend", "Suspend Okta user", True),
-    "user.lifecycle.unsuspend": Kind("user.lifecycle.unsuspend", "Unsuspend Okta user", True),
-    "user.lifecycle.delete.completed": Kind("user.lifecycle.delete.completed", "Delete Okta user completed", True),
-    "user.account.update_profile": Kind("user.account.update_profile", "Update user profile for Okta", True),
-    "user.account.update_password": Kind("user.account.update_password", "Update user password", True),
-    "user.account.unlock": Kind("user.account.unlock", "Unlock user account", True),
-    "authenticator.create": Kind("security.authenticator.lifecycle.create", "Create authenticator", True),
-    "authenticator.update": Kind("security.authenticator.lifecycle.update", "Update authenticator", True),
-    "authenticator.lifecycle.activate": Kind("security.authenticator.lifecycle.activate",
-                                             "Activate authenticator", True),
-    "authenticator.lifecycle.deactivate": Kind("security.authenticator.lifecycle.deactivate",
-                                               "Deactivate authenticator", True),
-    "policy.lifecycle.create": Kind("policy.lifecycle.create", "Add policy", True),
-    "policy.lifecycle.update": Kind("policy.lifecycle.update", "Update policy", True),
-    "policy.lifecycle.delete": Kind("policy.lifecycle.delete", "Delete policy", True),
-    "api_token.create": Kind("system.api_token.create", "Create API token", True),
-    "api_token.revoke": Kind("system.api_token.revoke", "Revoke API token", True),
-    # the Admin Console's own sign-in (its password step is user.authentication.password above)
-    "user.session.start": Kind("user.session.start", "User login to Okta"),
-    "user.session.end": Kind("user.session.end", "User logout from Okta"),
-    "user.account.privilege.grant": Kind("user.account.privilege.grant", "Grant user privilege", True),
-    # apps (Okta's Apps API); Okta logs a new client secret as app.oauth2.credentials.lifecycle.*, which
-    # adds a secret beside the old one: ours replaces it at once, so it keeps its own name
-    "application.lifecycle.create": Kind("application.lifecycle.create", "Create application", True),
-    "application.lifecycle.update": Kind("application.lifecycle.update", "Update application", True),
-    "application.lifecycle.activate": Kind("application.lifecycle.activate", "Activate application", True),
-    "application.lifecycle.deactivate": Kind("application.lifecycle.deactivate", "Deactivate application", True),
-    "application.lifecycle.delete": Kind("application.lifecycle.delete", "Delete application", True),
-    "application.client_secret.rotate": Kind("application.client_secret.rotate", "Rotate client secret", True),
-    # custom authorization servers, their access policies (policy.lifecycle.* above) and rules
-    "oauth2.as.created": Kind("oauth2.as.created", "Create authorization server", True),
-    "oauth2.as.updated": Kind("oauth2.as.updated", "Update authorization server", True),
-    "oauth2.as.activated": Kind("oauth2.as.activated", "Activate authorization server", True),
-    "oauth2.as.deactivated": Kind("oauth2.as.deactivated", "Deactivate authorization server", True),
-    "oauth2.as.deleted": Kind("oauth2.as.deleted", "Delete authorization server", True),
-    "oauth2.as.scope.created": Kind("oauth2.scope.created", "Create OAuth2 scope", True),
-    "oauth2.as.scope.updated": Kind("oauth2.scope.updated", "Update OAuth2 scope", True),
-    "oauth2.as.scope.deleted": Kind("oauth2.scope.deleted", "Delete OAuth2 scope", True),
-    "oauth2.as.claim.created": Kind("oauth2.claim.created", "Create OAuth2 claim", True),
-    "oauth2.as.claim.updated": Kind("oauth2.claim.updated", "Update OAuth2 claim", True),
-    "oauth2.as.claim.deleted": Kind("oauth2.claim.deleted", "Delete OAuth2 claim", True),
-    "policy.lifecycle.activate": Kind("policy.lifecycle.activate", "Activate policy", True),
-    "policy.lifecycle.deactivate": Kind("policy.lifecycle.deactivate", "Deactivate policy", True),
-    "policy.rule.create": Kind("policy.rule.add", "Add policy rule", True),
-    "policy.rule.update": Kind("policy.rule.update", "Update policy rule", True),
-    "policy.rule.activate": Kind("policy.rule.activate", "Activate policy rule", True),
-    "policy.rule.deactivate": Kind("policy.rule.deactivate", "Deactivate policy rule", True),
-    "policy.rule.delete": Kind("policy.rule.delete", "Delete policy rule", True),
-}
-# Okta's names as a sorted list (the Admin Console offers them as suggestions).
-OKTA_TYPES = sorted({k.okta for k in EVENTS.values()})
-ADMIN_TYPES = frozenset(t for t, k in EVENTS.items() if k.admin)
-# Our reasons -> Okta-style outcome reasons; others are shown upper-cased.
-REASONS = {
-    "invalid_credentials": "INVALID_CREDENTIALS",
-    "invalid_code": "INVALID_CREDENTIALS",
-    "replayed": "PASSCODE_REPLAYED",
-    "locked_out": "LOCKED_OUT",
-}
-WARN_TYPES = frozenset({"user.mfa.lockout", "token.refresh"})
-
-# The actor of management-API events: audit rows do not record which API token acted.
-SYSTEM_ACTOR = {"id": "system", "type": "SystemPrincipal", "alternateId": "system", "displayName": "Management API"}
-
-
-def kind_of(event_type: str) -> Kind:
-    return EVENTS.get(event_type) or Kind(event_type, event_type)
-
-
-def reason_of(reason: str | None) -> str | None:
-    if not reason:
-        return None
-    return REASONS.get(reason, reason.upper())[:255]
-
-
-def severity_of(event_type: str, outcome: str) -> str:
-    return "WARN" if outcome != "SUCCESS" or event_type in WARN_TYPES else "INFO"
+# An administrator's acts: their actor is the system (the management API or the CLI: the row does
+# not record which API token acted) or the administrator (the Admin Console, whose events carry
+# them as "actor" in their detail); the user of such an event is a target, never its actor.
+ADMIN_TYPES = frozenset({
+    "user.mfa.factor.reset_all",
+    "user.lifecycle.create", "user.lifecycle.activate", "user.lifecycle.deactivate", "user.lifecycle.suspend",
+    "user.lifecycle.unsuspend", "user.lifecycle.delete.completed",
+    "user.account.update_profile", "user.account.update_password", "user.account.unlock",
+    "user.account.privilege.grant",
+    "authenticator.create", "authenticator.update", "authenticator.lifecycle.activate",
+    "authenticator.lifecycle.deactivate",
+    "policy.lifecycle.create", "policy.lifecycle.update", "policy.lifecycle.delete", "policy.lifecycle.activate",
+    "policy.lifecycle.deactivate",
+    "policy.rule.create", "policy.rule.update", "policy.rule.activate", "policy.rule.deactivate", "policy.rule.delete",
+    "api_token.create", "api_token.revoke",
+    "application.lifecycle.create", "application.lifecycle.update", "application.lifecycle.activate",
+    "application.lifecycle.deactivate", "application.lifecycle.delete", "application.client_secret.rotate",
+    "oauth2.as.created", "oauth2.as.updated", "oauth2.as.activated", "oauth2.as.deactivated", "oauth2.as.deleted",
+    "oauth2.as.scope.created", "oauth2.as.scope.updated", "oauth2.as.scope.deleted",
+    "oauth2.as.claim.created", "oauth2.as.claim.updated", "oauth2.as.claim.deleted",
+})
+SYSTEM = "system"  # the id of the system as an actor
 
 
 def _parsed(row) -> dict:
@@ -138,8 +59,8 @@ def admin_of(row) -> str | None:
 
 
 def actor_ref(row) -> tuple[str, str | None]:
-    """("user"|"client"|"system", id): the same rule as the `actor.id` filter below. An
-    administrator in the Admin Console acts as a user, whatever the event."""
+    """("user"|"client"|"system", id): the same rule as acted_by below. An administrator in the
+    Admin Console acts as a user, whatever the event."""
     admin = admin_of(row)
     if admin:
         return "user", admin
@@ -148,7 +69,7 @@ def actor_ref(row) -> tuple[str, str | None]:
             return "user", row.user_id
         if row.client_id:
             return "client", row.client_id
-    return "system", SYSTEM_ACTOR["id"]
+    return "system", SYSTEM
 
 
 def detail_of(row) -> dict:
@@ -158,21 +79,18 @@ def detail_of(row) -> dict:
     return data
 
 
-# --- filter: the comparisons Okta's SCIM `filter` may use here (grammar: dialects/okta/scim_filter)
+# --- conditions on the rows -----------------------------------------------------------------------
 
-FILTER_ATTRIBUTES = {"eventType": ("eq", "sw", "co"), "outcome.result": ("eq",), "actor.id": ("eq",)}
+def types_named(matching: set[str], named: set[str], op: str, text: str):
+    """Rows whose event type a dialect shows under a name that matches: the `matching` ones of
+    the types it names (`named`), and the types it does not name whose own name compares with
+    `text` by `op` ("ieq"|"istartswith"|"icontains")."""
+    return ("or", [("in", "event_type", matching),
+                   ("and", [("not", ("in", "event_type", named)), (op, "event_type", text)])])
 
 
-def _event_types(op: str, value: str):
-    """Rows whose shown eventType matches: ours mapped to a matching Okta name, and unmapped
-    names that match themselves. Case-insensitive, as SCIM compares strings."""
-    v = value.lower()
-    test = {"eq": lambda n: n.lower() == v, "sw": lambda n: n.lower().startswith(v),
-            "co": lambda n: v in n.lower()}[op]
-    mapped = {t for t, k in EVENTS.items() if test(k.okta)}
-    sql = {"eq": "ieq", "sw": "istartswith", "co": "icontains"}[op]
-    unmapped = ("and", [("not", ("in", "event_type", set(EVENTS))), (sql, "event_type", value)])
-    return ("or", [("in", "event_type", mapped), unmapped])
+def outcome_is(outcome: str):
+    return ("eq", "outcome", outcome)
 
 
 # The Admin Console's administrator, found in the JSON detail as json.dumps writes it. The match is
@@ -183,10 +101,13 @@ def _by_admin(actor_id: str):
 
 
 _NO_ADMIN = ("or", [("null", "detail"), ("not", ("icontains", "detail", '"actor": "'))])
+# An administrator's acts outside the Admin Console: the system's, whatever the row's user or client.
+SYSTEM_ADMIN_ACTS = ("and", [("in", "event_type", ADMIN_TYPES), _NO_ADMIN])
 
 
-def _actor(actor_id: str):
-    if actor_id == SYSTEM_ACTOR["id"]:
+def acted_by(actor_id: str):
+    """Rows whose actor (actor_ref) has this id (SYSTEM: the system)."""
+    if actor_id == SYSTEM:
         return ("and", [_NO_ADMIN, ("or", [("in", "event_type", ADMIN_TYPES),
                                            ("and", [("null", "user_id"), ("null", "client_id")])])])
     own = ("and", [_NO_ADMIN, ("not", ("in", "event_type", ADMIN_TYPES)),
@@ -194,17 +115,6 @@ def _actor(actor_id: str):
                            ("and", [("null", "user_id"), ("eq", "client_id", actor_id)])])])
     return ("or", [_by_admin(actor_id), own])
 
-
-def condition(attribute: str, op: str, literal: str):
-    """One comparison of FILTER_ATTRIBUTES as a condition for store.audit.event_page."""
-    if attribute == "eventType":
-        return _event_types(op, literal)
-    if attribute == "outcome.result":
-        return ("eq", "outcome", literal.upper())
-    return _actor(literal)
-
-
-# --- q: keywords ----------------------------------------------------------------------------------
 
 MAX_KEYWORDS, MAX_KEYWORD = 10, 40
 _TEXT_COLUMNS = ("ip", "user_id", "client_id", "factor_id", "login", "first_name", "last_name", "client_name",
@@ -215,34 +125,27 @@ class BadKeywords(Exception):
     pass
 
 
-def parse_keywords(q: str):
-    """Every keyword (case-insensitive) must occur in the eventType, the displayMessage, the
-    actor, a target or the client's IP address."""
+def keywords(q: str) -> list[str]:
+    """The words of a keyword search, lower-cased (a search matches case-insensitively)."""
     words = q.split()
     if len(words) > MAX_KEYWORDS or any(len(w) > MAX_KEYWORD for w in words):
-        raise BadKeywords(f"'q': at most {MAX_KEYWORDS} keywords of at most {MAX_KEYWORD} characters each")
-    if not words:
-        return None
-    conditions = []
-    for word in words:
-        w = word.lower()
-        shown = {t for t, k in EVENTS.items() if w in k.okta.lower() or w in k.message.lower()}
-        options = [("in", "event_type", shown),
-                   ("and", [("not", ("in", "event_type", set(EVENTS))), ("icontains", "event_type", w)])]
-        options += [("icontains", c, w) for c in _TEXT_COLUMNS]
-        if w in SYSTEM_ACTOR["displayName"].lower() or w in SYSTEM_ACTOR["type"].lower():
-            options.append(("and", [("in", "event_type", ADMIN_TYPES), _NO_ADMIN]))
-        conditions.append(("or", options))
-    return conditions[0] if len(conditions) == 1 else ("and", conditions)
+        raise BadKeywords(f"at most {MAX_KEYWORDS} keywords of at most {MAX_KEYWORD} characters each")
+    return [w.lower() for w in words]
 
 
-# --- a page ---------------------------------------------------------------------------------------
+def in_text(word: str) -> list:
+    """Conditions of which any holds when a keyword occurs in a row's own text: its ids, the
+    client's IP address, the names of its user, client and factor, or its detail."""
+    return [("icontains", c, word) for c in _TEXT_COLUMNS]
+
 
 def combine(conditions: list):
     """Conditions that must all hold, as one (None: no condition)."""
     conditions = [c for c in conditions if c is not None]
     return None if not conditions else conditions[0] if len(conditions) == 1 else ("and", conditions)
 
+
+# --- a page, and cursors ---------------------------------------------------------------------------------------
 
 _CURSOR = re.compile(r"^(\d{1,16}):([0-9A-Za-z]{1,32})$")
 

@@ -24,8 +24,8 @@ async def events_for_user(conn: AsyncConnection, user_id: str):
 
 
 # --- reading the log (Okta's System Log) ---------------------------------------------------------
-# Conditions arrive as a small tree over named columns, so the service can translate Okta's
-# filter and keywords without writing SQL: ("and"|"or", [nodes]), ("not", node),
+# Conditions arrive as a small tree over named columns (built by services/system_log, for the
+# searches of the dialects: Okta's filter and keywords) without SQL: ("and"|"or", [nodes]), ("not", node),
 # ("eq", column, value), ("in", column, values), ("null", column),
 # ("icontains"|"istartswith"|"ieq", column, text) — case-insensitive on both backends.
 

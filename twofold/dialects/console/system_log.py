@@ -1,7 +1,8 @@
 """Reports › System Log: the audit log searched and shown newest first, as Okta's Admin Console
 shows its System Log. The events are the LogEvents of the Okta System Log API (one builder,
-dialects/log_events, over one service, services/system_log), so both show the same actor,
-targets and names. A GET form: filters carry no secrets, and a search can be bookmarked."""
+dialects/log_events with Okta's names from dialects/okta_log_names, over one service,
+services/system_log), so both show the same actor, targets and names. A GET form: filters
+carry no secrets, and a search can be bookmarked."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -12,6 +13,7 @@ from fastapi import APIRouter
 from starlette.responses import Response
 
 from ...services import system_log
+from .. import okta_log_names
 from ..log_events import log_event
 from .errors import Shown
 from .web import PREFIX, Console, console_page
@@ -58,7 +60,7 @@ def read_search(params) -> Search:
     v, problems = s.values, s.problems
     if v["q"]:
         try:
-            s.conditions.append(system_log.parse_keywords(v["q"]))
+            s.conditions.append(okta_log_names.parse_keywords(v["q"]))
         except system_log.BadKeywords:
             problems.append(f"Keywords: use at most {system_log.MAX_KEYWORDS} words of at most "
                             f"{system_log.MAX_KEYWORD} characters each.")
@@ -66,12 +68,12 @@ def read_search(params) -> Search:
         if len(v["type"]) > MAX_TYPE:
             problems.append(f"Event type: at most {MAX_TYPE} characters.")
         else:
-            s.conditions.append(system_log.condition("eventType", "eq", v["type"]))
+            s.conditions.append(okta_log_names.condition("eventType", "eq", v["type"]))
     if v["outcome"]:
         if v["outcome"] not in OUTCOMES:
             problems.append("Outcome: choose Any, Success, Failure or Deny.")
         else:
-            s.conditions.append(system_log.condition("outcome.result", "eq", v["outcome"]))
+            s.conditions.append(okta_log_names.condition("outcome.result", "eq", v["outcome"]))
     s.since = _time(v["since"], "Since", problems)
     s.until = _time(v["until"], "Until", problems)
     if s.since is not None and s.until is not None and s.until <= s.since:
@@ -105,7 +107,7 @@ def _link(values: dict[str, str], after: str | None = None) -> str:
 async def system_log_page(c: Console) -> Response:
     s = read_search(c.request.query_params)
     context = dict(section="system-log", title="System Log", values=s.values, outcomes=OUTCOMES,
-                   event_types=system_log.OKTA_TYPES, events=[], older=None, newest=None,
+                   event_types=okta_log_names.OKTA_TYPES, events=[], older=None, newest=None,
                    searched=any(s.values.values()))
     if s.problems:
         return c.page("system_log.html", status=400, error=Shown("Some filters need attention.", s.problems),

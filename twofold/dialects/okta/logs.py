@@ -9,6 +9,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from ...services import system_log
+from .. import okta_log_names
 from ..http import json_response, runtime
 from ..log_events import log_event
 from .endpoint import okta_endpoint
@@ -94,16 +95,17 @@ async def list_logs(request: Request) -> Response:
         where = []
         if q is not None:
             try:
-                words = system_log.parse_keywords(q)
+                words = okta_log_names.parse_keywords(q)
             except system_log.BadKeywords as exc:
-                raise BadParam("q", str(exc)) from exc
+                raise BadParam("q", f"'q': {exc}") from exc
             if words is not None:
                 where.append(words)
     except BadParam as exc:
         return _bad(exc)
     if params.get("filter") is not None:
         try:
-            where.append(scim_filter.parse(params["filter"], system_log.FILTER_ATTRIBUTES, system_log.condition))
+            where.append(scim_filter.parse(params["filter"], okta_log_names.FILTER_ATTRIBUTES,
+                                           okta_log_names.condition))
         except scim_filter.FilterError as exc:
             return invalid_log_parameter(exc.message)
     until_ms = until if until is not None else rt.now_ms()
