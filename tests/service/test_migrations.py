@@ -41,22 +41,32 @@ async def test_down_to_the_first_revision_and_up_again_leaves_the_declared_schem
     assert structural == [], structural
 
 
-async def test_the_settle_function_installed_is_its_file_and_0012_goes_back_to_0009s(pg_rt):
-    """PostgreSQL runs the text of store/sql/twofold_settle_otp.sql; below 0012 it runs 0009's
-    (0003's with 0009's one condition), never nothing."""
+def _migration(name: str):
+    versions = Path(alembic_config().get_main_option("script_location")) / "versions"
+    spec = importlib.util.spec_from_file_location("twofold_migration_" + name[:4], versions / name)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+async def test_the_settle_function_installed_is_its_file_and_each_downgrade_restores_the_text_it_replaced(pg_rt):
+    """PostgreSQL runs the text of store/sql/twofold_settle_otp.sql; below 0013 it runs 0012's
+    (the file's text until 0013), below 0012 0009's (0003's with 0009's one condition; the same
+    function body as 0012's), never nothing."""
     def body(source: str) -> str:
         return source.split("$fn$")[1]
 
     def installed(_, conn) -> str:
         return conn.exec_driver_sql("SELECT prosrc FROM pg_proc WHERE proname = 'twofold_settle_otp'").scalar_one()
 
-    versions = Path(alembic_config().get_main_option("script_location")) / "versions"
-    spec = importlib.util.spec_from_file_location("twofold_migration_0009", versions / "0009_settle_active_user.py")
-    m0009 = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(m0009)
+    m0009 = _migration("0009_settle_active_user.py")
     text_of_0009 = m0009._function_of_0003().replace(m0009._LOCK, m0009._LOCK_ACTIVE)
+    text_of_0012 = _migration("0013_settle_lockout_kind.py").TEXT_OF_0012
+    assert body(text_of_0012) != body(function_source())  # 0012 moved 0009's text into the file unchanged
 
     assert await _alembic(pg_rt, installed) == body(function_source())
+    await _alembic(pg_rt, lambda cfg, _: command.downgrade(cfg, "0012"))
+    assert await _alembic(pg_rt, installed) == body(text_of_0012)
     await _alembic(pg_rt, lambda cfg, _: command.downgrade(cfg, "0011"))
     assert await _alembic(pg_rt, installed) == body(text_of_0009)
     await _alembic(pg_rt, lambda cfg, _: command.upgrade(cfg, "head"))

@@ -6,7 +6,8 @@ the verdict (R31), claim a step once and never an earlier one (R1, R2), reset on
 spend the MFA transaction with the success only (R46), finish a sign-in only for a user still
 ACTIVE, audit every outcome (R68). The transactional path (services.verify.check, with real
 codes, on either counter) plays the scenarios it shares and must decide as the hot path does:
-the rules are store/settle.py's, defined once."""
+the rules are store/settle.py's, defined once. Security answers play the scenarios they share
+in test_settle_answers.py, with this module's helpers."""
 from __future__ import annotations
 
 import json
@@ -57,7 +58,7 @@ VERIFIED = ("mfa.verify", "SUCCESS", None, "factor", KIND)
 INVALID = ("mfa.verify", "FAILURE", "invalid_code", None, KIND)
 REPLAYED = ("mfa.verify", "FAILURE", "replayed", "factor", KIND)
 LOCKED = ("mfa.verify", "DENY", "locked_out", None, KIND)
-LOCKOUT = ("user.mfa.lockout", "DENY", None, None, '{"failures": 3}')
+LOCKOUT = ("user.mfa.lockout", "DENY", None, None, '{"kind": "otp", "failures": 3}')
 ISSUED = ("token.issue", "SUCCESS", None, None, AMR)
 GONE = "gone"  # the user row deleted
 
@@ -217,8 +218,9 @@ async def _observe(rt, role: dict[str, str], earlier: list, counter: str = "mfa"
     return {
         "counter": None if user is None else (user[0], _rel(user[1])),
         "user": None if user is None else (user[2], _rel(user[3]), user.status, _rel(user.last_updated_at)),
-        "factor": None if factor is None else (factor.status, factor.last_used_step - step_offset,
-                                               _rel(factor.last_updated_at), factor.activated_at),
+        "factor": None if factor is None else (
+            factor.status, None if factor.last_used_step is None else factor.last_used_step - step_offset,
+            _rel(factor.last_updated_at), _rel(factor.activated_at)),
         "txn_spent_at": None if txn is None else _rel(txn.consumed_at),
         "events": sorted((r[:5] for r in rows), key=repr),
         "rows": rows,

@@ -103,7 +103,7 @@ async def settle_totp(rt: Runtime, user_id: str, rows, code: str | None, *, meta
         if effect.replayed:
             chosen, replayed = row, True
     kind = authenticators.get(chosen.type)
-    # The stored function's rows name no administrator (its lockout row carries the count only).
+    # The stored function's rows name no administrator: their detail is the kind (and the count).
     attempt = replace(_attempt(rt, user_id, kind.attempt_kind, meta, client_id), actor=None)
     now_ms = attempt.now
     settled = await settle.settle_otp(rt.db, settle.OtpAttempt(

@@ -62,7 +62,9 @@ class Attempt:
         return self._detail({"kind": self.kind})
 
     def lockout_detail(self, failures: int) -> str:
-        return self._detail({"failures": failures})
+        """The user.mfa.lockout row's detail: the kind of the attempt that reached the limit
+        first, as twofold_settle_otp writes it (the same text on both backends)."""
+        return self._detail({"kind": self.kind, "failures": failures})
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,9 @@
 -- commit. The counter is written once per attempt: the new count on a failure, and on a
 -- success only when it was not zero already (the common case writes no user row at all). With
 -- an MFA transaction to spend, only a user still ACTIVE is locked and served: one deactivated
--- or suspended since the caller read it is 'gone' (migration 0009).
+-- or suspended since the caller read it is 'gone' (migration 0009). p_detail is the mfa.verify
+-- rows' detail, {"kind": …}; the lockout row names the same kind before its count, in the key
+-- order and spacing of store/settle.py's Attempt.lockout_detail (migration 0013).
 CREATE OR REPLACE FUNCTION twofold_settle_otp(
     p_user_id text, p_factor_id text, p_step bigint, p_replayed boolean, p_txn_id text,
     p_now bigint, p_max_failures integer, p_cooldown_ms bigint,
@@ -91,7 +93,8 @@ BEGIN
         INSERT INTO audit_events (id, at, event_type, outcome, reason, user_id, client_id, factor_id,
                                   ip, user_agent, detail)
         VALUES (p_extra_event_id, p_now, 'user.mfa.lockout', 'DENY', NULL, p_user_id, p_client_id, NULL,
-                p_ip, p_user_agent, '{"failures": ' || v_attempt || '}');
+                p_ip, p_user_agent,
+                '{"kind": ' || to_json(p_detail::json ->> 'kind')::text || ', "failures": ' || v_attempt || '}');
     END IF;
     RETURN QUERY SELECT CASE WHEN p_replayed THEN 'replayed' ELSE 'invalid' END, v_attempt, 0::bigint;
 END

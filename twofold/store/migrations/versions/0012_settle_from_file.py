@@ -24,6 +24,8 @@ depends_on = None
 
 def upgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
+        # The file's current text: on a fresh database the later migrations that install it
+        # again (0013) change nothing; their downgrades go back to the text each replaced.
         op.execute(function_source())
 
 
