@@ -22,7 +22,7 @@ async def _admin_with_totp(rt, user) -> str:
     TOTP key (the enrollment's first code was taken at the clock's step)."""
     await console_auth.grant_admin(rt, user.id)
     half = await console_auth.sign_in_password(rt, user.login, PASSWORD, None)
-    assert await console_auth.second_factor_state(rt, half) == ("enroll", [])
+    assert (await console_auth.second_factor_state(rt, half)).kind == "enroll"
     info = await console_auth.start_enrollment(rt, half, None)
     secret = secret_from_uri(info.activation.key_uri)
     full = await console_auth.finish_enrollment(rt, half, info.view.id, oathtool_totp(secret, rt.clock.now()), None)

@@ -13,6 +13,7 @@ from twofold.dialects.console import errors as console_errors
 from twofold.dialects.okta import errors as okta_errors
 from twofold.dialects.okta import oauth_errors
 from twofold.domain import errors as e
+from twofold.domain.policy import NextStep
 
 
 def _domain_errors() -> list[type[e.DomainError]]:
@@ -29,7 +30,7 @@ def _domain_errors() -> list[type[e.DomainError]]:
 ARGS = {
     e.GrantNotAllowed: ("password",),
     e.UnsupportedGrantType: ("urn:example:grant",),
-    e.MfaRequired: ("mfa-token", "challenge", ("otp",)),
+    e.MfaRequired: ("mfa-token", NextStep("enroll", options=(("totp", "GOOGLE"),))),
     e.InsufficientScope: ("read:authenticators",),
     e.Conflict: ("login", "login: An object with this field already exists."),
     e.ValidationFailed: ("User", [("login", "login: The field cannot be left blank")]),

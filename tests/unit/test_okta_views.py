@@ -2,7 +2,7 @@
 SMS/voice/email factors will use (reference B.1, B.2)."""
 from __future__ import annotations
 
-from twofold.authenticators.base import FactorView
+from twofold.authenticators.base import Answer, FactorView
 from twofold.dialects.okta.views import factor_object, iso
 from twofold.services.factors import FactorInfo
 
@@ -13,7 +13,7 @@ def _view(**kw) -> FactorView:
     base = dict(id="smsABCDEFGHIJKLMNOPQ", device_id="dev_x", type="sms", provider="OKTA", status="PENDING_ACTIVATION",
                 created_at=1_405_526_036_000, last_updated_at=1_405_526_036_000, auth0_id="sms|dev_x",
                 auth0_authenticator_type="oob", auth0_type="phone", primary=True, okta_factor_type="sms",
-                auth0_visible=True, user_id="00u15s1KDETTQMQYABRL", activation_expires_at=2_000_000_000_000,
+                auth0_visible=True, answer=Answer.PASSCODE, user_id="00u15s1KDETTQMQYABRL", activation_expires_at=2_000_000_000_000,
                 profile={"phoneNumber": "+1-555-415-1337"})
     base.update(kw)
     return FactorView(**base)

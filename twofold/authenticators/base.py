@@ -42,6 +42,7 @@ class FactorView:
     primary: bool  # a possession factor that satisfies MFA (recovery codes, questions do not)
     okta_factor_type: str | None  # None: not shown by the Okta dialect
     auth0_visible: bool
+    answer: Answer  # what proves it (its type's)
     user_id: str = ""
     activation_expires_at: int | None = None
     profile: dict | None = None
@@ -213,6 +214,6 @@ def view(auth: FactorType, row: Any) -> FactorView:
         auth0_id=f"{auth.auth0_kind}|{row.device_id}",
         auth0_authenticator_type=auth.auth0_authenticator_type, auth0_type=auth.auth0_type,
         primary=auth.primary, okta_factor_type=auth.okta_factor_type, auth0_visible=auth.auth0_visible,
-        user_id=row.user_id, activation_expires_at=row.activation_expires_at,
+        answer=auth.answer, user_id=row.user_id, activation_expires_at=row.activation_expires_at,
         profile=json.loads(row.profile) if row.profile else None,
     )

@@ -48,15 +48,13 @@ class AudienceNotAllowed(DomainError):
 
 
 class MfaRequired(DomainError):
-    """A second factor is needed: `step` is `enroll` or `challenge`, `types` the factor types
-    it offers (as the factor types name themselves to Auth0; its dialect shows them as
-    `mfa_requirements`)."""
+    """A second factor is needed: `step` is the decision (domain.policy.NextStep, `enroll` or
+    `challenge`) that each dialect renders (Auth0's `mfa_requirements`)."""
 
-    def __init__(self, mfa_token: str, step: str, types: tuple[str, ...]) -> None:
+    def __init__(self, mfa_token: str, step) -> None:
         super().__init__("mfa required")
         self.mfa_token = mfa_token
         self.step = step
-        self.types = tuple(types)
 
 
 class MalformedMfaToken(DomainError):

@@ -9,12 +9,11 @@ from dataclasses import dataclass
 from .. import authenticators
 from ..authenticators.base import ACTIVE, Answer
 from ..domain import ids, policy
-from ..domain.errors import DomainError, InvalidCredentials, NoUsableFactor
+from ..domain.errors import AuthenticatorNotAllowed, DomainError, InvalidCredentials, NoUsableFactor
 from ..store import console as store
-from ..store import factors as factor_store
 from ..store import throttle
 from ..store import users as user_store
-from . import audit, factors, org_authenticators
+from . import audit, factors, next_step, org_authenticators
 from .login import check_password
 from .runtime import RequestMeta, Runtime
 from .users import resolve_or_404
@@ -85,33 +84,29 @@ async def _pending_session(conn, rt: Runtime, token: str | None):
     return row
 
 
-async def second_factor_state(rt: Runtime, token: str | None) -> tuple[str, list]:
-    """For a half-signed-in session, the step its factors lead to: a primary factor's
-    `console_step` ("verify") with the usable ones; ("enroll", []) for an administrator with no
-    factor at all, or who has just answered their security question; a knowledge factor's step
-    ("question") with it, for one whose only usable factor is that; ("unusable", []) for one
-    whose factors the console cannot use (an app the enrollment policy disallows). Enrolled
-    users bind nothing with the password alone (R35)."""
+async def second_factor_state(rt: Runtime, token: str | None) -> policy.NextStep:
+    """What a half-signed-in administrator must do now, decided as for every sign-in
+    (services.next_step) on the console's surface: after the password, prove a factor the
+    console can ask (an authenticator app's code first; a security question when the user has
+    no usable app), or enroll an app if they have no factor at all; once the question is
+    answered, prove or enroll an app. `unusable`: none of their factors can be used here.
+    Enrolled users bind nothing with the password alone (R35)."""
     rules = await org_authenticators.cached_rules(rt)
     async with rt.db.transaction() as conn:
         row = await _pending_session(conn, rt, token)
-        active = await factor_store.for_user(conn, row.user_id, statuses=(ACTIVE,))
-    askable = [f for f in active
-               if authenticators.get(f.type).console_step is not None and org_authenticators.usable(rules, f)]
-    primary = [f for f in askable if authenticators.get(f.type).primary]
-    if primary:
-        return authenticators.get(primary[0].type).console_step, primary
-    if not policy.enrolled(active) or row.stage == "answered":
-        return "enroll", []
-    return (authenticators.get(askable[0].type).console_step, askable) if askable else ("unusable", [])
+        if row.stage == "answered":
+            return await next_step.after_second_factor(conn, rules, row.user_id, surface=policy.ADMIN_CONSOLE,
+                                                       answer=Answer.SECRET_ANSWER)
+        return await next_step.after_password(conn, rt, rules, row.user_id, surface=policy.ADMIN_CONSOLE,
+                                              mfa_policy="always")
 
 
 async def answer_question(rt: Runtime, token: str | None, answer: str, meta: RequestMeta | None) -> None:
     """The security question of an administrator who has no usable authenticator app: through
     the one verifier and lockout counter; once answered, the session may bind an app."""
-    _, found = await second_factor_state(rt, token)
-    asked = found[0] if found else None
-    if asked is None or authenticators.get(asked.type).answer is not Answer.SECRET_ANSWER:
+    step = await second_factor_state(rt, token)
+    asked = step.factors[0] if step.kind == "challenge" else None
+    if asked is None or asked.answer is not Answer.SECRET_ANSWER:
         raise SignInFailed("Your sign-in expired. Sign in again.")
     result = await check(rt, asked.user_id, answer, answer=Answer.SECRET_ANSWER, factor_id=asked.id,
                          statuses=(ACTIVE,), meta=meta)
@@ -137,21 +132,25 @@ async def sign_in_code(rt: Runtime, token: str | None, code: str, meta: RequestM
 
 
 async def start_enrollment(rt: Runtime, token: str | None, meta: RequestMeta | None) -> factors.FactorInfo:
-    """An administrator without any factor enrolls an authenticator app before the console opens."""
-    async with rt.db.transaction() as conn:
-        row = await _pending_session(conn, rt, token)
-        if row.stage != "answered" and policy.enrolled(
-                await factor_store.for_user(conn, row.user_id, statuses=("ACTIVE",))):
-            raise NoUsableFactor()
+    """An administrator the decision sends to enroll binds an authenticator app before the
+    console opens: the first of its options the console can ask that enrolls."""
+    step = await second_factor_state(rt, token)
+    if step.kind != "enroll":
+        raise NoUsableFactor()
+    user_id = await pending_user(rt, token)
+    askable = [(authenticators.get(t), provider) for t, provider in step.options
+               if authenticators.get(t).answer in policy.ADMIN_CONSOLE.answers]
+    if not askable:  # the enrollment policy allows none: named as enrolling the first would be
+        kind = next(t for t in authenticators.REGISTRY.values()
+                    if t.primary and t.answer in policy.ADMIN_CONSOLE.answers)
+        raise AuthenticatorNotAllowed(kind.authenticator_key(kind.okta_providers[0]))
     last: DomainError | None = None
-    # The primary types the console asks for, each with its providers in the type's order.
-    for kind in (t for t in authenticators.REGISTRY.values() if t.primary and t.console_step):
-        for provider in kind.okta_providers:
-            try:
-                return await factors.enroll_factor(rt, row.user_id, kind, provider, {}, meta)
-            except DomainError as exc:  # not allowed by the enrollment policy, or already enrolled
-                last = exc
-    raise last or SignInFailed("No authenticator app can be enrolled.")
+    for kind, provider in askable:
+        try:
+            return await factors.enroll_factor(rt, user_id, kind, provider, {}, meta)
+        except DomainError as exc:  # enrolled meanwhile, or the policy changed meanwhile
+            last = exc
+    raise last
 
 
 async def finish_enrollment(rt: Runtime, token: str | None, factor_id: str, code: str,

@@ -8,13 +8,12 @@ import weakref
 
 from ..domain import grants, policy
 from ..domain.errors import InvalidCredentials, MfaRequired, NoUsableFactor, TooManyAttempts, UnknownRealm
-from ..store import factors as factor_store
 from ..store import throttle
 from ..store import users as user_store
-from . import audit, org_authenticators
+from . import audit, next_step, org_authenticators
 from .bootstrap import DEFAULT_REALM
 from .clients import Client
-from .mfa import start_transaction, views_of
+from .mfa import start_transaction
 from .runtime import RequestMeta, Runtime
 from .tokens import Authentication, issue
 from .users import login_key, throttle_key
@@ -105,7 +104,8 @@ async def password_login(rt: Runtime, client: Client, *, username: str, password
         await user_store.record_login(rt.db, user.id, now, rehash)
         await audit.record(rt.db, now, "user.authentication.password", "SUCCESS", meta=meta,
                            user_id=user.id, client_id=client.client_id)
-        step = await next_step(rt, rules, user.id, audience=audience)
+        step = await next_step.after_password(rt.db, rt, rules, user.id, surface=policy.TOKEN_ENDPOINT,
+                                              audience=audience)
         token = None
         if step.kind in ("enroll", "challenge"):
             token = await start_transaction(rt, client_id=client.client_id, user_id=user.id, audience=audience,
@@ -114,23 +114,13 @@ async def password_login(rt: Runtime, client: Client, *, username: str, password
             await audit.record(rt.db, now, "mfa.verify", "DENY", meta=meta,
                                user_id=user.id, client_id=client.client_id, reason="no_usable_factor")
     if token is not None:  # raised after the commit: the transaction must exist
-        raise MfaRequired(token, step.kind, step.types)
+        raise MfaRequired(token, step)
     if step.kind == "unusable":
         raise NoUsableFactor()
     auth = Authentication(user_id=user.id, audience=audience, scope=scope, amr=["pwd"], auth_time=now,
                           server_id=server_id, grant_type=grants.PASSWORD)
     async with rt.db.transaction() as conn:
         return await issue(conn, rt, client, auth, meta)
-
-
-async def next_step(rt: Runtime, rules: dict[str, str], user_id: str, *, audience: str | None) -> policy.NextStep:
-    """What this user must do after the password, from all of their factors (policy.after_password)."""
-    factors = views_of(await factor_store.for_user(rt.db, user_id))
-    usable = [v for v in factors if v.status == "ACTIVE" and org_authenticators.usable(rules, v)]
-    return policy.after_password(
-        rt.settings.mfa_policy, factors, usable, enrollable=org_authenticators.auth0_enrollable_types(rules),
-        required_missing=bool(org_authenticators.missing_required(rules, usable)),
-        mfa_api=audience == rt.settings.mfa_audience)
 
 
 async def otp_login(rt: Runtime, client: Client, *, login_hint: str, otp: str, scope: str | None,

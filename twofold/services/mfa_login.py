@@ -11,7 +11,7 @@ from ..domain.errors import (
 )
 from ..store import tokens as token_store
 from ..store import users as user_store
-from . import audit, org_authenticators, server_policies, servers
+from . import audit, next_step, org_authenticators, server_policies, servers
 from .clients import Client
 from .mfa import factor_views, live_transaction_context, open_transaction, start_transaction
 from .runtime import RequestMeta, Runtime
@@ -48,9 +48,9 @@ async def _finish(rt: Runtime, client: Client, mfa_token: str | None, answer: An
                 raise MfaTokenExpired()
             amr = _amr(txn, answer)
             # A recovery code is the way back in without a device: it is not held to REQUIRED.
-            missing = org_authenticators.missing_required(
-                rules, await factor_views(conn, txn.user_id, statuses=("ACTIVE",))) if rules else []
-            if not missing:
+            after = await next_step.after_second_factor(conn, rules, txn.user_id, surface=policy.TOKEN_ENDPOINT,
+                                                        answer=answer) if rules else policy.NextStep("done")
+            if after.kind == "done":
                 auth = Authentication(user_id=txn.user_id, audience=txn.audience, scope=txn.scope,
                                       amr=amr, auth_time=rt.now_ms(), server_id=txn.server_id, grant_type=grant_type)
                 return await issue(conn, rt, client, auth, meta, user=user), result
@@ -59,7 +59,7 @@ async def _finish(rt: Runtime, client: Client, mfa_token: str | None, answer: An
             token = await start_transaction(rt, client_id=client.client_id, user_id=txn.user_id, audience=txn.audience,
                                             scope=txn.scope, amr=list(dict.fromkeys(amr)), auth_time=txn.auth_time,
                                             server_id=txn.server_id, conn=conn)
-            failure = MfaRequired(token, "enroll", tuple(org_authenticators.auth0_types(missing)))
+            failure = MfaRequired(token, after)
         else:
             failure = result.error
     raise failure

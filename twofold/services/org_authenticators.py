@@ -117,16 +117,21 @@ def usable(rules: dict[str, str], factor) -> bool:
     return key is None or rules.get(key) != "NOT_ALLOWED"
 
 
-def auth0_types(keys: list[str]) -> list[str]:
-    """The Auth0 authenticator types that can enroll these keys (each associable type with
-    the provider Auth0 enrolls: its OTP is Google's)."""
-    return [t.auth0_authenticator_type for t in authenticators.auth0_associable().values()
-            if t.authenticator_key(t.auth0_provider) in keys]
-
-
-def auth0_enrollable_types(rules: dict[str, str]) -> tuple[str, ...]:
-    """Auth0 `mfa_requirements.enroll` types these rules allow (its OTP is Google's)."""
-    return tuple(auth0_types([k for k, mode in rules.items() if mode != "NOT_ALLOWED"]))
+def options(rules: dict[str, str], *, keys: list[str] | None = None) -> tuple[tuple[str, str], ...]:
+    """The factors that may be enrolled, each (factor type, provider), in the registry's and
+    each type's providers' order: the primary ones whose authenticator these rules allow, or
+    with `keys` the ones that provide those authenticators."""
+    found = []
+    for kind in authenticators.REGISTRY.values():
+        if keys is None and (not kind.primary or kind.companion):
+            continue
+        providers = kind.okta_providers + ((kind.auth0_provider,) if kind.auth0_provider else ())
+        for provider in dict.fromkeys(providers):
+            key = kind.authenticator_key(provider)
+            wanted = key in keys if keys is not None else rules.get(key, "NOT_ALLOWED") != "NOT_ALLOWED"
+            if key is not None and wanted:
+                found.append((kind.type, provider))
+    return tuple(found)
 
 
 async def require_enrollable(conn: AsyncConnection, key: str) -> dict:

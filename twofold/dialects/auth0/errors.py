@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from starlette.responses import Response
 
+from ... import authenticators
 from ...domain import errors as e
 from ..http import json_response
 
@@ -74,11 +75,22 @@ def unmapped(exc: e.DomainError) -> Response:
     return json_response({"error": "invalid_request", "error_description": exc.detail}, status=400)
 
 
+def mfa_requirements(step) -> dict:
+    """The decision (domain.policy.NextStep) as Auth0 shows it: the factor types to challenge,
+    or those /mfa/associate can enroll (each type enrolls with one provider there)."""
+    if step.kind == "challenge":
+        types = [v.auth0_type for v in step.factors]
+    else:
+        types = [authenticators.get(t).auth0_authenticator_type for t, provider in step.options
+                 if authenticators.get(t).auth0_provider == provider]
+    return {step.kind: [{"type": t} for t in dict.fromkeys(types)]}
+
+
 def auth0_error(exc: e.DomainError, *, basic_auth_used: bool = False) -> Response:
     if isinstance(exc, e.MfaRequired):
         return json_response(
             {"error": "mfa_required", "error_description": "Multifactor authentication required",
-             "mfa_token": exc.mfa_token, "mfa_requirements": {exc.step: [{"type": t} for t in exc.types]}},
+             "mfa_token": exc.mfa_token, "mfa_requirements": mfa_requirements(exc.step)},
             status=403,
         )
     if isinstance(exc, e.TooManyAttempts):

@@ -3,7 +3,6 @@ an authenticator app), then a session cookie bound to this browser. Signing out 
 from __future__ import annotations
 
 import functools
-import json
 import secrets
 from urllib.parse import quote
 
@@ -12,6 +11,7 @@ from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import Response
 
+from ... import authenticators
 from ...domain.errors import DomainError, InvalidCredentials, TooManyAttempts
 from ...services import console_auth, factors
 from ...services.console_auth import SignInFailed
@@ -114,7 +114,18 @@ async def signin_password(request: Request) -> Response:
 
 
 def _question_text(factors_: list) -> str:
-    return json.loads(factors_[0].profile or "{}").get("questionText", "") if factors_ else ""
+    return (factors_[0].profile or {}).get("questionText", "") if factors_ else ""
+
+
+async def _step(rt, cookie: str | None) -> tuple[str, list]:
+    """The page for what the administrator must do now (console_auth.second_factor_state):
+    the sign-in step of the factor type asked first ("verify" for an authenticator app's code,
+    "question" for a security question) with the factors it asks, "enroll" or "unusable"."""
+    decision = await console_auth.second_factor_state(rt, cookie)
+    if decision.kind == "challenge":
+        mode = authenticators.get(decision.factors[0].type).console_step
+        return mode, [f for f in decision.factors if authenticators.get(f.type).console_step == mode]
+    return ("enroll" if decision.kind == "enroll" else "unusable"), []
 
 
 def _factor_page(request: Request, cookie: str, *, mode: str, status: int = 200, error=None,
@@ -133,7 +144,7 @@ def _factor_page(request: Request, cookie: str, *, mode: str, status: int = 200,
 async def factor_form(request: Request) -> Response:
     cookie = request.cookies.get(SESSION_COOKIE)
     try:
-        mode, found = await console_auth.second_factor_state(runtime(request), cookie)
+        mode, found = await _step(runtime(request), cookie)
     except SignInFailed:
         return redirect(f"{PREFIX}/signin?done={EXPIRED}")
     return _factor_page(request, cookie, mode={"enroll": "enroll-intro"}.get(mode, mode),
@@ -167,7 +178,7 @@ async def _second_step(request: Request, cookie: str, form: Form, next_url: str)
     (in this answer only), or the refusal with what to do."""
     rt, m = runtime(request), meta(request)
     code, enrolling = form.get("code").replace(" ", ""), form.get("action") == "enroll"
-    mode, found = await console_auth.second_factor_state(rt, cookie)
+    mode, found = await _step(rt, cookie)
     try:
         if mode == "verify":
             return await console_auth.sign_in_code(rt, cookie, code, m)
