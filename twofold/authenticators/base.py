@@ -172,6 +172,9 @@ class FactorType(Protocol):
 
     def challenge(self, view: FactorView) -> Challenge: ...
 
+    def prompt(self, view: FactorView) -> str:
+        """What the console shows when it asks for this factor ("" : nothing beyond its step)."""
+
     def judge(self, ctx: JudgeContext, row: Any, answer: str | None) -> Effect:
         """Pure: no I/O, constant-time comparisons."""
 
@@ -205,6 +208,9 @@ class Describes:
 
     def challenge(self, view: FactorView) -> Challenge:
         return Challenge()
+
+    def prompt(self, view: FactorView) -> str:
+        return ""
 
 
 def view(auth: FactorType, row: Any) -> FactorView:

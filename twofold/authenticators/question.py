@@ -12,7 +12,9 @@ from typing import Any
 from ..crypto.sealing import Sealer
 from ..domain import ids
 from ..domain.errors import DomainError, InvalidAnswer, ValidationFailed
-from .base import ACTIVE, Answer, CheckHash, Describes, Effect, Enrollment, EnrollRequest, JudgeContext
+from .base import (
+    ACTIVE, Answer, CheckHash, Describes, Effect, Enrollment, EnrollRequest, FactorView, JudgeContext,
+)
 
 MIN_ANSWER = 4
 MAX_ANSWER = 1024
@@ -62,6 +64,9 @@ class Question(Describes):
 
     def display_name(self, provider: str | None) -> str:
         return "Security Question"
+
+    def prompt(self, view: FactorView) -> str:
+        return (view.profile or {}).get("questionText", "")
 
     def validate(self, profile: dict) -> dict:
         question, answer = profile.get("question"), profile.get("answer")

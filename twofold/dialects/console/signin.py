@@ -114,7 +114,7 @@ async def signin_password(request: Request) -> Response:
 
 
 def _question_text(factors_: list) -> str:
-    return (factors_[0].profile or {}).get("questionText", "") if factors_ else ""
+    return authenticators.get(factors_[0].type).prompt(factors_[0]) if factors_ else ""
 
 
 async def _step(rt, cookie: str | None) -> tuple[str, list]:

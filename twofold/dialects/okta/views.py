@@ -65,7 +65,7 @@ def factor_object(info, base_url: str, now_ms: int) -> dict:
             "self": link(href, "GET", "DELETE"),
             "user": link(user_href, "GET"),
         }
-    if v.type == "question":
+    if v.okta_factor_type == "question":
         obj["_links"]["questions"] = link(f"{user_href}/factors/questions", "GET")
     if v.okta_factor_type in ("sms", "call", "email") and status != "ACTIVE":
         # Okta sends `resend` as an array of named links (reference B.2).
