@@ -27,7 +27,8 @@ async def _enroll(rt, client, user):
 async def test_always_requires_enrollment_at_first_sign_in(rt, client, user):
     with pytest.raises(MfaRequired) as info:
         await _login(rt, client, user)
-    assert (info.value.step, info.value.types) == ("enroll", ("otp",))
+    step = info.value.step
+    assert (step.kind, step.options) == ("enroll", (("totp", "GOOGLE"), ("totp", "OKTA")))
 
 
 async def test_if_enrolled_lets_unenrolled_users_in_and_challenges_enrolled_ones(rt, client, user):
@@ -35,7 +36,8 @@ async def test_if_enrolled_lets_unenrolled_users_in_and_challenges_enrolled_ones
     rt.settings.mfa_policy = "if-enrolled"
     with pytest.raises(MfaRequired) as info:
         await _login(rt, client, user)
-    assert (info.value.step, info.value.types) == ("challenge", ("otp", "recovery-code"))
+    step = info.value.step
+    assert (step.kind, [f.type for f in step.factors]) == ("challenge", ["totp", "recovery_code"])
     from twofold.services import users
 
     other = await users.create(rt, users.NewUser(
