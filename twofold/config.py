@@ -46,6 +46,30 @@ class Settings(BaseSettings):
     console_idle_ttl: int = Field(30 * 60, ge=60, description="Admin Console: sign-out after this long idle")
     console_signin_ttl: int = Field(300, ge=30, description="Admin Console: time to give the second factor")
 
+    # Codes sent by SMS, voice and email (services.oob) and their delivery (twofold.delivery)
+    oob_code_ttl: int = Field(300, ge=30, le=600, description="A sent code's lifetime (R20: at most 10 minutes)")
+    send_interval_seconds: int = Field(30, ge=0, description="One code per phone number or address per this long")
+    send_max_per_user: int = Field(10, ge=1, description="Codes sent to one user's factors per send window")
+    send_max_per_destination: int = Field(10, ge=1, description="Codes sent to one number or address per window")
+    send_max_per_country: int = Field(1000, ge=1, description="SMS and calls per country calling code per window")
+    send_window_seconds: int = Field(3600, ge=60, description="The window of the send budgets above")
+    sms_provider: Literal["outbox", "webhook", "twilio"] = Field("outbox", description="SMS delivery")
+    voice_provider: Literal["outbox", "webhook", "twilio"] | None = Field(None, description="Voice; default: SMS's")
+    email_provider: Literal["outbox", "smtp"] = Field("outbox", description="Email delivery")
+    sms_webhook_url: str | None = None
+    sms_webhook_secret: str | None = Field(None, description="HMAC-SHA256 key for the webhook's signature header")
+    twilio_account_sid: str | None = None
+    twilio_auth_token: str | None = None
+    twilio_from: str | None = None
+    twilio_api_url: str = "https://api.twilio.com"
+    smtp_host: str | None = None
+    smtp_port: int = 587
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_tls: Literal["none", "starttls", "tls"] = "starttls"
+    email_from: str = "twofold <no-reply@localhost>"
+    delivery_timeout: float = Field(5.0, gt=0, le=60, description="Seconds a provider may take")
+
     # Password hashing: argon2id at OWASP's recommended minimum (m=19 MiB, t=2, p=1)
     argon2_memory_kib: int = 19456
     argon2_time_cost: int = 2

@@ -28,7 +28,9 @@ async def test_always_requires_enrollment_at_first_sign_in(rt, client, user):
     with pytest.raises(MfaRequired) as info:
         await _login(rt, client, user)
     step = info.value.step
-    assert (step.kind, step.options) == ("enroll", (("totp", "GOOGLE"), ("totp", "OKTA")))
+    # A fresh org allows the authenticator apps, the phone (SMS, voice) and email (migration 0014).
+    assert (step.kind, step.options) == ("enroll", (("totp", "GOOGLE"), ("totp", "OKTA"), ("sms", "OKTA"),
+                                                    ("call", "OKTA"), ("email", "OKTA")))
 
 
 async def test_if_enrolled_lets_unenrolled_users_in_and_challenges_enrolled_ones(rt, client, user):

@@ -18,7 +18,8 @@ METHODS = [name for name, member in vars(FactorType).items()
 
 def test_the_interface_is_small_and_complete():
     assert set(METHODS) == {"authenticator_key", "describe", "display_name", "validate", "secret_to_hash", "enroll",
-                            "pending_secret", "challenge", "prompt", "judge", "wrong"}
+                            "pending_secret", "challenge", "prompt", "destination", "masked", "judge",
+                            "wrong"}
 
 
 @pytest.mark.parametrize("type_", sorted(authenticators.REGISTRY))

@@ -23,6 +23,7 @@ class Answer(enum.Enum):
     PASSCODE = "passcode"  # a one-time code from a device
     RECOVERY_CODE = "recovery code"
     SECRET_ANSWER = "secret answer"  # hashed at rest with argon2id
+    SENT_CODE = "sent code"  # a code sent by SMS, voice or email, for the challenge that sent it
 
 
 @dataclass(frozen=True)
@@ -94,6 +95,8 @@ class JudgeContext:
     sealer: Sealer
     now_s: float
     totp_window: int
+    challenge: Any = None  # the sent code's challenge (store.oob_challenges row) the answer is for
+    code_key: bytes = b""  # the key sent codes are hashed under (services.oob)
 
 
 # --- effects: a judgement names one; services.verify applies it -------------------------------
@@ -121,6 +124,14 @@ class SwapHash:
 
 
 @dataclass(frozen=True)
+class SpendChallenge:
+    """A sent code matched its challenge: spend the challenge once with a compare-and-set (R1,
+    R20); on a pending factor the same answer activates it (R37)."""
+
+    challenge_id: str
+
+
+@dataclass(frozen=True)
 class CheckHash:
     """A hashed answer: accepted if argon2id says `candidate` matches `stored`. The hash runs
     outside any transaction, so guesses cannot stall the user's other verifications."""
@@ -129,7 +140,7 @@ class CheckHash:
     candidate: str
 
 
-Effect = Reject | ClaimStep | SwapHash | CheckHash
+Effect = Reject | ClaimStep | SwapHash | CheckHash | SpendChallenge
 
 
 @runtime_checkable
@@ -151,6 +162,7 @@ class FactorType(Protocol):
     auth0_visible: bool
     auth0_provider: str | None  # the provider Auth0's /mfa/associate enrolls; None: not associable
     auth0_shown_as: str  # the /mfa/associate member that shows its new secret
+    channel: str | None  # where its challenge sends a code (delivery.CHANNELS); None: nothing is sent
 
     def authenticator_key(self, provider: str | None) -> str | None:
         """The admin-plane authenticator that governs it; None: none (part of another factor)."""
@@ -175,6 +187,12 @@ class FactorType(Protocol):
     def prompt(self, view: FactorView) -> str:
         """What the console shows when it asks for this factor ("" : nothing beyond its step)."""
 
+    def destination(self, view: FactorView) -> str | None:
+        """Where its codes go (an E.164 number, an address); None for a type that sends nothing."""
+
+    def masked(self, view: FactorView) -> str | None:
+        """Its destination as listings show it; None for a type that sends nothing."""
+
     def judge(self, ctx: JudgeContext, row: Any, answer: str | None) -> Effect:
         """Pure: no I/O, constant-time comparisons."""
 
@@ -193,6 +211,7 @@ class Describes:
     hot = False
     console_step: str | None = None
     amr: tuple[str, ...] = ()
+    channel: str | None = None
 
     def describe(self, row: Any) -> FactorView:
         return view(self, row)  # type: ignore[arg-type]
@@ -211,6 +230,12 @@ class Describes:
 
     def prompt(self, view: FactorView) -> str:
         return ""
+
+    def destination(self, view: FactorView) -> str | None:
+        return None
+
+    def masked(self, view: FactorView) -> str | None:
+        return None
 
 
 def view(auth: FactorType, row: Any) -> FactorView:

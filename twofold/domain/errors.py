@@ -73,6 +73,10 @@ class InvalidOtp(DomainError):
         self.replayed = replayed
 
 
+class InvalidSentCode(InvalidOtp):
+    """A wrong or spent code sent by SMS, voice or email (Auth0 names it the binding code)."""
+
+
 class InvalidRecoveryCode(DomainError):
     pass
 
@@ -206,3 +210,27 @@ class SystemPolicy(DomainError):
 class PolicyDenied(DomainError):
     """No access policy rule of the authorization server allows this grant for this client
     (Okta: "Policy evaluation failed for this request")."""
+
+
+class SendLimited(DomainError):
+    """A code was not sent: the number or address got one less than `retry_after` seconds ago
+    (`interval`: Okta's one per 30 s), or a send budget (per user, destination or country
+    calling code, R27) is spent. No provider was called."""
+
+    def __init__(self, rule: str, retry_after: int) -> None:
+        super().__init__(f"send refused: {rule}")
+        self.rule = rule
+        self.retry_after = retry_after
+
+
+class CodeNotDelivered(DomainError):
+    """The provider failed or did not answer in time; nothing was sent that can be answered,
+    and a new send may be tried at once."""
+
+
+class UnknownChallenge(DomainError):
+    """An oob_code that names no challenge of this transaction (or of this factor)."""
+
+
+class ChallengeExpired(DomainError):
+    """The challenge's code has expired (or was spent): a new one must be sent."""

@@ -21,8 +21,9 @@ class Surface:
     holds_required: bool = True  # the enrollment policy's REQUIRED authenticators come first
 
 
-# The token endpoints of both dialects: their grants take one-time codes and recovery codes.
-TOKEN_ENDPOINT = Surface(frozenset({Answer.PASSCODE, Answer.RECOVERY_CODE}))
+# The token endpoints of both dialects: their grants take one-time codes, codes they sent
+# (mfa-oob) and recovery codes.
+TOKEN_ENDPOINT = Surface(frozenset({Answer.PASSCODE, Answer.SENT_CODE, Answer.RECOVERY_CODE}))
 # The Admin Console asks an authenticator app's code, or a security question on the way to
 # binding one: an administrator's session always ends with an authenticator app.
 ADMIN_CONSOLE = Surface(frozenset({Answer.PASSCODE, Answer.SECRET_ANSWER}), primary_required=True,

@@ -13,11 +13,14 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from . import client_credentials, mfa_otp, mfa_recovery_code, okta_otp, password, password_realm, refresh_token
+from . import (
+    client_credentials, mfa_oob, mfa_otp, mfa_recovery_code, okta_otp, password, password_realm, refresh_token,
+)
 
 GRANTS: dict[str, ModuleType] = {
     m.GRANT_TYPE: m
-    for m in (password, password_realm, mfa_otp, mfa_recovery_code, okta_otp, refresh_token, client_credentials)
+    for m in (password, password_realm, mfa_otp, mfa_oob, mfa_recovery_code, okta_otp, refresh_token,
+              client_credentials)
 }
 
 

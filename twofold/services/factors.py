@@ -17,7 +17,7 @@ from ..authenticators.base import ACTIVE, PENDING, Answer, EnrollRequest, Factor
 from ..domain.errors import AlreadyEnrolled, DomainError, FactorState, NotEnrolled, NotFound
 from ..store import factors as factor_store
 from ..store import users as user_store
-from . import audit, org_authenticators, users
+from . import audit, oob, org_authenticators, users
 from .mfa import factor_views
 from .runtime import RequestMeta, Runtime
 from .verify import HOT, check, settle_totp
@@ -136,7 +136,10 @@ async def enroll_factor(rt: Runtime, user_id: str, kind: FactorType, provider: s
         await audit.record(conn, now, "factor.enroll", "SUCCESS", meta=meta, user_id=user_id,
                            factor_id=enrollment.values["id"], detail={"type": kind.type, "provider": provider})
         row = await _factor_row(conn, user_id, enrollment.values["id"])
-        return await _info(conn, rt, row, user.login)
+        info = await _info(conn, rt, row, user.login)
+    if kind.channel is not None and info.view.status == PENDING:  # its first code, to confirm it (R37)
+        await oob.send_code(rt, info.view, meta=meta)
+    return info
 
 
 async def activate(rt: Runtime, user_id: str, factor_id: str, pass_code: str | None,
@@ -152,11 +155,32 @@ async def activate(rt: Runtime, user_id: str, factor_id: str, pass_code: str | N
             raise FactorState("The factor is already active.")
         if not kind.confirmed_by_first_answer or not _pending(kind.describe(row), rt.now_ms()):
             raise FactorState("The factor activation has expired. Enroll the factor again.")
-        result = await check(rt, user_id, pass_code, answer=kind.answer, conn=conn, factor_id=factor_id, meta=meta)
+        challenge = await oob.challenge_of(conn, rt, factor_id=factor_id) if kind.channel else None
+        result = await check(rt, user_id, pass_code, answer=kind.answer, conn=conn, factor_id=factor_id, meta=meta,
+                             challenge=challenge)
         if result.ok:
             return await _info(conn, rt, await _factor_row(conn, user_id, factor_id), user.login)
         failure = result.error
     raise failure
+
+
+async def send_code(rt: Runtime, user_id: str, factor_id: str, meta: RequestMeta | None = None, *,
+                    pending: bool) -> oob.Sent:
+    """Okta's `resend` (a pending factor: `pending`) and its verify without a passCode (an
+    active one): a new code to the factor's number or address; earlier codes stop working."""
+    async with rt.db.transaction() as conn:
+        uid = (await _user(conn, user_id)).id
+        row = await _factor_row(conn, uid, factor_id)
+    kind = authenticators.get(row.type)
+    view = kind.describe(row)
+    if kind.channel is None:
+        raise FactorState("This factor sends no code.")
+    if pending and not _pending(view, rt.now_ms()):
+        raise FactorState("The factor is not pending activation." if row.status == ACTIVE
+                          else "The factor activation has expired. Enroll the factor again.")
+    if not pending and row.status != ACTIVE:
+        raise FactorState("The factor is not active. Activate it first.")
+    return await oob.send_code(rt, view, meta=meta)
 
 
 async def verify(rt: Runtime, user_id: str, factor_id: str, pass_code: str | None, answer: str | None,
@@ -183,7 +207,12 @@ async def verify(rt: Runtime, user_id: str, factor_id: str, pass_code: str | Non
         result = await settle_totp(rt, uid, [row], pass_code, meta=meta)
     else:  # Okta's request carries a passCode or an answer: the one the type takes
         given = answer if kind.answer is Answer.SECRET_ANSWER else pass_code
-        result = await check(rt, uid, given, answer=kind.answer, factor_id=factor_id, statuses=(ACTIVE,), meta=meta)
+        challenge = None
+        if kind.channel:  # the factor's last code sent
+            async with rt.db.transaction() as conn:
+                challenge = await oob.challenge_of(conn, rt, factor_id=factor_id)
+        result = await check(rt, uid, given, answer=kind.answer, factor_id=factor_id, statuses=(ACTIVE,), meta=meta,
+                             challenge=challenge)
     if not result.ok:
         raise result.error
 

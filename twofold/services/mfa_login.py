@@ -2,6 +2,8 @@
 `/mfa/challenge` step before them."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from .. import authenticators
 from ..authenticators.base import ACTIVE, PENDING, Answer, FactorView
 from ..domain import grants, policy
@@ -11,27 +13,30 @@ from ..domain.errors import (
 )
 from ..store import tokens as token_store
 from ..store import users as user_store
-from . import audit, next_step, org_authenticators, server_policies, servers
+from . import audit, next_step, oob, org_authenticators, server_policies, servers
 from .clients import Client
 from .mfa import factor_views, live_transaction_context, open_transaction, start_transaction
 from .runtime import RequestMeta, Runtime
 from .tokens import Authentication, issue, mint_planned, plan_issue
-from .verify import Check, check, settle_totp
+from .verify import HOT_AMR, Check, check, settle_totp
 
 
-def _amr(txn, answer: Answer) -> list[str]:
-    """The transaction's `amr` and what a right answer of this kind adds (RFC 8176)."""
-    added = [a for t in authenticators.answering(answer) for a in authenticators.get(t).amr]
-    return list(dict.fromkeys([a for a in txn.amr.split(",") if a] + added + ["mfa"]))
+def _amr(txn, added: tuple[str, ...]) -> list[str]:
+    """The transaction's `amr` and what the factor that took the answer adds (RFC 8176)."""
+    return list(dict.fromkeys([a for a in txn.amr.split(",") if a] + list(added) + ["mfa"]))
 
 
 async def _finish(rt: Runtime, client: Client, mfa_token: str | None, answer: Answer, value: str | None,
-                  meta: RequestMeta | None, server_id: str | None, grant_type: str) -> tuple[dict, Check]:
+                  meta: RequestMeta | None, server_id: str | None, grant_type: str,
+                  oob_code: str | None = None) -> tuple[dict, Check]:
     failure: DomainError | None = None
     # Read before the transaction (on SQLite a second one would wait for this one's lock).
-    rules = await org_authenticators.cached_rules(rt) if grant_type == grants.MFA_OTP else {}
+    rules = await org_authenticators.cached_rules(rt) if grant_type != grants.MFA_RECOVERY_CODE else {}
     async with rt.db.transaction() as conn:
         txn = await open_transaction(conn, rt, mfa_token, client_id=client.client_id, server_id=server_id)
+        # A sent code answers the challenge its oob_code names, sent for this transaction (R21).
+        challenge = await oob.challenge_of(conn, rt, oob_code=oob_code, txn_id=txn.id) \
+            if answer is Answer.SENT_CODE else None
         user = await user_store.by_id(conn, txn.user_id)
         if user is None or user.status != "ACTIVE":
             raise InvalidCredentials()  # deactivated since the password step
@@ -41,12 +46,12 @@ async def _finish(rt: Runtime, client: Client, mfa_token: str | None, answer: An
                                                          policy.proven(txn.amr or "")) else (ACTIVE,)
         # Rules only for codes: a recovery code is the way back in whatever the policy says.
         result = await check(rt, txn.user_id, value, answer=answer, conn=conn, rules=rules or None,
-                             statuses=statuses, meta=meta, client_id=client.client_id)
+                             statuses=statuses, meta=meta, client_id=client.client_id, challenge=challenge)
         if result.ok:
             # Consumed only on success (R46); losing this race rolls the whole attempt back.
             if not await token_store.consume_mfa_transaction(conn, txn.id, rt.now_ms()):
                 raise MfaTokenExpired()
-            amr = _amr(txn, answer)
+            amr = _amr(txn, result.amr)
             # A recovery code is the way back in without a device: it is not held to REQUIRED.
             after = await next_step.after_second_factor(conn, rules, txn.user_id, surface=policy.TOKEN_ENDPOINT,
                                                         answer=answer) if rules else policy.NextStep("done")
@@ -81,7 +86,7 @@ async def complete_with_otp(rt: Runtime, client: Client, mfa_token: str | None, 
             if user.status != "ACTIVE":
                 raise InvalidCredentials()  # deactivated since the password step
             auth = Authentication(user_id=txn.user_id, audience=txn.audience, scope=txn.scope,
-                                  amr=_amr(txn, Answer.PASSCODE),
+                                  amr=_amr(txn, HOT_AMR),
                                   auth_time=rt.now_ms(), server_id=txn.server_id, grant_type=grants.MFA_OTP)
             plan = plan_issue(rt, client, auth)
             if plan is None and txn.server_id not in (None, servers.ORG):
@@ -105,6 +110,16 @@ async def _issue(rt: Runtime, client: Client, auth: Authentication, user, meta: 
         return await issue(conn, rt, client, auth, meta, user=user)
 
 
+async def complete_with_oob(rt: Runtime, client: Client, mfa_token: str | None, oob_code: str | None,
+                            binding_code: str | None, meta: RequestMeta | None = None,
+                            server_id: str | None = None) -> dict:
+    """Auth0's (and Okta's) mfa-oob grant for a sent code: `oob_code` names the challenge,
+    `binding_code` is the code the user read; it also confirms a pending enrollment."""
+    body, _ = await _finish(rt, client, mfa_token, Answer.SENT_CODE, binding_code, meta, server_id, grants.MFA_OOB,
+                            oob_code=oob_code or "")
+    return body
+
+
 async def complete_with_recovery_code(rt: Runtime, client: Client, mfa_token: str | None, code: str | None,
                                       meta: RequestMeta | None = None,
                                       server_id: str | None = None) -> tuple[dict, str | None]:
@@ -114,12 +129,21 @@ async def complete_with_recovery_code(rt: Runtime, client: Client, mfa_token: st
     return body, result.new_recovery_code
 
 
+@dataclass(frozen=True)
+class Challenged:
+    """The factor a challenge chose, and for a type that sends a code, what was sent."""
+
+    view: FactorView
+    sent: oob.Sent | None = None
+
+
 async def challenge(rt: Runtime, client: Client, mfa_token: str | None, challenge_type: str | None,
                     authenticator_id: str | None, meta: RequestMeta | None = None,
-                    server_id: str | None = None) -> FactorView:
+                    server_id: str | None = None, channel: str | None = None) -> Challenged:
     """Auth0 /mfa/challenge (and Okta's /challenge): the first active, usable primary factor of
-    the wanted challenge types (any without) is challenged and returned; its type says what that
-    sends (for an authenticator app nothing: the answer says which code to ask for)."""
+    the wanted challenge types (any without; with `channel`, one that sends there) is
+    challenged: a type with a channel sends a code for this transaction (R21); an
+    authenticator app sends nothing (the answer says which code to ask for)."""
     rules = await org_authenticators.cached_rules(rt)  # read before the transaction (SQLite: one writer)
     async with rt.db.transaction() as conn:
         txn = await open_transaction(conn, rt, mfa_token, client_id=client.client_id, server_id=server_id)
@@ -133,12 +157,15 @@ async def challenge(rt: Runtime, client: Client, mfa_token: str | None, challeng
                 raise InvalidAuthenticator("authenticator_id does not match an active authenticator")
         offered = views if not challenge_type else [
             v for v in views if v.auth0_authenticator_type in challenge_type.split()]
+        if channel is not None:
+            offered = [v for v in offered if authenticators.get(v.type).channel == channel]
         if not offered:
             raise UnsupportedChallengeType(", ".join(sorted({v.auth0_authenticator_type for v in views})))
         chosen = offered[0]
-        sent = authenticators.get(chosen.type).challenge(chosen)
-        await audit.record(conn, rt.now_ms(), "mfa.challenge", "SUCCESS", meta=meta, user_id=txn.user_id,
-                           client_id=client.client_id, factor_id=chosen.id,
-                           detail={"challenge_type": chosen.auth0_authenticator_type,
-                                   **({"delivered": sent.delivered} if sent.delivered else {})})
-    return chosen
+        if authenticators.get(chosen.type).channel is None:
+            await audit.record(conn, rt.now_ms(), "mfa.challenge", "SUCCESS", meta=meta, user_id=txn.user_id,
+                               client_id=client.client_id, factor_id=chosen.id,
+                               detail={"challenge_type": chosen.auth0_authenticator_type})
+            return Challenged(chosen)
+    # Sent with no transaction held (services.oob audits it).
+    return Challenged(chosen, await oob.send_code(rt, chosen, txn_id=txn.id, meta=meta, client_id=client.client_id))

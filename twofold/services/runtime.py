@@ -28,6 +28,16 @@ class Runtime:
     signer: Signer
     passwords: Passwords
     clock: Clock = field(default_factory=Clock)
+    _providers: dict | None = field(default=None, repr=False)
 
     def now_ms(self) -> int:
         return self.clock.now_ms()
+
+    def provider(self, channel: str):
+        """The delivery provider of `channel` (sms | voice | email), built from the settings
+        on first use (a provider chosen without its settings fails at start-up: app.py)."""
+        if self._providers is None:
+            from ..delivery.providers import build
+
+            self._providers = build(self.settings, self.db, self.clock)
+        return self._providers[channel]

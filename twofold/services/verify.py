@@ -19,9 +19,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from .. import authenticators
-from ..authenticators.base import ACTIVE, PENDING, Answer, CheckHash, ClaimStep, JudgeContext, Reject, SwapHash
+from ..authenticators.base import (
+    ACTIVE, PENDING, Answer, CheckHash, ClaimStep, JudgeContext, Reject, SpendChallenge, SwapHash,
+)
 from ..domain.errors import DomainError, InvalidCredentials, MfaTokenExpired, NotEnrolled, TooManyAttempts
 from ..store import factors as factor_store
+from ..store import oob as oob_store
 from ..store import settle
 from . import audit, org_authenticators
 from .runtime import RequestMeta, Runtime
@@ -73,10 +76,15 @@ def _retry_after(until_ms: int, now_ms: int) -> int:
 
 # The types the hot path settles: their judgement is a step claim on an ACTIVE factor.
 HOT = frozenset(t.type for t in authenticators.REGISTRY.values() if t.hot)
+# What a success there adds to `amr` (the hot path plans its tokens before the settle).
+HOT_AMR = tuple(dict.fromkeys(a for t in authenticators.REGISTRY.values() if t.hot for a in t.amr))
 
 
-def _judge_context(rt: Runtime) -> JudgeContext:
-    return JudgeContext(sealer=rt.sealer, now_s=rt.clock.now(), totp_window=rt.settings.totp_window)
+def _judge_context(rt: Runtime, challenge=None) -> JudgeContext:
+    from .oob import code_key  # a sent code's key, derived only when one is judged
+
+    return JudgeContext(sealer=rt.sealer, now_s=rt.clock.now(), totp_window=rt.settings.totp_window,
+                        challenge=challenge, code_key=code_key(rt) if challenge is not None else b"")
 
 
 def _attempt_kind(answer: Answer) -> str:
@@ -142,10 +150,12 @@ def candidates(rows, answer: Answer, now_ms: int, *, statuses: tuple[str, ...] =
 async def check(rt: Runtime, user_id: str, given: str | None, *, answer: Answer,
                 conn: AsyncConnection | None = None, rows=None, factor_id: str | None = None,
                 statuses: tuple[str, ...] = (ACTIVE, PENDING), rules: dict[str, str] | None = None,
-                meta: RequestMeta | None = None, client_id: str | None = None, counter: str = "mfa") -> Check:
+                meta: RequestMeta | None = None, client_id: str | None = None, counter: str = "mfa",
+                challenge=None) -> Check:
     """The one verifier: `given` (a passcode, a recovery code, a secret answer: `answer` says
     which) against the user's factors of the types that take it (or `rows`, read by the
-    caller, or the one `factor_id`). The attempt is counted on `counter` (store.users.COUNTERS)
+    caller, or the one `factor_id`); a sent code against `challenge`, the one it
+    answers. The attempt is counted on `counter` (store.users.COUNTERS)
     before the verdict; the replay guard is the factor's, shared by every path.
 
     With `conn`, every step runs in the caller's transaction (the caller raises `error` after
@@ -154,7 +164,7 @@ async def check(rt: Runtime, user_id: str, given: str | None, *, answer: Answer,
     while the user's row (or SQLite's writer lock) is held."""
     if conn is not None:
         return await _check_in(conn, rt, user_id, given, answer, rows, factor_id, statuses, rules, meta, client_id,
-                               counter)
+                               counter, challenge)
     async with rt.db.transaction() as conn:
         found = await _candidates(conn, rt, user_id, answer, rows, factor_id, statuses, rules)
         if not found:
@@ -165,13 +175,13 @@ async def check(rt: Runtime, user_id: str, given: str | None, *, answer: Answer,
             counted = await settle.hold(conn, attempt, counted)
     if counted.outcome != "counted":
         return Check(error=_refused(counted, attempt.now))
-    judged = await _judge_all(rt, found, given)
+    judged = await _judge_all(rt, found, given, challenge)
     async with rt.db.transaction() as conn:
         return await _settle(conn, rt, replace(attempt, now=rt.now_ms()), counted, answer, judged)
 
 
 async def _check_in(conn, rt, user_id, given, answer, rows, factor_id, statuses, rules, meta, client_id,
-                    counter) -> Check:
+                    counter, challenge) -> Check:
     found = await _candidates(conn, rt, user_id, answer, rows, factor_id, statuses, rules)
     if not found:
         return Check(error=NotEnrolled())
@@ -179,7 +189,7 @@ async def _check_in(conn, rt, user_id, given, answer, rows, factor_id, statuses,
     counted = await settle.count_attempt(conn, attempt)
     if counted.outcome != "counted":
         return Check(error=_refused(counted, attempt.now))
-    return await _settle(conn, rt, attempt, counted, answer, await _judge_all(rt, found, given))
+    return await _settle(conn, rt, attempt, counted, answer, await _judge_all(rt, found, given, challenge))
 
 
 async def _candidates(conn, rt, user_id, answer, rows, factor_id, statuses, rules) -> list:
@@ -191,8 +201,8 @@ async def _candidates(conn, rt, user_id, answer, rows, factor_id, statuses, rule
 _ACCEPTED = object()  # a hashed answer argon2id accepted: nothing to claim
 
 
-async def _judge_all(rt: Runtime, rows, given: str | None) -> list:
-    ctx = _judge_context(rt)
+async def _judge_all(rt: Runtime, rows, given: str | None, challenge=None) -> list:
+    ctx = _judge_context(rt, challenge)
     judged = []
     for row in rows:
         effect = authenticators.get(row.type).judge(ctx, row, given)
@@ -250,6 +260,19 @@ async def _apply(conn, rt: Runtime, user_id: str, row, effect) -> tuple[bool, bo
         return activated, activated or await factor_store.claim_active_step(conn, user_id, row.id, effect.step, now)
     if isinstance(effect, SwapHash):
         return False, await factor_store.swap_secret_hash(conn, row.id, effect.old, effect.new, now)
+    if isinstance(effect, SpendChallenge):
+        if not await oob_store.spend(conn, effect.challenge_id, now):
+            return False, False  # a parallel twin spent it first
+        activated = False
+        if row.status != ACTIVE:
+            try:
+                async with conn.begin_nested():
+                    activated = await factor_store.confirm_pending(conn, row.id, now)
+            except IntegrityError:
+                pass  # another factor of this kind became active meanwhile
+            if not activated:  # expired meanwhile, or another of its kind is active: no success
+                return False, False
+        return activated, True
     return False, effect is _ACCEPTED
 
 

@@ -91,6 +91,20 @@ async def claim_pending_step(conn: AsyncConnection, factor_id: str, step: int, n
     return (await conn.execute(_CLAIM_PENDING, {"factor_id": factor_id, "step": step, "now": now})).rowcount == 1
 
 
+_CONFIRM_PENDING = (
+    update(factors)
+    .where(factors.c.id == bindparam("factor_id"), factors.c.status == "PENDING_ACTIVATION",
+           factors.c.activation_expires_at > bindparam("now"))
+    .values(status="ACTIVE", last_updated_at=bindparam("now"))
+)
+
+
+async def confirm_pending(conn: AsyncConnection, factor_id: str, now: int) -> bool:
+    """A pending factor confirmed by a spent challenge (R37), once: still pending and unexpired
+    as the statement runs."""
+    return (await conn.execute(_CONFIRM_PENDING, {"factor_id": factor_id, "now": now})).rowcount == 1
+
+
 async def mark_activated(conn: AsyncConnection, factor_id: str, now: int) -> None:
     await conn.execute(
         update(factors).where(factors.c.id == factor_id, factors.c.activated_at.is_(None))

@@ -318,3 +318,44 @@ server_claims = Table(
     Column("last_updated_at", Ms, nullable=False),
     Index("ix_server_claims_server", "server_id"),
 )
+
+# A code sent by SMS, voice or email (services.oob): stored hashed (R24), valid until
+# `expires_at` (R20), spent once by a compare-and-set on `used_at` (R1), and bound to the factor
+# and the MFA transaction it was sent for (R21). The client holds the `oob_code` naming it.
+oob_challenges = Table(
+    "oob_challenges", metadata,
+    Column("id", String(24), primary_key=True),
+    Column("oob_code_hash", LargeBinary(32), nullable=False, unique=True),  # SHA-256 of the handed-out oob_code
+    Column("factor_id", String(20), ForeignKey("factors.id", ondelete="CASCADE"), nullable=False),
+    Column("user_id", String(20), ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("txn_id", String(32), nullable=True),  # the MFA transaction it was sent for; None: Okta's Factors API
+    Column("code_hash", LargeBinary(32), nullable=False),  # HMAC-SHA256 under a derived key
+    Column("created_at", Ms, nullable=False),
+    Column("expires_at", Ms, nullable=False),
+    Column("used_at", Ms, nullable=True),
+    Index("ix_oob_challenges_factor", "factor_id"),
+)
+
+# Send budgets (R27): one row per key (a user, a number or address, a country calling code),
+# each change one atomic upsert.
+send_budgets = Table(
+    "send_budgets", metadata,
+    Column("key", String(400), primary_key=True),
+    Column("window_start", Ms, nullable=False),
+    Column("sent", Integer, nullable=False),
+    Column("last_sent_at", Ms, nullable=False),
+)
+
+# The development provider's messages (delivery.outbox): kept no longer than their code lives.
+outbox_messages = Table(
+    "outbox_messages", metadata,
+    Column("id", String(24), primary_key=True),
+    Column("channel", String(8), nullable=False),
+    Column("recipient", String(320), nullable=False),
+    Column("subject", String(300), nullable=True),
+    Column("body", Text, nullable=False),
+    Column("html", Text, nullable=True),
+    Column("created_at", Ms, nullable=False),
+    Column("expires_at", Ms, nullable=False),
+    Index("ix_outbox_messages_expires", "expires_at"),
+)

@@ -25,7 +25,12 @@ CATALOGUE: dict[type, Entry] = {
                            "authenticators and takes no client-credentials token."),
     e.MalformedMfaToken: (403, "invalid_grant", "Malformed mfa_token"),
     e.MfaTokenExpired: (403, "expired_token", "mfa_token is expired"),
+    e.InvalidSentCode: (403, "invalid_grant", "Invalid binding_code."),
     e.InvalidOtp: (403, "invalid_grant", "Invalid otp_code."),
+    e.UnknownChallenge: (403, "invalid_grant", "Invalid oob_code."),
+    e.ChallengeExpired: (403, "expired_token", "oob_code is expired"),
+    e.SendLimited: (429, "too_many_attempts", "Too many messages sent. Wait before requesting another code."),
+    e.CodeNotDelivered: (503, "server_error", "The code could not be sent. Try again."),
     e.InvalidRecoveryCode: (403, "invalid_grant", "Invalid recovery_code."),
     e.AlreadyEnrolled: (403, "access_denied", "User is already enrolled"),
     e.AuthenticatorNotAllowed: (403, "access_denied", "{detail}"),
@@ -81,7 +86,7 @@ def mfa_requirements(step) -> dict:
     if step.kind == "challenge":
         types = [v.auth0_type for v in step.factors]
     else:
-        types = [authenticators.get(t).auth0_authenticator_type for t, provider in step.options
+        types = [authenticators.get(t).auth0_type for t, provider in step.options
                  if authenticators.get(t).auth0_provider == provider]
     return {step.kind: [{"type": t} for t in dict.fromkeys(types)]}
 

@@ -96,7 +96,10 @@ async def challenge(request: Request) -> Response:
         runtime(request), client, params["mfa_token"], params.get("challenge_type"),
         params.get("authenticator_id"), meta(request),
     )
-    return json_response({"challenge_type": chosen.auth0_authenticator_type})
+    answer = {"challenge_type": chosen.view.auth0_authenticator_type}
+    if chosen.sent is not None:  # the user reads the code and sends it as binding_code (reference A.2)
+        answer.update(oob_code=chosen.sent.oob_code, binding_method="prompt")
+    return json_response(answer)
 
 
 def _authenticator(view) -> dict:

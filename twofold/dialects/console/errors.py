@@ -65,6 +65,12 @@ def describe(exc: e.DomainError) -> tuple[int, str, list[str]]:
         return 400, "This authenticator cannot be enrolled.", [exc.detail]
     if isinstance(exc, e.NotFound):
         return 404, "Not found: it may have been deleted meanwhile.", [exc.detail] if exc.detail else []
+    if isinstance(exc, e.SendLimited):
+        return 429, "A code was sent a moment ago. Wait a little before asking for another one.", []
+    if isinstance(exc, e.CodeNotDelivered):
+        return 503, "The code could not be sent. Try again.", []
+    if isinstance(exc, (e.UnknownChallenge, e.ChallengeExpired)):
+        return 403, "That code expired or was never sent. Ask for a new code.", []
     if isinstance(exc, e.InvalidOtp) and exc.replayed:
         return 403, "That code was already used. Wait for the next code and try again.", []
     if isinstance(exc, e.InvalidOtp):

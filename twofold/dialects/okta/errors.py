@@ -86,6 +86,16 @@ def from_domain(exc: e.DomainError) -> Response:
         return okta_error("E0000082", 403, "Each code can only be used once. Please wait for a new code and try again.")
     if isinstance(exc, e.InvalidOtp):
         return okta_error("E0000068", 403, "Invalid Passcode/Answer", [PASSCODE_MISMATCH])
+    if isinstance(exc, (e.UnknownChallenge, e.ChallengeExpired)):
+        # No code to check (none sent, or it expired): Okta's passcode refusal, saying why.
+        return okta_error("E0000068", 403, "Invalid Passcode/Answer", [exc.detail])
+    if isinstance(exc, e.SendLimited):
+        return okta_error("E0000047", 429, "API call exceeded rate limit due to too many requests.",
+                          headers={"Retry-After": str(exc.retry_after)})
+    if isinstance(exc, e.CodeNotDelivered):
+        # Retryable: the provider failed; nothing was sent that can be answered.
+        return okta_error("E0000138", 503, "The message could not be delivered.", [exc.detail],
+                          headers={"Retry-After": "1"})
     if isinstance(exc, e.InvalidAnswer):
         return okta_error("E0000068", 403, "Invalid Passcode/Answer",
                           ["Your answer doesn't match our records. Please try again."])

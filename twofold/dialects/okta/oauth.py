@@ -119,8 +119,12 @@ async def _challenge(request: Request, server_id: str | None) -> Response:
     chosen = await mfa_login.challenge(runtime(request), client, params["mfa_token"],
                                        " ".join(CHALLENGE_TYPES[t] for t in supported), None, meta(request),
                                        server_id=_server_id(server_id))
-    uri = {v: k for k, v in CHALLENGE_TYPES.items()}[chosen.auth0_authenticator_type]
-    return json_response({"challenge_type": uri})
+    uri = {v: k for k, v in CHALLENGE_TYPES.items()}[chosen.view.auth0_authenticator_type]
+    answer = {"challenge_type": uri}
+    if chosen.sent is not None:  # reference B.7: the code is typed in (binding_method prompt)
+        answer.update(oob_code=chosen.sent.oob_code, channel=chosen.sent.channel, binding_method="prompt",
+                      expires_in=chosen.sent.expires_in)
+    return json_response(answer)
 
 
 @router.post("/oauth2/v1/challenge")

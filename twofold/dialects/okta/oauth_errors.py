@@ -21,6 +21,12 @@ CATALOGUE: dict[type, tuple[int, str, str]] = {
     e.InvalidCredentials: (400, "invalid_grant", INVALID_CREDENTIALS),
     e.InvalidOtp: (400, "invalid_grant", INVALID_CREDENTIALS),
     e.InvalidRecoveryCode: (400, "invalid_grant", INVALID_CREDENTIALS),
+    e.UnknownChallenge: (400, "access_denied", "The `oob_code` has expired. Use a new `oob_code` or `mfa_token` "
+                                               "and try again."),
+    e.ChallengeExpired: (400, "access_denied", "The `oob_code` has expired. Use a new `oob_code` or `mfa_token` "
+                                               "and try again."),
+    e.SendLimited: (429, "invalid_grant", "API call exceeded the rate limit due to too many requests."),
+    e.CodeNotDelivered: (503, "temporarily_unavailable", "The code could not be sent. Try again."),
     e.MalformedMfaToken: (400, "access_denied", EXPIRED),
     e.MfaTokenExpired: (400, "access_denied", EXPIRED),
     e.NotEnrolled: (403, "access_denied", AUTHENTICATOR),

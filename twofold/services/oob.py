@@ -1,0 +1,114 @@
+"""Sending a code by SMS, voice or email: the challenge of the factor types that have a
+channel (authenticators.sent_code). Budgets first (R27: one send per number or address per
+interval, and per user, destination and country calling code per window; a refused send calls
+no provider), then the challenge row holding the code's keyed hash (R24) for the MFA
+transaction that asked (R21), then the provider, with no transaction or connection held; a
+failed delivery leaves nothing that can be answered and gives the interval back, so the user
+can retry at once. The code and the full destination never reach a log line."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .. import authenticators
+from ..authenticators.base import FactorView
+from ..authenticators.sent_code import code_hash, new_code
+from ..delivery import DeliveryFailed
+from ..delivery.messages import compose
+from ..domain import contact, ids
+from ..domain.errors import ChallengeExpired, CodeNotDelivered, SendLimited, UnknownChallenge
+from ..store import oob as store
+from ..store import send_budgets
+from . import audit
+from .runtime import RequestMeta, Runtime
+
+CODE_KEY_PURPOSE = "sent-code"
+
+
+def code_key(rt: Runtime) -> bytes:
+    return rt.sealer.derive_key(CODE_KEY_PURPOSE)
+
+
+@dataclass(frozen=True)
+class Sent:
+    challenge_id: str
+    oob_code: str  # the handle the client answers with (Auth0's and Okta's `oob_code`)
+    channel: str
+    expires_in: int  # seconds
+    masked: str  # where it went, as listings show it
+
+
+def _budgets(rt: Runtime, view: FactorView, channel: str, to: str) -> list[tuple[str, str, int, int]]:
+    """(rule, key, interval ms, max sends per window) for each budget this send spends."""
+    s = rt.settings
+    out = [("interval", f"to:{to.lower()}", s.send_interval_seconds * 1000, s.send_max_per_destination),
+           ("user", f"user:{view.user_id}", 0, s.send_max_per_user)]
+    if channel in ("sms", "voice"):
+        out.append(("country", f"cc:{contact.country_code(to)}", 0, s.send_max_per_country))
+    return out
+
+
+async def send_code(rt: Runtime, view: FactorView, *, txn_id: str | None = None, meta: RequestMeta | None = None,
+                    client_id: str | None = None, template: str | None = None) -> Sent:
+    kind = authenticators.get(view.type)
+    channel, to = kind.channel, kind.destination(view)
+    if channel is None or not to:
+        raise UnknownChallenge("This factor sends no code.")
+    s = rt.settings
+    code, challenge_id, oob_code = new_code(), ids.random_base62(24), ids.opaque_token(32)
+    now = rt.now_ms()
+    expires_at = now + s.oob_code_ttl * 1000
+    budgets = _budgets(rt, view, channel, to)
+    try:
+        async with rt.db.transaction() as conn:
+            for rule, key, interval_ms, max_sent in budgets:
+                if not await send_budgets.take(conn, key, now, interval_ms=interval_ms, max_sent=max_sent,
+                                               window_ms=s.send_window_seconds * 1000):
+                    # Raised inside: the budgets taken before the refused one are not spent.
+                    raise SendLimited(rule, s.send_interval_seconds if rule == "interval" else s.send_window_seconds)
+            await store.insert_challenge(conn, id=challenge_id, oob_code_hash=ids.token_hash(oob_code),
+                                         factor_id=view.id, user_id=view.user_id, txn_id=txn_id,
+                                         code_hash=code_hash(code_key(rt), challenge_id, code), created_at=now,
+                                         expires_at=expires_at)
+    except SendLimited as refusal:
+        async with rt.db.transaction() as conn:
+            await audit.record(conn, now, "mfa.challenge", "DENY", meta=meta, user_id=view.user_id,
+                               client_id=client_id, factor_id=view.id, reason=f"send_limited:{refusal.rule}",
+                               detail={"channel": channel})
+        raise
+    message = compose(channel, to, code, issuer=s.otp_issuer, minutes=max(1, s.oob_code_ttl // 60),
+                      expires_at=expires_at, template=template)
+    try:
+        await rt.provider(channel).send(message)  # no transaction or connection held
+    except DeliveryFailed as exc:
+        async with rt.db.transaction() as conn:
+            await store.forget(conn, challenge_id)
+            await send_budgets.give_back_interval(conn, budgets[0][1], now)
+            await audit.record(conn, rt.now_ms(), "mfa.challenge", "FAILURE", meta=meta, user_id=view.user_id,
+                               client_id=client_id, factor_id=view.id, reason="not_delivered",
+                               detail={"channel": channel, "provider": str(exc)[:100]})
+        raise CodeNotDelivered("The code could not be sent. Try again.") from None
+    async with rt.db.transaction() as conn:
+        if txn_id is None:  # Okta's Factors API answers with the last code sent: earlier ones go
+            await store.supersede(conn, view.id, challenge_id, now)
+        await audit.record(conn, rt.now_ms(), "mfa.challenge", "SUCCESS", meta=meta, user_id=view.user_id,
+                           client_id=client_id, factor_id=view.id, detail={"channel": channel, "delivered": channel})
+    return Sent(challenge_id, oob_code, channel, s.oob_code_ttl, kind.masked(view) or "")
+
+
+async def challenge_of(conn, rt: Runtime, *, oob_code: str | None = None, factor_id: str | None = None,
+                       txn_id: str | None = None):
+    """The challenge an answer is for: the one `oob_code` names (it must have been sent for
+    the transaction `txn_id`, R21), or a factor's last one (Okta's Factors API). Unknown:
+    UnknownChallenge; expired: ChallengeExpired. A spent one is returned: its right code is a
+    replay, judged and counted as such."""
+    if oob_code is not None:
+        row = await store.by_oob_code(conn, ids.token_hash(oob_code)) if len(oob_code) <= 200 else None
+        if row is None or row.txn_id != txn_id:
+            raise UnknownChallenge("The oob_code is not valid.")
+    else:
+        row = await store.latest_for_factor(conn, factor_id)
+        if row is None:
+            raise UnknownChallenge("No code was sent for this factor.")
+    if row.expires_at <= rt.now_ms() and row.used_at is None:
+        raise ChallengeExpired("oob_code is expired")
+    return row
