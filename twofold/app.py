@@ -42,6 +42,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
 
     app = FastAPI(title="twofold", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
     app.include_router(auth0.router)
+    app.include_router(auth0.management_router)
     app.include_router(okta.router)
     app.include_router(okta_oauth.router)
     app.include_router(oidc.router)
@@ -51,6 +52,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     async def http_error(request: Request, exc: StarletteHTTPException):
         if request.url.path.startswith("/admin/") or request.url.path == "/admin":
             return console.not_found(request, exc.status_code)
+        if request.url.path.startswith(fallback.AUTH0_MANAGEMENT):
+            return fallback.management_not_routed(exc.status_code)
         code = {404: "not_found", 405: "invalid_request"}.get(exc.status_code, "invalid_request")
         return json_response({"error": code, "error_description": str(exc.detail)}, status=exc.status_code,
                              headers=getattr(exc, "headers", None))

@@ -78,6 +78,9 @@ class Settings(BaseSettings):
     # HTTP
     max_body_bytes: int = 64 * 1024
     db_pool_size: int = Field(10, ge=2, le=200, description="PostgreSQL connections per worker process, at most")
+    management_api_clients: str = Field(
+        "", description="Client ids (comma- or space-separated) that client_credentials may give a Management API "
+        "token (audience <issuer>api/v2/, scope update:users): Auth0's client grant; default none")
     management_rate_limit_per_minute: int = Field(600, ge=1, description="Okta API calls per token, group and minute")
     log_level: str = "info"
 
@@ -108,6 +111,14 @@ class Settings(BaseSettings):
     @property
     def mfa_audience(self) -> str:
         return self.base_url + "mfa/"
+
+    @property
+    def management_audience(self) -> str:
+        return self.base_url + "api/v2/"
+
+    @property
+    def management_clients(self) -> frozenset[str]:
+        return frozenset(self.management_api_clients.replace(",", " ").split())
 
     @property
     def userinfo_audience(self) -> str:

@@ -12,9 +12,10 @@ from ..support import app_routes
 
 REFUSAL = "Parameters are accepted in the request body only, never in the URL."
 # Routes that take credentials, found in the app's own routes: every POST outside the management
-# API (SSWS; its queries are options) and the console (a session cookie and forms). /userinfo
-# reads its bearer token from the Authorization header only.
-NOT_CREDENTIAL_ROUTES = ("/api/v1/", "/admin")
+# APIs (Okta's and Auth0's: SSWS or a bearer token in the Authorization header; their queries are
+# options) and the console (a session cookie and forms). /userinfo reads its bearer token from the
+# Authorization header only.
+NOT_CREDENTIAL_ROUTES = ("/api/v1/", "/api/v2/", "/admin")
 NOT_CREDENTIAL_PATHS = {"/oauth2/v1/clients", "/userinfo"}
 
 

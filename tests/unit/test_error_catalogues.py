@@ -1,7 +1,7 @@
-"""Every domain error has an explicit entry in every dialect's catalogue (Auth0, Okta management,
-Okta OAuth, console): a service may raise any of them on any path, and an error a catalogue does
-not know would be answered by its generic net, or by a 500. The errors are found from the
-class tree, so a new one fails here until each catalogue answers it."""
+"""Every domain error has an explicit entry in every dialect's catalogue (Auth0, Auth0's Management
+API, Okta management, Okta OAuth, console): a service may raise any of them on any path, and an
+error a catalogue does not know would be answered by its generic net, or by a 500. The errors
+are found from the class tree, so a new one fails here until each catalogue answers it."""
 from __future__ import annotations
 
 import json
@@ -9,6 +9,7 @@ import json
 import pytest
 
 from twofold.dialects.auth0 import errors as auth0_errors
+from twofold.dialects.auth0 import management as auth0_management
 from twofold.dialects.console import errors as console_errors
 from twofold.dialects.okta import errors as okta_errors
 from twofold.dialects.okta import oauth_errors
@@ -59,6 +60,7 @@ def _answer(response) -> tuple[int, dict]:
 
 CATALOGUES = {
     "auth0": (auth0_errors, lambda exc: _answer(auth0_errors.auth0_error(exc))),
+    "auth0-management": (auth0_management, lambda exc: _answer(auth0_management.from_domain(exc))),
     "okta": (okta_errors, lambda exc: _answer(okta_errors.from_domain(exc))),
     "okta-oauth": (oauth_errors, lambda exc: _answer(oauth_errors.oauth_error(exc))),
     "console": (console_errors, console_errors.describe),

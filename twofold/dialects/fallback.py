@@ -1,6 +1,6 @@
 """The answer to an error nobody expected, in the shape of the dialect whose path it was:
-Okta's management API answers E0000009; everything else, OAuth's `server_error`. Never a
-stack trace; the caller logs the route, not the path or request data."""
+Okta's management API answers E0000009, Auth0's its `statusCode` shape; everything else, OAuth's
+`server_error`. Never a stack trace; the caller logs the route, not the path or request data."""
 from __future__ import annotations
 
 from starlette.responses import Response
@@ -8,6 +8,7 @@ from starlette.responses import Response
 from .http import json_response
 
 OKTA_MANAGEMENT = "/api/v1/"
+AUTH0_MANAGEMENT = "/api/v2/"
 
 
 def internal_error(path: str) -> Response:
@@ -15,4 +16,15 @@ def internal_error(path: str) -> Response:
         from .okta.errors import internal_error as okta_internal_error  # the Okta package imports the hot lane
 
         return okta_internal_error()
+    if path.startswith(AUTH0_MANAGEMENT):
+        from .auth0.management import internal_error as management_internal_error
+
+        return management_internal_error()
     return json_response({"error": "server_error", "error_description": "Internal error."}, status=500)
+
+
+def management_not_routed(status: int) -> Response:
+    """A path or method Auth0's Management API has and twofold does not serve, in its shape."""
+    from .auth0.management import not_routed
+
+    return not_routed(status)

@@ -163,6 +163,16 @@ def basic_credentials(request: Request) -> tuple[str, str] | None:
     return unquote(cid), unquote(secret)
 
 
+def ssws_token(header: str) -> str | None:
+    """The token after the `SSWS` scheme (the admin API token, in both management APIs). The
+    space is optional: the official Okta Python SDK (3.x) sends `SSWS<token>` on every typed
+    call, so Okta itself must accept that form."""
+    if not header.startswith("SSWS"):
+        return None
+    token = header[4:].strip()
+    return token or None
+
+
 def bearer_token(request: Request) -> str | None:
     header = request.headers.get("authorization", "")
     scheme, _, value = header.partition(" ")

@@ -29,6 +29,8 @@ EVENTS: dict[str, Kind] = {
     "factor.activate": Kind("user.mfa.factor.activate", "Activate factor or authenticator"),
     "factor.delete": Kind("user.mfa.factor.deactivate", "Reset factor for user"),
     "user.mfa.factor.reset_all": Kind("user.mfa.factor.reset_all", "Reset all factors for user"),
+    # Okta has no recovery codes: ours keeps its name
+    "factor.recovery_code.regenerate": Kind("factor.recovery_code.regenerate", "Regenerate recovery code"),
     "token.issue": Kind("app.oauth2.as.token.grant.access_token", "OAuth2 access token is granted"),
     "token.refresh": Kind("token.refresh", "Refresh token reuse detected"),
     "token.revoke": Kind("token.revoke", "Refresh token revoked"),

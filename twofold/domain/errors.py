@@ -47,6 +47,16 @@ class AudienceNotAllowed(DomainError):
     it acts on a user's factors, and such a token has no user, R57)."""
 
 
+class AudienceNotGranted(AudienceNotAllowed):
+    """Client credentials for the Management API by a client not granted it (Auth0's missing
+    "client grant"; here TWOFOLD_MANAGEMENT_API_CLIENTS). `detail`: the audience."""
+
+
+class ScopeNotGranted(AudienceNotAllowed):
+    """Client credentials asking for Management API scopes the client was not granted.
+    `detail`: those scopes, space-separated."""
+
+
 class MfaRequired(DomainError):
     """A second factor is needed: `step` is the decision (domain.policy.NextStep, `enroll` or
     `challenge`) that each dialect renders (Auth0's `mfa_requirements`)."""
@@ -135,6 +145,11 @@ class InvalidAuthenticator(DomainError):
 
 class NotFound(DomainError):
     pass
+
+
+class NoRecoveryCode(NotFound):
+    """The user has no active recovery code to regenerate (none was issued, or it was never
+    confirmed): a regeneration never creates one."""
 
 
 class InvalidToken(DomainError):

@@ -32,6 +32,8 @@ KNOWN = frozenset(ALL) - {INTERACTION_CODE, TOKEN_EXCHANGE, DEVICE_CODE}
 RULE_GRANTS = tuple(g for g in ALL if g not in {PASSWORD_REALM, MFA_RECOVERY_CODE})
 
 MFA_API_SCOPES = frozenset({"enroll", "read:authenticators", "remove:authenticators"})
+# The Management API scopes twofold serves (Auth0's name; POST /api/v2/users/{id}/recovery-code-regeneration).
+MANAGEMENT_API_SCOPES = frozenset({"update:users"})
 OIDC_SCOPES = frozenset({"openid", "profile", "email", "offline_access"})
 
 

@@ -22,7 +22,7 @@ from .runtime import Runtime
 # not record which API token acted) or the administrator (the Admin Console, whose events carry
 # them as "actor" in their detail); the user of such an event is a target, never its actor.
 ADMIN_TYPES = frozenset({
-    "user.mfa.factor.reset_all",
+    "user.mfa.factor.reset_all", "factor.recovery_code.regenerate",
     "user.lifecycle.create", "user.lifecycle.activate", "user.lifecycle.deactivate", "user.lifecycle.suspend",
     "user.lifecycle.unsuspend", "user.lifecycle.delete.completed",
     "user.account.update_profile", "user.account.update_password", "user.account.unlock",

@@ -11,7 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from ..crypto.signing import ACCESS_TOKEN_TYP
 from ..domain import grants, ids, policy
 from ..domain.errors import (
-    InsufficientScope, InvalidRefreshToken, InvalidToken, PolicyDenied, RefreshNeedsMfa, UserGone,
+    AudienceNotGranted, InsufficientScope, InvalidRefreshToken, InvalidToken, PolicyDenied, RefreshNeedsMfa,
+    ScopeNotGranted, UserGone,
 )
 from ..store import factors as factor_store
 from ..store import server_scopes as claim_store
@@ -53,6 +54,8 @@ def granted_scopes(rt: Runtime, audience: str | None, requested: str | None) -> 
     asked = grants.split_scope(requested)
     if audience == rt.settings.mfa_audience:
         return [s for s in asked if s in grants.MFA_API_SCOPES or s in grants.OIDC_SCOPES]
+    if audience == rt.settings.management_audience:  # administration is for granted clients only
+        return [s for s in asked if s not in grants.MANAGEMENT_API_SCOPES]
     return asked
 
 
@@ -303,8 +306,10 @@ async def client_credentials(rt: Runtime, client: Client, audience: str | None, 
         raise AudienceRequired()
     if audience == rt.settings.mfa_audience:  # the MFA API acts on a user's factors: no user, no token (R57)
         raise AudienceNotAllowed(audience)
-    now = rt.now_ms() // 1000
     scopes = grants.split_scope(scope)
+    if audience == rt.settings.management_audience:
+        scopes = management_scopes(rt, client, scopes)
+    now = rt.now_ms() // 1000
     claims = {
         "iss": rt.settings.resolved_issuer, "sub": f"{client.client_id}@clients", "aud": audience,
         "iat": now, "exp": now + rt.settings.access_token_ttl, "jti": ids.opaque_token(16),
@@ -316,6 +321,28 @@ async def client_credentials(rt: Runtime, client: Client, audience: str | None, 
                            detail={"grant": grants.CLIENT_CREDENTIALS})
     return {"access_token": rt.signer.sign(claims, typ=ACCESS_TOKEN_TYP), "scope": " ".join(scopes),
             "expires_in": rt.settings.access_token_ttl, "token_type": "Bearer"}
+
+
+def management_scopes(rt: Runtime, client: Client, asked: list[str]) -> list[str]:
+    """Auth0's client grant: only a client granted the Management API gets a token for it, with
+    the scopes it was granted (all of them when it asks for none; anything else is refused)."""
+    if client.client_id not in rt.settings.management_clients:
+        raise AudienceNotGranted(rt.settings.management_audience)
+    refused = [s for s in asked if s not in grants.MANAGEMENT_API_SCOPES]
+    if refused:
+        raise ScopeNotGranted(" ".join(refused))
+    return asked or sorted(grants.MANAGEMENT_API_SCOPES)
+
+
+def management_caller(rt: Runtime, token: str) -> tuple[frozenset[str], str | None]:
+    """What a bearer token may do on the Management API, and its client: the granted scopes of a
+    client-credentials token for that audience whose client is still granted it; none for any
+    other valid token (a user's token for that audience never carries them). InvalidToken for a
+    token that is not valid for the audience."""
+    claims = read_access_token(rt, token, audience=rt.settings.management_audience)
+    if claims.claims.get("gty") != "client-credentials" or claims.client_id not in rt.settings.management_clients:
+        return frozenset(), claims.client_id
+    return frozenset(claims.scopes & grants.MANAGEMENT_API_SCOPES), claims.client_id
 
 
 async def userinfo(rt: Runtime, token: str) -> dict:

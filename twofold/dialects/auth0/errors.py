@@ -23,6 +23,11 @@ CATALOGUE: dict[type, Entry] = {
     e.AudienceNotAllowed: (403, "access_denied",
                            'Client is not authorized to access "{detail}": the MFA API acts on a user\'s '
                            "authenticators and takes no client-credentials token."),
+    # Auth0's words for a client without a client grant for the API, or asking beyond it.
+    e.AudienceNotGranted: (403, "access_denied",
+                           'Client is not authorized to access "{detail}". You need to create a "client-grant" '
+                           "associated to this API (twofold: TWOFOLD_MANAGEMENT_API_CLIENTS)."),
+    e.ScopeNotGranted: (403, "access_denied", "Client has not been granted scopes: {detail}"),
     e.MalformedMfaToken: (403, "invalid_grant", "Malformed mfa_token"),
     e.MfaTokenExpired: (403, "expired_token", "mfa_token is expired"),
     e.InvalidSentCode: (403, "invalid_grant", "Invalid binding_code."),
@@ -40,6 +45,7 @@ CATALOGUE: dict[type, Entry] = {
                                  "The user does not support the requested challenge_type. Supported types: {detail}."),
     e.InvalidAuthenticator: (400, "invalid_authenticator", "{detail}"),
     e.NotFound: (404, "invalid_authenticator", "Authenticator not found"),
+    e.NoRecoveryCode: (404, "invalid_authenticator", "The user has no recovery code."),
     e.InvalidToken: (401, "invalid_token", "Invalid token"),
     e.InsufficientScope: (403, "insufficient_scope", "Insufficient scope, expected any of: {detail}"),
     e.NoUsableFactor: (403, "access_denied",

@@ -63,6 +63,9 @@ def describe(exc: e.DomainError) -> tuple[int, str, list[str]]:
         return 400, "The Default Policy cannot be changed this way.", [exc.detail]
     if isinstance(exc, e.AuthenticatorNotAllowed):
         return 400, "This authenticator cannot be enrolled.", [exc.detail]
+    if isinstance(exc, e.NoRecoveryCode):
+        return 400, ("This person has no active recovery code to regenerate: one is issued with the first "
+                     "authenticator app enrolled through the Auth0 API, and becomes active with its first code."), []
     if isinstance(exc, e.NotFound):
         return 404, "Not found: it may have been deleted meanwhile.", [exc.detail] if exc.detail else []
     if isinstance(exc, e.SendLimited):

@@ -1,6 +1,7 @@
 """Directory › People: search the users, open one, see its factors and lockouts, and act as
 Okta's Admin Console does (Reset factors, Unlock, Suspend, Deactivate, …) through the same
-services as the Okta Users and Factors APIs."""
+services as the Okta Users and Factors APIs; and regenerate a recovery code (the Auth0
+Management API's service)."""
 from __future__ import annotations
 
 from urllib.parse import urlencode
@@ -9,8 +10,8 @@ from fastapi import APIRouter
 from starlette.responses import Response
 
 from ... import authenticators
-from ...domain.errors import NotFound, UserStatus
-from ...services import factors, user_lifecycle, users
+from ...domain.errors import NoRecoveryCode, NotFound, UserStatus
+from ...services import factors, recovery_codes, user_lifecycle, users
 from .web import PREFIX, Console, console_page, notice, page_number, redirect, when
 
 router = APIRouter()
@@ -72,14 +73,15 @@ def _factor(info, now: int) -> dict:
             "type": v.okta_factor_type, "provider": v.provider, "status": status, "enrolled": when(v.created_at)}
 
 
-async def _person_page(c: Console, user_id: str, refused=None) -> Response:
+async def _person_page(c: Console, user_id: str, refused=None, new_recovery_code: str | None = None) -> Response:
     row = await users.get(c.rt, user_id)
     locks = await users.lockouts(c.rt, [row])
     now = c.rt.now_ms()
     person = _person(row, locks.get(row.id, ()))
     ctx = dict(section="people", title=person["name"], person=person,
                factors=[_factor(i, now) for i in await factors.list_factors(c.rt, row.id)],
-               operations=[op for op in user_lifecycle.available(row.status) if op in LIFECYCLE])
+               operations=[op for op in user_lifecycle.available(row.status) if op in LIFECYCLE],
+               has_recovery_code=await recovery_codes.has_active(c.rt, row.id), new_recovery_code=new_recovery_code)
     if refused is not None:
         return c.failure(refused, "people_person.html", **ctx)
     return c.page("people_person.html", **ctx)
@@ -98,6 +100,19 @@ async def reset_factors(c: Console, user_id: str) -> Response:
     row = await users.get(c.rt, user_id)
     await factors.reset(c.rt, row.id, c.meta)
     return redirect(f"{BASE}/{row.id}?done={RESET}")
+
+
+@router.post(BASE + "/{user_id}/recovery-code")
+@console_page("people")
+async def regenerate_recovery_code(c: Console, user_id: str) -> Response:
+    """A new recovery code replaces the person's current one at once. It is shown in this
+    response only (never in a URL, never logged; the page says no-store)."""
+    row = await users.get(c.rt, user_id)
+    try:
+        code = await recovery_codes.regenerate(c.rt, row.id, c.meta)
+    except NoRecoveryCode as exc:  # none (any more): the page as it is now, with why
+        return await _person_page(c, row.id, refused=exc)
+    return await _person_page(c, row.id, new_recovery_code=code)
 
 
 @router.post(BASE + "/{user_id}/unlock")
