@@ -77,6 +77,12 @@ def cmd_serve(args) -> int:
         host = "localhost" if args.host in ("0.0.0.0", "::", "127.0.0.1") else args.host
         os.environ["TWOFOLD_ISSUER"] = f"http://{host}:{args.port}/"
     settings = _settings()
+    from .delivery.providers import ProviderMissing, build
+
+    try:  # before the database is touched: a first start's API token is printed only once
+        build(settings, None, None)
+    except ProviderMissing as exc:
+        return _refuse(f"{exc} (a delivery provider's settings: see README, Configuration)")
 
     async def prepare():
         from .services.bootstrap import build_runtime

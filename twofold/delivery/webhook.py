@@ -33,7 +33,11 @@ class Webhook:
             headers[SIGNATURE_HEADER] = signature(self._secret, body)
         try:
             response = await self._client.post(self._url, content=body, headers=headers, timeout=self._timeout)
-        except httpx.HTTPError as exc:  # refused, reset, timed out: the message text is not in the error
-            raise DeliveryFailed(f"webhook: {type(exc).__name__}") from None
+        except httpx.HTTPError as exc:  # refused, reset, timed out: the type only
+            failure = f"webhook: {type(exc).__name__}"
+        else:
+            failure = None
+        if failure is not None:  # raised outside the handler: the original is not its __context__
+            raise DeliveryFailed(failure)
         if not 200 <= response.status_code < 300:
             raise DeliveryFailed(f"webhook: HTTP {response.status_code}")
