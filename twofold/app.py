@@ -29,7 +29,11 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         runtime, _ = await build_runtime(settings, clock)
-        providers.check(runtime)  # a provider chosen without its settings stops the start-up
+        try:
+            providers.check(runtime)  # a provider chosen without its settings stops the start-up
+        except providers.ProviderMissing:
+            await runtime.db.dispose()
+            raise
         app.state.runtime = runtime
         # Everything built at start-up (routes, keys, compiled statements) is long-lived: moving
         # it out of the collector's view, and collecting the young generation less often, keeps

@@ -10,6 +10,9 @@ import time
 
 import pytest
 
+from starlette.testclient import TestClient
+
+from twofold.app import create_app
 from twofold.config import Settings
 from twofold.delivery import DeliveryFailed, Message
 from twofold.delivery.messages import compose
@@ -212,3 +215,10 @@ def test_each_channel_gets_its_configured_provider():
                            email_provider="smtp", smtp_host="mail.example"), None, None)
     assert {c: p.name for c, p in built.items()} == {"sms": "webhook", "voice": "twilio", "email": "smtp"}
     assert build(Settings(), None, None)["voice"].name == "outbox"
+
+
+def test_the_app_does_not_start_with_a_provider_missing_its_settings(tmp_path):
+    front = create_app(Settings(data_dir=tmp_path, email_provider="smtp"))
+    with pytest.raises(ProviderMissing, match="TWOFOLD_SMTP_HOST"):
+        with TestClient(front):
+            pass
