@@ -1,8 +1,8 @@
 """Real peers for the delivery providers, started by the tests: an HTTP gateway that plays an
 operator's SMS webhook and Twilio's REST API, and an SMTP server (aiosmtpd). Each records what
 it received, and a test reads the code off the message as a phone or an inbox would. The
-gateway can be told to fail (a status), to be slow (a delay) or to be down (nothing listening
-on its port), so the failure paths run against a real socket too."""
+gateway can be told to fail (a status), to be slow (a delay, or an answer that drips in) or to
+be down (nothing listening on its port), so the failure paths run against a real socket too."""
 from __future__ import annotations
 
 import base64
@@ -102,6 +102,7 @@ class Gateway:
         self.received: list[Request] = []
         self.status: int | None = None  # answer this instead of the role's success
         self.delay = 0.0  # seconds before answering
+        self.drip = 0.0  # seconds the answer's body takes, a byte at a time
         self._server: ThreadingHTTPServer | None = None
         self.port = 0
 
@@ -130,7 +131,13 @@ class Gateway:
                     self.send_header("Content-Type", "application/json")
                     self.send_header("Content-Length", str(len(payload)))
                     self.end_headers()
-                    self.wfile.write(payload)
+                    if gateway.drip:  # byte by byte: each read is quick, the whole answer is not
+                        for i in range(len(payload)):
+                            self.wfile.write(payload[i:i + 1])
+                            self.wfile.flush()
+                            time.sleep(gateway.drip / len(payload))
+                    else:
+                        self.wfile.write(payload)
                 except OSError:  # a slow answer's caller has gone
                     pass
 
@@ -158,12 +165,12 @@ class Gateway:
             self.start()
 
     @contextlib.contextmanager
-    def answering(self, status: int | None = None, delay: float = 0.0):
-        self.status, self.delay = status, delay
+    def answering(self, status: int | None = None, delay: float = 0.0, drip: float = 0.0):
+        self.status, self.delay, self.drip = status, delay, drip
         try:
             yield
         finally:
-            self.status, self.delay = None, 0.0
+            self.status, self.delay, self.drip = None, 0.0, 0.0
 
     def _answer(self, request: Request) -> tuple[int, dict]:
         if self.status is not None:

@@ -101,8 +101,10 @@ async def test_twilio_refusing_the_credentials_is_a_failure_that_names_no_secret
 
 
 @pytest.mark.parametrize("make", ["webhook", "twilio"])
-@pytest.mark.parametrize("trouble", ["5xx", "slow", "down"])
+@pytest.mark.parametrize("trouble", ["5xx", "slow", "drip", "down"])
 async def test_a_gateway_that_fails_is_slow_or_down_is_a_delivery_failure(gateway, make, trouble):
+    """`drip`: every byte of the answer comes within httpx's read timeout, the whole answer
+    does not come within the delivery timeout."""
     provider = Webhook(gateway.webhook_url, SECRET, TIMEOUT) if make == "webhook" else _twilio(gateway)
     started = time.monotonic()
     with pytest.raises(DeliveryFailed) as failed:
@@ -110,7 +112,8 @@ async def test_a_gateway_that_fails_is_slow_or_down_is_a_delivery_failure(gatewa
             with gateway.down():
                 await provider.send(_message("sms"))
         else:
-            with gateway.answering(status=503 if trouble == "5xx" else None, delay=2.0 if trouble == "slow" else 0):
+            with gateway.answering(status=503 if trouble == "5xx" else None, delay=2.0 if trouble == "slow" else 0,
+                                   drip=3.0 if trouble == "drip" else 0):
                 await provider.send(_message("sms"))
     assert time.monotonic() - started < TIMEOUT + 1.0  # a slow peer is given up on at the timeout
     assert _leaks(failed.value, NUMBER, "042917", SECRET, TOKEN) == []

@@ -11,6 +11,7 @@ from xml.sax.saxutils import escape
 import httpx
 
 from . import DeliveryFailed, Message
+from .http import post
 
 API_VERSION = "2010-04-01"
 
@@ -40,13 +41,4 @@ class Twilio:
 
     async def send(self, message: Message) -> None:
         url, form = self.request_of(message)
-        try:
-            response = await self._client.post(url, data=form, auth=self._auth, timeout=self._timeout)
-        except httpx.HTTPError as exc:  # the type only: an error's text may carry the URL or the form
-            failure = f"twilio: {type(exc).__name__}"
-        else:
-            failure = None
-        if failure is not None:  # raised outside the handler: the original is not its __context__
-            raise DeliveryFailed(failure)
-        if not 200 <= response.status_code < 300:
-            raise DeliveryFailed(f"twilio: HTTP {response.status_code}")
+        await post(self._client, "twilio", url, timeout=self._timeout, data=form, auth=self._auth)
