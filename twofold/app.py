@@ -11,6 +11,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
 
 from .config import Settings
+from .delivery import providers
 from .dialects import auth0, console, fallback, oidc, okta
 from .dialects.okta import oauth as okta_oauth
 from .dialects.hot import HotLane
@@ -28,6 +29,11 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         runtime, _ = await build_runtime(settings, clock)
+        try:
+            providers.check(runtime)  # a provider chosen without its settings stops the start-up
+        except providers.ProviderMissing:
+            await runtime.db.dispose()
+            raise
         app.state.runtime = runtime
         # Everything built at start-up (routes, keys, compiled statements) is long-lived: moving
         # it out of the collector's view, and collecting the young generation less often, keeps

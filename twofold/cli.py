@@ -1,4 +1,4 @@
-"""twofold serve | migrate | users create | clients create | tokens create"""
+"""twofold serve | migrate | users create | admins grant | clients create | tokens create | outbox list"""
 from __future__ import annotations
 
 import argparse
@@ -77,6 +77,12 @@ def cmd_serve(args) -> int:
         host = "localhost" if args.host in ("0.0.0.0", "::", "127.0.0.1") else args.host
         os.environ["TWOFOLD_ISSUER"] = f"http://{host}:{args.port}/"
     settings = _settings()
+    from .delivery.providers import ProviderMissing, build
+
+    try:  # before the database is touched: a first start's API token is printed only once
+        build(settings, None, None)
+    except ProviderMissing as exc:
+        return _refuse(f"{exc} (a delivery provider's settings: see README, Configuration)")
 
     async def prepare():
         from .services.bootstrap import build_runtime
@@ -207,6 +213,36 @@ def cmd_tokens_create(args) -> int:
     return _run_reporting(run)
 
 
+def cmd_outbox_list(args) -> int:
+    """The development provider's messages whose code still lives, newest first."""
+    import json
+    from datetime import UTC, datetime
+
+    from .delivery.outbox import messages
+
+    def iso(ms: int) -> str:
+        return datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    async def run(rt):
+        found = await messages(rt.db, rt.now_ms(), recipient=args.to, limit=args.limit)
+        if args.json:
+            print(json.dumps([{"id": m.id, "channel": m.channel, "to": m.recipient, "subject": m.subject,
+                               "body": m.body, "created": iso(m.created_at), "expires": iso(m.expires_at)}
+                              for m in found], indent=2))
+            return
+        for m in found:
+            text = " ".join(((m.subject + ": ") if m.subject else "").split() + m.body.split())
+            print(f"{iso(m.created_at)}  {m.channel:<5}  {m.recipient:<24}  {text}")
+        s = rt.settings
+        if not found:
+            elsewhere = [f"{c} goes to {p}" for c, p in (("SMS", s.sms_provider), ("voice", s.voice_provider),
+                                                        ("email", s.email_provider)) if p and p != "outbox"]
+            print("twofold: the outbox is empty (a message is kept while its code lives"
+                  + ("; " + ", ".join(elsewhere) if elsewhere else "") + ")", file=sys.stderr)
+
+    return _run_reporting(run)
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="twofold", description="Self-hosted MFA authorization server")
     sub = p.add_subparsers(dest="command", required=True)
@@ -250,6 +286,14 @@ def build_parser() -> argparse.ArgumentParser:
     tc = t.add_parser("create", help="create an admin API token")
     tc.add_argument("--name", default="admin")
     tc.set_defaults(fn=cmd_tokens_create)
+
+    o = sub.add_parser("outbox", help="the development delivery provider's messages").add_subparsers(
+        dest="outbox_command", required=True)
+    ol = o.add_parser("list", help="messages whose code still lives, newest first (with the codes: development only)")
+    ol.add_argument("--json", action="store_true", help="a JSON array")
+    ol.add_argument("--to", help="only messages to this phone number (E.164) or address")
+    ol.add_argument("--limit", type=int, default=100)
+    ol.set_defaults(fn=cmd_outbox_list)
     return p
 
 

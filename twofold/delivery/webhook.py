@@ -10,7 +10,8 @@ import json
 
 import httpx
 
-from . import DeliveryFailed, Message
+from . import Message
+from .http import post
 
 SIGNATURE_HEADER = "X-Twofold-Signature"
 
@@ -31,9 +32,4 @@ class Webhook:
         headers = {"Content-Type": "application/json"}
         if self._secret:
             headers[SIGNATURE_HEADER] = signature(self._secret, body)
-        try:
-            response = await self._client.post(self._url, content=body, headers=headers, timeout=self._timeout)
-        except httpx.HTTPError as exc:  # refused, reset, timed out: the message text is not in the error
-            raise DeliveryFailed(f"webhook: {type(exc).__name__}") from None
-        if not 200 <= response.status_code < 300:
-            raise DeliveryFailed(f"webhook: HTTP {response.status_code}")
+        await post(self._client, "webhook", self._url, timeout=self._timeout, content=body, headers=headers)
