@@ -89,6 +89,9 @@ def test_node_sdk_factors_walkthrough(server, node_sdk, tmp_path):
         ("token:software:totp", "OKTA"): "NOT_SETUP",
         ("token:software:totp", "GOOGLE"): "ACTIVE",
         ("question", "OKTA"): "NOT_SETUP",
+        ("sms", "OKTA"): "NOT_SETUP",
+        ("call", "OKTA"): "NOT_SETUP",
+        ("email", "OKTA"): "NOT_SETUP",
     }
     assert "disliked_food" in seen["questions"]
     assert seen["unenrolled"] is True
