@@ -148,3 +148,21 @@ def test_mfa_oob_needs_the_grant_on_the_client_and_the_rule(api, server):
     assert r.status_code == 400 and r.json()["error"] == "access_denied", r.text
     meta = api.http.get("/.well-known/oauth-authorization-server").json()
     assert MFA_OOB in meta["grant_types_supported"]
+
+
+def test_a_second_challenge_within_30_s_is_429(api, server):
+    """R27 on the OAuth plane: the refused send reaches no provider; the first code still works."""
+    from ..support import outbox
+
+    client = api.create_client(list(GRANTS))
+    phone = new_phone()
+    user = _user_with(api, ("sms", {"phoneNumber": phone}))
+    mt = _mfa_token(api, "/oauth2", client, user)
+    first = _challenge(api, "/oauth2", client, mt, channel_hint="sms").json()
+    r = _challenge(api, "/oauth2", client, mt, channel_hint="sms")
+    assert r.status_code == 429 and r.json() == {
+        "error": "invalid_grant", "error_description": "API call exceeded the rate limit due to too many requests."}
+    assert len(outbox(server, phone)) == 1
+    r = okta_token(api, "/oauth2/v1/token", client, grant_type=MFA_OOB, mfa_token=mt, oob_code=first["oob_code"],
+                   binding_code=latest_code(server, phone))
+    assert r.status_code == 200, r.text
