@@ -207,6 +207,14 @@ def make_server(tmp_path_factory, pg_database_factory):
         srv.stop()
 
 
+@pytest.fixture(scope="session")
+def sending_server(backend, make_server):
+    """A server that sends codes to one number or address as often as asked (no 30 s interval):
+    for flows that send twice in a row (enroll, then verify). The interval itself is tested on
+    the `server`."""
+    return make_server(backend, extra_env={"TWOFOLD_SEND_INTERVAL_SECONDS": "0"})
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _tools_present():
     missing = [t for t in ("oathtool",) if shutil.which(t) is None]

@@ -269,3 +269,48 @@ def app_routes() -> list[tuple[str, str]]:
     out = {(method, route.path) for route in walk(front.app.routes) for method in (getattr(route, "methods", None) or ())}
     out |= {(route.method, route.path) for route in front.routes}
     return sorted(out)
+
+
+# --- codes sent by SMS, voice and email: read from the server's outbox, as a phone would ------
+
+def new_phone() -> str:
+    """A valid North American mobile number (libphonenumber accepts it), new to the server:
+    the send budgets count per number, so each test texts its own."""
+    from twofold.domain.contact import BadContact, parse_phone
+
+    while True:
+        candidate = f"+1415{secrets.randbelow(10 ** 7):07d}"
+        try:
+            return parse_phone(candidate)
+        except BadContact:
+            continue
+
+
+def new_email() -> str:
+    return f"codes-{secrets.token_hex(5)}@example.com"
+
+
+def outbox(server, to: str) -> list[tuple[str, str]]:
+    """(channel, text) of the messages the server's development outbox holds for `to`, newest
+    first, read from its database as an operator would (psql or sqlite3)."""
+    import sqlite3
+
+    quoted = to.replace("'", "''")
+    sql = (f"SELECT channel || ':' || body FROM outbox_messages WHERE recipient = '{quoted}' "
+           "ORDER BY created_at DESC, id")
+    if server.database_url.startswith("postgresql"):  # NUL-separated: an email's text has newlines
+        out = subprocess.check_output(["psql", server.database_url, "-At", "-0", "-c", sql], text=True)
+        rows = [r for r in out.split("\0") if r]
+    else:
+        with sqlite3.connect(server.database_url.removeprefix("sqlite:///")) as db:
+            rows = [r for (r,) in db.execute(sql).fetchall()]
+    return [tuple(r.split(":", 1)) for r in rows]
+
+
+def latest_code(server, to: str) -> str:
+    """The code of the newest message to `to`, read off its text (a voice says it digit by digit)."""
+    messages = outbox(server, to)
+    assert messages, f"no message to {to}"
+    found = re.search(r"code is ([\d, ]+)", messages[0][1])
+    assert found, messages[0][1]
+    return re.sub(r"\D", "", found.group(1))

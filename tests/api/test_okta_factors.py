@@ -268,15 +268,18 @@ def test_totp_is_never_auto_activated(api):
 
 def test_enroll_refusals_in_okta_terms(api):
     """The Okta adapter resolves factorType and provider into a factor type and refuses, in
-    Okta's words, what names none, and an auto-activation of a factor its first code confirms."""
+    Okta's words, what names none, and an auto-activation of a factor whose secret is shown once."""
     user = api.create_user()
 
     def enroll(body, query=""):
         return api.http.post(f"/api/v1/users/{user['id']}/factors{query}", headers=api.ssws, json=body)
 
-    body = okta_error(enroll({"factorType": "sms", "provider": "okta"}), 400, "E0000001",
+    body = okta_error(enroll({"factorType": "push", "provider": "okta"}), 400, "E0000001",
                       "Api validation failed: factorEnrollRequest")
-    assert [c["errorSummary"] for c in body["errorCauses"]] == ["Factor type sms with provider OKTA is not supported."]
+    assert [c["errorSummary"] for c in body["errorCauses"]] == ["Factor type push with provider OKTA is not supported."]
+    body = okta_error(enroll({"factorType": "sms", "provider": "GOOGLE", "profile": {"phoneNumber": "+14155552671"}}),
+                      400, "E0000001", "Api validation failed: factorEnrollRequest")
+    assert [c["errorSummary"] for c in body["errorCauses"]] == ["Factor type sms with provider GOOGLE is not supported."]
     body = okta_error(enroll({"factorType": "token:software:totp", "provider": "GOOGLE"}, "?activate=true"), 400,
                       "E0000001", "Api validation failed: factorEnrollRequest")
     assert [c["errorSummary"] for c in body["errorCauses"]] == ["Auto-activation is not supported for this factor."]

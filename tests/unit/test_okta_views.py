@@ -1,5 +1,5 @@
 """Okta wire shapes rendered from factor views, including the out-of-band shapes that the
-SMS/voice/email factors will use (reference B.1, B.2)."""
+SMS/voice/email factors use (reference B.1, B.2, B.4, B.5)."""
 from __future__ import annotations
 
 from twofold.authenticators.base import Answer, FactorView
@@ -40,3 +40,26 @@ def test_active_email_shape_and_expired_pending():
     assert obj["_links"]["verify"]["hints"] == {"allow": ["POST"]}
     expired = factor_object(FactorInfo(_view(activation_expires_at=1)), BASE, 1_500_000_000_000)
     assert expired["status"] == "EXPIRED"
+
+
+def test_verify_challenge_shape():
+    """Reference B.4: an sms/call/email verify without passCode."""
+    from twofold.dialects.okta.views import challenge_object
+
+    href = BASE + "api/v1/users/00u15s1KDETTQMQYABRL/factors/smsABCDEFGHIJKLMNOPQ"
+    obj = challenge_object(FactorInfo(_view(status="ACTIVE", profile={"phoneNumber": "+12532236986"})), BASE)
+    assert obj == {"factorResult": "CHALLENGE", "profile": {"phoneNumber": "+12532236986"},
+                   "_links": {"verify": {"href": href + "/verify", "hints": {"allow": ["POST"]}},
+                              "factor": {"href": href, "hints": {"allow": ["GET", "DELETE"]}}}}
+
+
+def test_catalog_entries():
+    from twofold import authenticators
+    from twofold.dialects.okta.views import catalog
+
+    entries = [(authenticators.get("question"), "OKTA", False), (authenticators.get("sms"), "OKTA", True)]
+    question, sms = catalog("00u1", BASE, entries)
+    enroll = {"href": BASE + "api/v1/users/00u1/factors", "hints": {"allow": ["POST"]}}
+    assert sms == {"factorType": "sms", "provider": "OKTA", "vendorName": "OKTA", "status": "ACTIVE",
+                   "_links": {"enroll": enroll}}
+    assert question["status"] == "NOT_SETUP" and question["_links"]["questions"]["href"].endswith("/factors/questions")

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..domain import contact
+from ..domain.errors import ValidationFailed
 from .base import FactorView
 from .sent_code import SentCode
 
@@ -48,6 +49,18 @@ class Voice(_Phone):
     okta_factor_type = "call"
     auth0_kind = "voice"
     auth0_provider = "OKTA"
+
+    def validate(self, profile: dict) -> dict:
+        """The number, and Okta's optional `phoneExtension` (digits, kept and shown with it)."""
+        out = super().validate(profile)
+        extension = profile.get("phoneExtension")
+        if extension not in (None, ""):
+            digits = isinstance(extension, str) and extension.isascii() and extension.isdigit()
+            if not digits or len(extension) > 10:
+                raise ValidationFailed("factorEnrollRequest",
+                                       [("phoneExtension", "phoneExtension: At most 10 digits.")])
+            out["phoneExtension"] = extension
+        return out
 
     def display_name(self, provider: str | None) -> str:
         return "Voice Call Authentication"

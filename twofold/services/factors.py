@@ -3,6 +3,7 @@ factors, verifier, replay guard and lockout counter serve the Auth0 dialect."""
 from __future__ import annotations
 
 import base64
+import dataclasses
 import hashlib
 import hmac
 import io
@@ -90,11 +91,23 @@ async def get_factor(rt: Runtime, user_id: str, factor_id: str) -> FactorInfo:
         return await _info(conn, rt, await _factor_row(conn, user_id, factor_id), user.login)
 
 
-async def active_kinds(rt: Runtime, user_id: str) -> set[tuple[str, str]]:
+async def catalog(rt: Runtime, user_id: str) -> list[tuple[FactorType, str, bool]]:
+    """Okta's factor catalog: (type, provider, active for this user) for each factor the Okta
+    dialect shows whose authenticator the enrollment policy in force allows, and each the user
+    has active, in the registry's order."""
+    rules = await org_authenticators.cached_rules(rt)  # read before the transaction (SQLite: one writer)
     async with rt.db.transaction() as conn:
-        user_id = (await _user(conn, user_id)).id
-        return {(v.okta_factor_type, v.provider) for v in await factor_views(conn, user_id, statuses=("ACTIVE",))
-                if v.okta_factor_type}
+        uid = (await _user(conn, user_id)).id
+        active = {(v.type, v.provider) for v in await factor_views(conn, uid, statuses=(ACTIVE,))}
+    out = []
+    for kind in authenticators.REGISTRY.values():
+        if kind.okta_factor_type is None or kind.companion:
+            continue
+        for provider in kind.okta_providers:
+            has = (kind.type, provider) in active
+            if has or rules.get(kind.authenticator_key(provider), "NOT_ALLOWED") != "NOT_ALLOWED":
+                out.append((kind, provider, has))
+    return out
 
 
 async def supersede_pending(conn: AsyncConnection, user_id: str, kind: FactorType, provider: str) -> None:
@@ -108,10 +121,23 @@ async def supersede_pending(conn: AsyncConnection, user_id: str, kind: FactorTyp
             await factor_store.delete_pending(conn, user_id, companion.type)
 
 
+def _existing_destination(kind: FactorType) -> str:
+    return f"There is an existing verified {'email address' if kind.channel == 'email' else 'phone number'}."
+
+
 async def enroll_factor(rt: Runtime, user_id: str, kind: FactorType, provider: str, profile: dict,
-                        meta: RequestMeta | None = None) -> FactorInfo:
+                        meta: RequestMeta | None = None, *, activate: bool = False, replace: bool = False,
+                        ttl_seconds: int | None = None) -> FactorInfo:
     """Enroll a factor of `kind`, if its authenticator and the enrollment policy allow it. A
-    secret the type hashes (an answer) is hashed before the transaction."""
+    secret the type hashes (an answer) is hashed before the transaction.
+
+    For a type that sends a code: `activate` enrolls it ACTIVE with no code sent (Okta's
+    auto-activation: the administrator vouches for the number or address; a secret shown once
+    is always confirmed by its first code, R37); `replace` lets this enrollment take the place
+    of the active factor of the kind with another number or address (Okta's updatePhone),
+    which is refused without it; `ttl_seconds` is the first code's lifetime (oob.send_code)."""
+    if activate and kind.channel is None and kind.confirmed_by_first_answer:
+        raise FactorState("Auto-activation is not supported for this factor.")
     profile = kind.validate(profile)
     secret = kind.secret_to_hash(profile)
     secret_hash = await rt.passwords.hash(secret) if secret is not None else None
@@ -120,13 +146,25 @@ async def enroll_factor(rt: Runtime, user_id: str, kind: FactorType, provider: s
         user_id = user.id
         settings = await org_authenticators.require_enrollable(conn, kind.authenticator_key(provider))
         views = await factor_views(conn, user_id, statuses=(ACTIVE,))
-        if any(v.type == kind.type and v.provider == provider for v in views):
-            raise AlreadyEnrolled()
         now = rt.now_ms()
+        for old in [v for v in views if v.type == kind.type and v.provider == provider]:
+            same = kind.destination(old) == kind.destination(dataclasses.replace(old, profile=profile))
+            if kind.channel is None or same:
+                raise AlreadyEnrolled()
+            if not replace:
+                raise AlreadyEnrolled(_existing_destination(kind))
+            # Replaced, not kept beside it: the new number is a new binding (R25), confirmed by
+            # its own first code; the user's other factors and recovery code stay.
+            await factor_store.delete_factor(conn, old.id)
+            await audit.record(conn, now, "factor.delete", "SUCCESS", meta=meta, user_id=user_id, factor_id=old.id,
+                               reason="replaced", detail={"type": old.type})
         enrollment = kind.enroll(rt.sealer, EnrollRequest(
             user_id=user_id, login=user.login, provider=provider, now=now,
             activation_expires_at=now + rt.settings.factor_activation_ttl * 1000, settings=settings,
             profile=profile, secret_hash=secret_hash, issuer=rt.settings.otp_issuer))
+        auto_activated = activate and kind.channel is not None
+        if auto_activated:
+            enrollment.values.update(status=ACTIVE, activated_at=now, activation_expires_at=None)
         await supersede_pending(conn, user_id, kind, provider)
         try:  # the unique index on active factors settles a race between two enrollments
             async with conn.begin_nested():
@@ -134,11 +172,13 @@ async def enroll_factor(rt: Runtime, user_id: str, kind: FactorType, provider: s
         except IntegrityError as exc:
             raise AlreadyEnrolled() from exc
         await audit.record(conn, now, "factor.enroll", "SUCCESS", meta=meta, user_id=user_id,
-                           factor_id=enrollment.values["id"], detail={"type": kind.type, "provider": provider})
+                           factor_id=enrollment.values["id"],
+                           detail={"type": kind.type, "provider": provider,
+                                   **({"auto_activated": True} if auto_activated else {})})
         row = await _factor_row(conn, user_id, enrollment.values["id"])
         info = await _info(conn, rt, row, user.login)
     if kind.channel is not None and info.view.status == PENDING:  # its first code, to confirm it (R37)
-        await oob.send_code(rt, info.view, meta=meta)
+        await oob.send_code(rt, info.view, meta=meta, ttl_seconds=ttl_seconds)
     return info
 
 
@@ -165,7 +205,7 @@ async def activate(rt: Runtime, user_id: str, factor_id: str, pass_code: str | N
 
 
 async def send_code(rt: Runtime, user_id: str, factor_id: str, meta: RequestMeta | None = None, *,
-                    pending: bool) -> oob.Sent:
+                    pending: bool, ttl_seconds: int | None = None) -> oob.Sent:
     """Okta's `resend` (a pending factor: `pending`) and its verify without a passCode (an
     active one): a new code to the factor's number or address; earlier codes stop working."""
     async with rt.db.transaction() as conn:
@@ -180,7 +220,7 @@ async def send_code(rt: Runtime, user_id: str, factor_id: str, meta: RequestMeta
                           else "The factor activation has expired. Enroll the factor again.")
     if not pending and row.status != ACTIVE:
         raise FactorState("The factor is not active. Activate it first.")
-    return await oob.send_code(rt, view, meta=meta)
+    return await oob.send_code(rt, view, meta=meta, ttl_seconds=ttl_seconds)
 
 
 async def verify(rt: Runtime, user_id: str, factor_id: str, pass_code: str | None, answer: str | None,

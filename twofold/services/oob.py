@@ -22,6 +22,7 @@ from . import audit
 from .runtime import RequestMeta, Runtime
 
 CODE_KEY_PURPOSE = "sent-code"
+MAX_TTL_SECONDS = 600  # R20: a sent code lives at most 10 minutes, whatever a caller asks for
 
 
 def code_key(rt: Runtime) -> bytes:
@@ -48,7 +49,10 @@ def _budgets(rt: Runtime, view: FactorView, channel: str, to: str) -> list[tuple
 
 
 async def send_code(rt: Runtime, view: FactorView, *, txn_id: str | None = None, meta: RequestMeta | None = None,
-                    client_id: str | None = None, template: str | None = None) -> Sent:
+                    client_id: str | None = None, template: str | None = None,
+                    ttl_seconds: int | None = None) -> Sent:
+    """`ttl_seconds`: this code's lifetime when the caller names one (Okta's
+    tokenLifetimeSeconds), at most MAX_TTL_SECONDS; else the configured oob_code_ttl."""
     kind = authenticators.get(view.type)
     channel, to = kind.channel, kind.destination(view)
     if channel is None or not to:
@@ -56,7 +60,8 @@ async def send_code(rt: Runtime, view: FactorView, *, txn_id: str | None = None,
     s = rt.settings
     code, challenge_id, oob_code = new_code(), ids.random_base62(24), ids.opaque_token(32)
     now = rt.now_ms()
-    expires_at = now + s.oob_code_ttl * 1000
+    ttl = s.oob_code_ttl if ttl_seconds is None else max(1, min(ttl_seconds, MAX_TTL_SECONDS))
+    expires_at = now + ttl * 1000
     budgets = _budgets(rt, view, channel, to)
     try:
         async with rt.db.transaction() as conn:
@@ -75,7 +80,7 @@ async def send_code(rt: Runtime, view: FactorView, *, txn_id: str | None = None,
                                client_id=client_id, factor_id=view.id, reason=f"send_limited:{refusal.rule}",
                                detail={"channel": channel})
         raise
-    message = compose(channel, to, code, issuer=s.otp_issuer, minutes=max(1, s.oob_code_ttl // 60),
+    message = compose(channel, to, code, issuer=s.otp_issuer, minutes=max(1, ttl // 60),
                       expires_at=expires_at, template=template)
     try:
         await rt.provider(channel).send(message)  # no transaction or connection held
@@ -92,7 +97,7 @@ async def send_code(rt: Runtime, view: FactorView, *, txn_id: str | None = None,
             await store.supersede(conn, view.id, challenge_id, now)
         await audit.record(conn, rt.now_ms(), "mfa.challenge", "SUCCESS", meta=meta, user_id=view.user_id,
                            client_id=client_id, factor_id=view.id, detail={"channel": channel, "delivered": channel})
-    return Sent(challenge_id, oob_code, channel, s.oob_code_ttl, kind.masked(view) or "")
+    return Sent(challenge_id, oob_code, channel, ttl, kind.masked(view) or "")
 
 
 async def challenge_of(conn, rt: Runtime, *, oob_code: str | None = None, factor_id: str | None = None,

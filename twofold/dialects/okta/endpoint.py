@@ -47,7 +47,8 @@ def okta_endpoint(group: str):
                 response = body_too_large()
             except DomainError as exc:
                 response = from_domain(exc)
-            response.headers.update(headers)
+            for name, value in headers.items():  # a send refusal (E0000047) sets its own reset
+                response.headers.setdefault(name, value)
             return response
 
         return wrapped

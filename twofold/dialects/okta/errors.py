@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import secrets
+import time
 
 from starlette.responses import Response
 
@@ -90,8 +91,12 @@ def from_domain(exc: e.DomainError) -> Response:
         # No code to check (none sent, or it expired): Okta's passcode refusal, saying why.
         return okta_error("E0000068", 403, "Invalid Passcode/Answer", [exc.detail])
     if isinstance(exc, e.SendLimited):
+        # Okta's one code per phone per 30 s (and the send budgets, R27). The SDKs back off by
+        # X-Rate-Limit-Reset against Date (reference B.0): the reset is when a send is allowed.
+        reset = int(time.time()) + exc.retry_after
         return okta_error("E0000047", 429, "API call exceeded rate limit due to too many requests.",
-                          headers={"Retry-After": str(exc.retry_after)})
+                          headers={"Retry-After": str(exc.retry_after), "X-Rate-Limit-Limit": "1",
+                                   "X-Rate-Limit-Remaining": "0", "X-Rate-Limit-Reset": str(reset)})
     if isinstance(exc, e.CodeNotDelivered):
         # Retryable: the provider failed; nothing was sent that can be answered.
         return okta_error("E0000138", 503, "The message could not be delivered.", [exc.detail],
@@ -103,9 +108,9 @@ def from_domain(exc: e.DomainError) -> Response:
         return okta_error("E0000069", 403, "User Locked",
                           ["Your account has been locked because of too many sign in attempts."],
                           headers={"Retry-After": str(exc.retry_after)} if exc.retry_after else None)
-    if isinstance(exc, e.AlreadyEnrolled):
+    if isinstance(exc, e.AlreadyEnrolled):  # or, with its detail, another number or address is active
         return okta_error("E0000001", 400, "Api validation failed: factorEnrollRequest",
-                          ["A factor of this type is already set up."])
+                          [exc.detail or "A factor of this type is already set up."])
     if isinstance(exc, e.AuthenticatorNotAllowed):
         return okta_error("E0000001", 400, "Api validation failed: factorEnrollRequest", [exc.detail])
     if isinstance(exc, e.AuthenticatorInUse):

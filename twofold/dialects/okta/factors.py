@@ -14,7 +14,7 @@ from .. import hot
 from .endpoint import okta_endpoint
 from .errors import from_domain
 from .users_lookup import resolve_user_id
-from .views import catalog, factor_object
+from .views import catalog, challenge_object, factor_object, whole_number
 
 router = APIRouter()
 BASE = "/api/v1/users/{user_id}/factors"
@@ -32,6 +32,22 @@ async def list_factors(request: Request, user_id: str) -> Response:
     return json_response([_render(request, i) for i in await factors.list_factors(runtime(request), uid)])
 
 
+def _flag(request: Request, name: str) -> bool:
+    return request.query_params.get(name, "false").lower() == "true"
+
+
+def _token_lifetime(request: Request) -> int | None:
+    """Okta's `tokenLifetimeSeconds` (1–86400, default 300); the service caps it at 600 (R20)."""
+    text = request.query_params.get("tokenLifetimeSeconds")
+    if text is None:
+        return None
+    seconds = whole_number(text)
+    if seconds is None or not 1 <= seconds <= 86400:
+        raise ValidationFailed("tokenLifetimeSeconds", [
+            ("tokenLifetimeSeconds", "tokenLifetimeSeconds: Must be a whole number of seconds from 1 to 86400.")])
+    return seconds
+
+
 @router.post(BASE)
 @okta_endpoint("factors")
 async def enroll_factor(request: Request, user_id: str) -> Response:
@@ -45,10 +61,17 @@ async def enroll_factor(request: Request, user_id: str) -> Response:
     kind = authenticators.for_okta(factor_type, provider)
     if kind is None:
         raise UnsupportedFactor(f"Factor type {factor_type} with provider {provider} is not supported.")
-    activate = request.query_params.get("activate", "false").lower() == "true"
-    if activate and kind.confirmed_by_first_answer:  # Okta: confirmed by its first code, never auto-activated
+    activate = _flag(request, "activate")
+    if activate and kind.confirmed_by_first_answer and kind.channel is None:
+        # A secret shown once (TOTP) is confirmed by its first code, never auto-activated (R37);
+        # Okta auto-activates sms, call and email only.
         raise ValidationFailed(what, [("activate", "Auto-activation is not supported for this factor.")])
-    info = await factors.enroll_factor(runtime(request), uid, kind, provider, profile, meta(request))
+    # `templateId` (sms) and `Accept-Language` choose among an authenticator's message
+    # templates; the Phone and Email authenticators have none yet, so the default text is sent.
+    info = await factors.enroll_factor(runtime(request), uid, kind, provider, profile, meta(request),
+                                       activate=activate,
+                                       replace=_flag(request, "updatePhone") and kind.channel in ("sms", "voice"),
+                                       ttl_seconds=_token_lifetime(request))
     return json_response(_render(request, info))
 
 
@@ -56,8 +79,8 @@ async def enroll_factor(request: Request, user_id: str) -> Response:
 @okta_endpoint("factors")
 async def factor_catalog(request: Request, user_id: str) -> Response:
     uid = user_id  # an id or a login: the service resolves it in its own transaction
-    active = await factors.active_kinds(runtime(request), uid)
-    return json_response(catalog(uid, runtime(request).settings.base_url, active))
+    rt = runtime(request)
+    return json_response(catalog(uid, rt.settings.base_url, await factors.catalog(rt, uid)))
 
 
 @router.get(BASE + "/questions")
@@ -99,6 +122,17 @@ async def activate_factor(request: Request, user_id: str, factor_id: str) -> Res
     return json_response(_render(request, view))
 
 
+@router.post(BASE + "/{factor_id}/resend")
+@okta_endpoint("factors")
+async def resend_factor(request: Request, user_id: str, factor_id: str) -> Response:
+    """A new code for a factor awaiting activation; the one sent before stops working. Okta's
+    body names the factor type, which the path already says: it is read and not used."""
+    await read_json_object(request)
+    rt = runtime(request)
+    await factors.send_code(rt, user_id, factor_id, meta(request), pending=True, ttl_seconds=_token_lifetime(request))
+    return json_response(_render(request, await factors.get_factor(rt, user_id, factor_id)))
+
+
 @hot.post(BASE + "/{factor_id}/verify")
 @okta_endpoint("verify")
 async def verify_factor(request: Request, user_id: str, factor_id: str) -> Response:
@@ -108,6 +142,13 @@ async def verify_factor(request: Request, user_id: str, factor_id: str) -> Respo
     code = _pass_code(body)
     answer = answer if isinstance(answer, str) and answer else None
     if code is None and answer is None:
+        rt = runtime(request)
+        info = await factors.get_factor(rt, uid, factor_id)
+        if authenticators.get(info.view.type).channel is not None:
+            # sms, call, email: no passCode asks for a code (reference B.4).
+            await factors.send_code(rt, uid, factor_id, meta(request), pending=False,
+                                    ttl_seconds=_token_lifetime(request))
+            return json_response(challenge_object(info, rt.settings.base_url))
         # Nothing to check is a malformed request, not a wrong guess: it is not counted.
         raise ValidationFailed("passCode", [("passCode", "passCode: The field cannot be left blank")])
     await factors.verify(runtime(request), uid, factor_id, code, answer, meta(request))

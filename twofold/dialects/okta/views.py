@@ -84,21 +84,22 @@ def factor_object(info, base_url: str, now_ms: int) -> dict:
     return obj
 
 
-CATALOG = (
-    ("token:software:totp", "OKTA"),
-    ("token:software:totp", "GOOGLE"),
-    ("question", "OKTA"),
-)
-
-
-def catalog(user_id: str, base_url: str, active: set[tuple[str, str]]) -> list[dict]:
+def catalog(user_id: str, base_url: str, entries) -> list[dict]:
+    """Okta's UserFactorSupported list (reference B.5) from services.factors.catalog."""
     enroll = link(f"{base_url}api/v1/users/{user_id}/factors", "POST")
     out = []
-    for factor_type, provider in CATALOG:
-        item = {"factorType": factor_type, "provider": provider, "vendorName": provider,
-                "status": "ACTIVE" if (factor_type, provider) in active else "NOT_SETUP",
-                "_links": {"enroll": enroll}}
-        if factor_type == "question":
+    for kind, provider, active in entries:
+        item = {"factorType": kind.okta_factor_type, "provider": provider, "vendorName": provider,
+                "status": "ACTIVE" if active else "NOT_SETUP", "_links": {"enroll": enroll}}
+        if kind.okta_factor_type == "question":
             item["_links"]["questions"] = link(f"{base_url}api/v1/users/{user_id}/factors/questions", "GET")
         out.append(item)
     return out
+
+
+def challenge_object(info, base_url: str) -> dict:
+    """An sms, call or email factor's verify without a passCode: a code was sent (reference B.4)."""
+    v = info.view
+    href = f"{base_url}api/v1/users/{v.user_id}/factors/{v.id}"
+    return {"factorResult": "CHALLENGE", "profile": dict(v.profile or {}),
+            "_links": {"verify": link(f"{href}/verify", "POST"), "factor": link(href, "GET", "DELETE")}}
