@@ -15,7 +15,9 @@ from __future__ import annotations
 
 from ..authenticators.base import PENDING, Answer
 from ..domain import grants, policy
-from ..domain.errors import DomainError, InvalidCredentials, InvalidToken, MalformedMfaToken, SecondFactorRequired
+from ..domain.errors import (
+    DomainError, FactorState, InvalidCredentials, InvalidToken, MalformedMfaToken, NotEnrolled, SecondFactorRequired,
+)
 from ..store import users as user_store
 from . import oob
 from .clients import Client
@@ -78,4 +80,6 @@ async def confirm(rt: Runtime, client: Client, token: str, answer: Answer, value
                                   auth_time=int(claims.claims.get("auth_time") or 0) * 1000, grant_type=grant_type)
             return await issue(conn, rt, client, auth, meta, user=user)
         failure = result.error
+    if isinstance(failure, NotEnrolled):  # nothing pending: the token confirms, it does not sign in
+        raise FactorState("No authenticator awaits confirmation: associate one with this token first.")
     raise failure
