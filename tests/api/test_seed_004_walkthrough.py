@@ -15,7 +15,7 @@ from urllib.parse import quote
 import jwt
 
 from ..outbox import latest_code
-from ..support import MFA_OTP, MFA_RECOVERY, PASSWORD_REALM, two_codes
+from ..support import MFA_OTP, MFA_RECOVERY, PASSWORD_REALM, db_rows, two_codes
 from .test_mfa_oob import GRANTS, MFA_OOB, associate, challenge, listing, mfa_oob, phone_number, sms_user
 
 SCOPE = "enroll read:authenticators remove:authenticators"
@@ -124,3 +124,16 @@ def test_a_confirmation_token_needs_the_enroll_scope(oob_server):
     reader = r.json()["access_token"]
     r = api.token(client, grant_type=MFA_OOB, mfa_token=reader, oob_code="x" * 43, binding_code="123456")
     assert (r.status_code, r.json()["error"]) == (403, "insufficient_scope"), r.text
+
+
+def test_an_access_tokens_code_expires(oob_server):
+    """R20 on step 3 (the expiry moved into the past in the database: the server's clock is real)."""
+    api, server = oob_server.api(), oob_server
+    client = api.create_client(GRANTS)
+    user = api.enrolled_user(client)
+    access_token = _step_1(api, client, user, lambda mt: api.mfa_otp(client, mt, user["next_code"]))
+    number = phone_number()
+    made = associate(api, access_token, "sms", phone_number=number).json()
+    db_rows(server, f"UPDATE oob_challenges SET expires_at = 1 WHERE user_id = '{user['id']}'")
+    r = mfa_oob(api, client, access_token, made["oob_code"], latest_code(server.database_url, number))
+    assert (r.status_code, r.json()) == (403, {"error": "expired_token", "error_description": "oob_code is expired"})
