@@ -11,6 +11,8 @@ from ..support import MFA_RECOVERY, fresh_code, two_codes
 from .jwt_helpers import claims_of, no_store
 
 ALL_MFA_SCOPES = "enroll read:authenticators remove:authenticators"
+# What /mfa/associate can enroll on a fresh org: an app, a phone (SMS, voice), an email address.
+ENROLL_ANY = {"enroll": [{"type": "otp"}, {"type": "phone"}, {"type": "email"}]}
 
 
 def _bearer(token: str) -> dict:
@@ -148,7 +150,7 @@ def test_pending_factor_never_satisfies_mfa_and_reassociation_replaces_it(api):
     # Associated but never confirmed: still asked to enroll, nothing to challenge.
     r = api.password_login(client, user)
     body = _error(r, 403, "mfa_required")
-    assert body["mfa_requirements"] == {"enroll": [{"type": "otp"}]}
+    assert body["mfa_requirements"] == ENROLL_ANY
     mt2 = body["mfa_token"]
     _error(_challenge(api, client, mt2), 401, "unsupported_challenge_type")
     # The pending recovery code cannot finish a login either.
@@ -198,7 +200,7 @@ def test_delete_then_reassociate_issues_a_new_recovery_code(api, mfa_audience):
     # Confirm with a fresh login (the user has no active factor: enroll again).
     r = api.password_login(client, user)
     body = _error(r, 403, "mfa_required")
-    assert body["mfa_requirements"] == {"enroll": [{"type": "otp"}]}
+    assert body["mfa_requirements"] == ENROLL_ANY
     first, _ = two_codes(again["secret"])
     r = api.mfa_otp(client, body["mfa_token"], first)
     assert r.status_code == 200, r.text

@@ -221,7 +221,7 @@ def _walk(reader: Reader, blocks: list[str], port: int) -> None:
 
     reader.block(next(blocks))  # the password grant
     assert reader.answers[-1]["error"] == "mfa_required", reader.answers[-1]
-    assert reader.answers[-1]["mfa_requirements"] == {"enroll": [{"type": "otp"}]}
+    assert reader.answers[-1]["mfa_requirements"] == {"enroll": [{"type": "otp"}, {"type": "phone"}, {"type": "email"}]}
 
     reader.block(next(blocks))  # /mfa/associate
     assert reader.answers[-1]["secret"] and reader.answers[-1]["recovery_codes"], reader.answers[-1]

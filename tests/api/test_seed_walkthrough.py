@@ -25,7 +25,7 @@ def test_seed_002_enroll_confirm_challenge_and_recover(api):
     body = r.json()
     assert body["error"] == "mfa_required"
     assert body["error_description"] == "Multifactor authentication required"
-    assert body["mfa_requirements"] == {"enroll": [{"type": "otp"}]}
+    assert body["mfa_requirements"] == {"enroll": [{"type": "otp"}, {"type": "phone"}, {"type": "email"}]}
     mfa_token = body["mfa_token"]
 
     # Enroll authenticator: POST /mfa/associate, Bearer MFA_TOKEN, { "authenticator_types": ["otp"] }

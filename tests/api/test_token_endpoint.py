@@ -41,7 +41,7 @@ def test_form_body_and_json_body_are_both_accepted(api):
     fields = {"grant_type": "password", "username": user["login"], "password": user["password"], **_creds(client)}
     for r in (api.http.post("/oauth/token", data=fields), api.http.post("/oauth/token", json=fields)):
         body = _error(r, 403, "mfa_required", "Multifactor authentication required")
-        assert body["mfa_requirements"] == {"enroll": [{"type": "otp"}]}
+        assert body["mfa_requirements"] == {"enroll": [{"type": "otp"}, {"type": "phone"}, {"type": "email"}]}
 
 
 def test_json_null_is_treated_as_absent(api):
@@ -245,7 +245,7 @@ def test_password_grant_requires_mfa_by_default(api):
     r = api.password_login(client, user, scope="openid")
     body = _error(r, 403, "mfa_required", "Multifactor authentication required")
     assert isinstance(body["mfa_token"], str) and body["mfa_token"]
-    assert body["mfa_requirements"] == {"enroll": [{"type": "otp"}]}
+    assert body["mfa_requirements"] == {"enroll": [{"type": "otp"}, {"type": "phone"}, {"type": "email"}]}
     assert "access_token" not in body
 
 

@@ -49,7 +49,7 @@ def test_each_grant_module_declares_its_uri_parameters_and_handler():
 
 
 def test_each_dialect_serves_its_own_grants_from_the_one_registry():
-    assert list(auth0_routes.GRANTS) == [grants.PASSWORD, grants.PASSWORD_REALM, grants.MFA_OTP,
+    assert list(auth0_routes.GRANTS) == [grants.PASSWORD, grants.PASSWORD_REALM, grants.MFA_OTP, grants.MFA_OOB,
                                          grants.MFA_RECOVERY_CODE, grants.REFRESH_TOKEN, grants.CLIENT_CREDENTIALS]
     assert list(okta_oauth.GRANTS) == [grants.PASSWORD, grants.MFA_OTP, grants.MFA_OOB, grants.OKTA_OTP,
                                        grants.REFRESH_TOKEN]

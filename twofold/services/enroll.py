@@ -1,4 +1,4 @@
-"""Associating (enrolling) authenticators, listing and removing them."""
+"""Associating (enrolling) authenticators, listing and removing them (Auth0's MFA API)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -6,10 +6,11 @@ from dataclasses import dataclass, field
 from .. import authenticators
 from ..authenticators.base import ACTIVE, EnrollRequest, FactorType, FactorView
 from ..domain import policy
-from ..domain.errors import AlreadyEnrolled, InsufficientScope, InvalidRequest, NotFound, SecondFactorRequired
+from ..domain.errors import AlreadyEnrolled, InsufficientScope, NotFound, SecondFactorRequired
 from ..store import factors as factor_store
 from ..store import users as user_store
-from . import audit, org_authenticators
+from . import audit, oob, org_authenticators
+from .enroll_confirm import binding
 from .factors import supersede_pending
 from .mfa import Principal, factor_views, principal_from_bearer
 from .runtime import RequestMeta, Runtime
@@ -18,12 +19,14 @@ from .tokens import require_scope
 
 @dataclass(frozen=True)
 class Association:
-    """A new pending factor, what it shows once (its secret, its key URI), and the companions
-    issued with it (each type with the secret it shows once)."""
+    """A new pending factor, what it shows once (its secret, its key URI), the companions
+    issued with it (each type with the secret it shows once) and, for a type that sends a code,
+    the first code's challenge (its `oob_code` is how the confirmation names it)."""
     kind: FactorType
     secret: str | None
     key_uri: str | None
     companions: list[tuple[FactorType, str]] = field(default_factory=list)
+    sent: oob.Sent | None = None
 
 
 def _second_factor_proven(principal: Principal) -> bool:
@@ -42,16 +45,20 @@ def _require_power_over(principal: Principal, factors: list[FactorView]) -> None
 
 
 async def associate_otp(rt: Runtime, bearer: str | None, meta: RequestMeta | None = None) -> Association:
-    """Auth0 /mfa/associate for OTP (the only associable type today)."""
-    return await associate(rt, bearer, next(iter(authenticators.auth0_associable().values())), meta)
+    """Auth0 /mfa/associate for an authenticator app."""
+    return await associate(rt, bearer, authenticators.auth0_associable()["otp"], meta)
 
 
-async def associate(rt: Runtime, bearer: str | None, kind: FactorType,
-                    meta: RequestMeta | None = None) -> Association:
-    """Auth0 /mfa/associate. A user with any active factor, of any type and usable or not,
-    binds another only after a second factor: an mfa_token or MFA-API token (`enroll`) that
-    records one (R35, R36); a user without a factor, with either."""
+async def associate(rt: Runtime, bearer: str | None, kind: FactorType, meta: RequestMeta | None = None,
+                    profile: dict | None = None) -> Association:
+    """Auth0 /mfa/associate of any associable type (`profile`: what the type's `validate`
+    checks, e.g. the number a code is sent to). A user with any active factor, of any type and
+    usable or not, binds another only after a second factor: an mfa_token or MFA-API token
+    (`enroll`) that records one (R35, R36); a user without a factor, with either. A type that
+    sends a code sends its first one, bound to the bearer (R21): the mfa_token's transaction, or
+    the access token (enroll_confirm.binding), which then confirms it in place of an mfa_token."""
     provider = kind.auth0_provider or ""
+    profile = kind.validate(profile or {})
     async with rt.db.transaction() as conn:
         principal = await principal_from_bearer(conn, rt, bearer)
         # The user's row lock serialises parallel associations (PostgreSQL; SQLite's BEGIN
@@ -71,7 +78,7 @@ async def associate(rt: Runtime, bearer: str | None, kind: FactorType,
         now = rt.now_ms()
         request = EnrollRequest(user_id=user.id, login=user.login, provider=provider, now=now,
                                 activation_expires_at=now + rt.settings.factor_activation_ttl * 1000,
-                                settings=settings, issuer=rt.settings.otp_issuer)
+                                settings=settings, profile=profile, issuer=rt.settings.otp_issuer)
         enrollment = kind.enroll(rt.sealer, request)
         await supersede_pending(conn, user.id, kind, provider)
         await factor_store.insert_factor(conn, **enrollment.values)
@@ -84,17 +91,13 @@ async def associate(rt: Runtime, bearer: str | None, kind: FactorType,
                 companions.append((companion, code.shown_secret))
         await audit.record(conn, now, "factor.enroll", "SUCCESS", meta=meta, user_id=user.id,
                            factor_id=enrollment.values["id"], detail={"type": kind.type})
-    return Association(kind, enrollment.shown_secret, enrollment.key_uri, companions)
-
-
-def validate_authenticator_types(types) -> None:
-    if not isinstance(types, list) or not types or not all(isinstance(t, str) for t in types):
-        raise InvalidRequest("authenticator_types must be a non-empty array")
-    supported = authenticators.auth0_associable()
-    unsupported = [t for t in types if t not in supported]
-    if unsupported:
-        raise InvalidRequest(f"Unsupported authenticator_types: {', '.join(unsupported)}. "
-                             f"Supported: {', '.join(supported)}.")
+        view = kind.describe(await factor_store.by_id(conn, enrollment.values["id"])) if kind.channel else None
+    sent = None
+    if view is not None:  # its first code, to confirm it (R37); sent with no transaction held
+        client_id = principal.transaction.client_id if principal.transaction else principal.access.client_id
+        sent = await oob.send_code(rt, view, txn_id=binding(principal.transaction, principal.access), meta=meta,
+                                   client_id=client_id)
+    return Association(kind, enrollment.shown_secret or None, enrollment.key_uri, companions, sent)
 
 
 async def list_for(rt: Runtime, bearer: str | None) -> list[FactorView]:

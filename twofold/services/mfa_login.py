@@ -13,7 +13,7 @@ from ..domain.errors import (
 )
 from ..store import tokens as token_store
 from ..store import users as user_store
-from . import audit, next_step, oob, org_authenticators, server_policies, servers
+from . import audit, enroll_confirm, next_step, oob, org_authenticators, server_policies, servers
 from .clients import Client
 from .mfa import factor_views, live_transaction_context, open_transaction, start_transaction
 from .runtime import RequestMeta, Runtime
@@ -77,6 +77,9 @@ async def complete_with_otp(rt: Runtime, client: Client, mfa_token: str | None, 
     signed tokens. A user whose TOTP enrollment is still pending, or who lacks an authenticator
     the enrollment policy requires, takes the transactional path (the first code also activates
     a pending factor; a missing required one is asked for before any token)."""
+    if server_id is None and enroll_confirm.is_access_token(mfa_token):  # seed 004 step 3 (Auth0)
+        return await enroll_confirm.confirm(rt, client, mfa_token, Answer.PASSCODE, otp, meta,
+                                            grant_type=grants.MFA_OTP)
     async with rt.db.held():
         txn, user, rows = await live_transaction_context(rt, mfa_token, client_id=client.client_id,
                                                          server_id=server_id)
@@ -115,6 +118,9 @@ async def complete_with_oob(rt: Runtime, client: Client, mfa_token: str | None, 
                             server_id: str | None = None) -> dict:
     """Auth0's (and Okta's) mfa-oob grant for a sent code: `oob_code` names the challenge,
     `binding_code` is the code the user read; it also confirms a pending enrollment."""
+    if server_id is None and enroll_confirm.is_access_token(mfa_token):  # seed 004 step 3 (Auth0)
+        return await enroll_confirm.confirm(rt, client, mfa_token, Answer.SENT_CODE, binding_code, meta,
+                                            grant_type=grants.MFA_OOB, oob_code=oob_code)
     body, _ = await _finish(rt, client, mfa_token, Answer.SENT_CODE, binding_code, meta, server_id, grants.MFA_OOB,
                             oob_code=oob_code or "")
     return body

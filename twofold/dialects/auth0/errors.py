@@ -122,6 +122,8 @@ def auth0_error(exc: e.DomainError, *, basic_auth_used: bool = False) -> Respons
         headers["WWW-Authenticate"] = 'Bearer error="invalid_token"'
     if isinstance(exc, e.SecondFactorRequired):  # RFC 9470 §3
         headers["WWW-Authenticate"] = 'Bearer error="insufficient_user_authentication"'
+    if isinstance(exc, e.SendLimited):  # no code was sent; one may be asked for again after this
+        headers["Retry-After"] = str(exc.retry_after)
     if isinstance(exc, e.InsufficientScope):
         headers["WWW-Authenticate"] = f'Bearer error="insufficient_scope", scope="{exc.scope}"'
     return json_response({"error": code, "error_description": text.format(detail=exc.detail)},

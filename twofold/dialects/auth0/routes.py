@@ -8,8 +8,10 @@ from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import Response
 
-from ...domain import grants
-from ...domain.errors import DomainError, InvalidRequest, UnsupportedGrantType
+from ... import authenticators
+from ...authenticators.base import FactorType
+from ...domain import contact, grants
+from ...domain.errors import DomainError, InvalidRequest, UnsupportedGrantType, ValidationFailed
 from ...grants import serving
 from ...services import clients, enroll, mfa_login, tokens
 from ..http import (
@@ -22,8 +24,10 @@ from .errors import auth0_error, body_too_large
 router = APIRouter()
 
 # The grants /oauth/token serves, in the order discovery lists them (the handlers: twofold/grants).
-GRANTS = serving(grants.PASSWORD, grants.PASSWORD_REALM, grants.MFA_OTP, grants.MFA_RECOVERY_CODE,
+GRANTS = serving(grants.PASSWORD, grants.PASSWORD_REALM, grants.MFA_OTP, grants.MFA_OOB, grants.MFA_RECOVERY_CODE,
                  grants.REFRESH_TOKEN, grants.CLIENT_CREDENTIALS)
+# /mfa/associate: the member that carries where an `oob_channels` channel sends its codes (A.3).
+CONTACT_PARAMS = {"sms": "phone_number", "voice": "phone_number", "email": "email"}
 
 
 def auth0_endpoint(handler):
@@ -71,15 +75,56 @@ async def revoke(request: Request) -> Response:
     return Response(status_code=200, headers={"Cache-Control": "no-store", "Pragma": "no-cache"})
 
 
+def _one(body: dict, member: str, supported) -> str:
+    """The one value of an array member of /mfa/associate (Auth0 enrolls one authenticator
+    per call)."""
+    values = body.get(member)
+    if values is None:
+        raise InvalidRequest(f"Missing required parameter: {member}")
+    if not isinstance(values, list) or not values or not all(isinstance(v, str) for v in values):
+        raise InvalidRequest(f"{member} must be a non-empty array")
+    unsupported = [v for v in dict.fromkeys(values) if v not in supported]
+    if unsupported:
+        raise InvalidRequest(f"Unsupported {member}: {', '.join(unsupported)}. Supported: {', '.join(supported)}.")
+    if len(set(values)) > 1:
+        raise InvalidRequest(f"{member} must name one value")
+    return values[0]
+
+
+def _associable(body: dict) -> tuple[FactorType, dict, str | None]:
+    """The factor type /mfa/associate enrolls (`authenticator_types`, and for `oob` its
+    `oob_channels`), the profile the type checks, and the request member it came from."""
+    associable = authenticators.auth0_associable()
+    channels = authenticators.auth0_channels()
+    chosen = _one(body, "authenticator_types", [*associable, "oob"])
+    if chosen != "oob":
+        return associable[chosen], {}, None
+    kind = channels[_one(body, "oob_channels", [*channels])]
+    param = CONTACT_PARAMS[kind.channel]
+    value = body.get(param)
+    if value is None or value == "":
+        raise InvalidRequest(f"Missing required parameter: {param}")
+    if param == "phone_number" and not (isinstance(value, str) and value.startswith("+")):
+        raise InvalidRequest("phone_number must be in E.164 format: + and the country code, then the number.")
+    return kind, {kind.field: value}, param
+
+
 @router.post("/mfa/associate")
 @auth0_endpoint
 async def associate(request: Request) -> Response:
     refuse_query(request)  # its answer is a secret; its request carries a token
     body = await read_json_object(request)
-    enroll.validate_authenticator_types(body.get("authenticator_types"))
-    made = await enroll.associate_otp(runtime(request), bearer_token(request), meta(request))
-    answer = {"authenticator_type": made.kind.auth0_authenticator_type, "secret": made.secret,
-              "barcode_uri": made.key_uri}
+    kind, profile, param = _associable(body)
+    try:
+        made = await enroll.associate(runtime(request), bearer_token(request), kind, meta(request), profile)
+    except ValidationFailed as exc:  # the number or address, refused by its type
+        raise InvalidRequest(f"Invalid {param}: {exc.causes[0][1].split(': ', 1)[-1]}") from None
+    if made.sent is None:
+        answer = {"authenticator_type": made.kind.auth0_authenticator_type, "secret": made.secret,
+                  "barcode_uri": made.key_uri}
+    else:  # confirmed with the mfa-oob grant: this oob_code and the code sent as binding_code (A.3)
+        answer = {"authenticator_type": made.kind.auth0_authenticator_type, "binding_method": "prompt",
+                  "oob_channel": made.sent.channel, "oob_code": made.sent.oob_code}
     for companion, secret in made.companions:  # recovery codes: with the first association only
         answer[companion.auth0_shown_as] = [secret]
     return json_response(answer)
@@ -94,7 +139,7 @@ async def challenge(request: Request) -> Response:
         raise InvalidRequest("Missing required parameter: mfa_token")
     chosen = await mfa_login.challenge(
         runtime(request), client, params["mfa_token"], params.get("challenge_type"),
-        params.get("authenticator_id"), meta(request),
+        params.get("authenticator_id"), meta(request), channel=_channel(params.get("oob_channel")),
     )
     answer = {"challenge_type": chosen.view.auth0_authenticator_type}
     if chosen.sent is not None:  # the user reads the code and sends it as binding_code (reference A.2)
@@ -102,13 +147,22 @@ async def challenge(request: Request) -> Response:
     return json_response(answer)
 
 
+def _channel(value) -> str | None:
+    if value is not None and not isinstance(value, str):
+        raise InvalidRequest("oob_channel must be a string")
+    return value
+
+
 def _authenticator(view) -> dict:
-    return {
-        "id": view.auth0_id,
-        "authenticator_type": view.auth0_authenticator_type,
-        "active": view.status == "ACTIVE",
-        "type": view.auth0_type,  # SDKs filter by `type` (reference A.4)
-    }
+    entry = {"id": view.auth0_id, "authenticator_type": view.auth0_authenticator_type,
+             "active": view.status == "ACTIVE"}
+    kind = authenticators.get(view.type)
+    if kind.channel is not None:  # where its codes go, masked as Auth0 masks them (A.4)
+        to = kind.destination(view) or ""
+        entry["oob_channel"] = kind.channel
+        entry["name"] = contact.mask_email(to) if kind.channel == "email" else contact.mask_phone_digits(to)
+    entry["type"] = view.auth0_type  # SDKs filter by `type` (reference A.4)
+    return entry
 
 
 @router.get("/mfa/authenticators")
