@@ -67,21 +67,30 @@ def test_the_org_starts_with_what_twofold_can_enroll(api, org):
     okta_error(api.http.get("/api/v1/policies", headers=api.ssws), 400, "E0000001")  # type is required
 
 
-def test_add_an_authenticator_then_enable_it_in_the_default_policy(api, org):
-    """Seed 000: Add authenticator, then set it Optional in the Default Policy."""
-    if "okta_email" not in authenticators_by_key(api):
-        r = api.http.post("/api/v1/authenticators", headers=api.ssws, json={"key": "okta_email", "name": "Email"})
-        assert r.status_code == 200, r.text
-        email = r.json()
-        assert email["type"] == "email" and email["status"] == "ACTIVE"
-        assert email["settings"] == {"allowedFor": "any", "tokenLifetimeInMinutes": 5}
-    r = api.http.post("/api/v1/authenticators", headers=api.ssws, json={"key": "okta_email", "name": "Email"})
-    okta_error(r, 400, "E0000001")  # one per key
+def test_phone_and_email_start_active_and_optional_and_each_key_is_added_once(api, org):
+    """Seed 000's Add authenticator, on an org that has every catalogue authenticator from the
+    start: Phone and Email are ACTIVE and Optional in the Default Policy (as Okta seeds Email);
+    adding a key again is refused; Disabled then Optional in the Default Policy is the path an
+    administrator takes to turn one off and on."""
+    found = authenticators_by_key(api)
+    email, phone = found["okta_email"], found["phone_number"]
+    assert email["type"] == "email" and email["status"] == "ACTIVE"
+    assert email["settings"] == {"allowedFor": "any", "tokenLifetimeInMinutes": 5}
+    assert phone["type"] == "phone" and phone["status"] == "ACTIVE" and phone["settings"] == {"allowedFor": "any"}
+    for key in ("okta_email", "phone_number"):
+        r = api.http.post("/api/v1/authenticators", headers=api.ssws, json={"key": key, "name": "Again"})
+        body = okta_error(r, 400, "E0000001", "Api validation failed: authenticator")  # one per key
+        assert body["errorCauses"] == [{"errorSummary": f"key: An authenticator with key {key} already exists."}]
+    assert authenticators_by_key(api)["okta_email"] == email  # the refusal changed nothing
     okta_error(api.http.post("/api/v1/authenticators", headers=api.ssws, json={"key": "nope"}), 400, "E0000001")
 
     policy = default_enroll_policy(api)
     modes = {e["key"]: e["enroll"]["self"] for e in policy["settings"]["authenticators"]}
-    assert modes["okta_email"] == "NOT_ALLOWED"  # added, not yet enabled: Disabled in the console
+    assert modes["okta_email"] == "OPTIONAL" and modes["phone_number"] == "OPTIONAL"
+    r = put_enroll_modes(api, policy, okta_email="NOT_ALLOWED")
+    assert r.status_code == 200, r.text
+    modes = {e["key"]: e["enroll"]["self"] for e in r.json()["settings"]["authenticators"]}
+    assert modes["okta_email"] == "NOT_ALLOWED"  # Disabled in the console
     r = put_enroll_modes(api, policy, okta_email="OPTIONAL")
     assert r.status_code == 200, r.text
     modes = {e["key"]: e["enroll"]["self"] for e in r.json()["settings"]["authenticators"]}
@@ -97,7 +106,10 @@ def test_disable_google_otp_refuses_its_enrollment_in_both_dialects(api, org):
     body = okta_error(api.http.post(deactivate, headers=api.ssws), 403, "E0000148")
     assert any("Default Policy" in c["errorSummary"] for c in body["errorCauses"])
 
-    assert put_enroll_modes(api, policy, google_otp="NOT_ALLOWED").status_code == 200
+    # Phone and Email Disabled too: then nothing Auth0 can enroll is allowed.
+    assert put_enroll_modes(api, policy, google_otp="NOT_ALLOWED", phone_number="NOT_ALLOWED",
+                            okta_email="NOT_ALLOWED").status_code == 200
+    policy = default_enroll_policy(api)
     user = api.create_user()
     r = api.http.post(f"/api/v1/users/{user['id']}/factors", headers=api.ssws,
                       json={"factorType": TOTP, "provider": "GOOGLE"})

@@ -109,16 +109,18 @@ async def supersede_pending(conn: AsyncConnection, user_id: str, kind: FactorTyp
 
 
 async def enroll_factor(rt: Runtime, user_id: str, kind: FactorType, provider: str, profile: dict,
-                        meta: RequestMeta | None = None) -> FactorInfo:
+                        meta: RequestMeta | None = None, *, template_id: str | None = None,
+                        languages: tuple[str, ...] = ()) -> FactorInfo:
     """Enroll a factor of `kind`, if its authenticator and the enrollment policy allow it. A
-    secret the type hashes (an answer) is hashed before the transaction."""
+    secret the type hashes (an answer) is hashed before the transaction. A type that sends a
+    code sends its first (`template_id`, `languages`: which message, see oob.send_code)."""
     profile = kind.validate(profile)
     secret = kind.secret_to_hash(profile)
     secret_hash = await rt.passwords.hash(secret) if secret is not None else None
     async with rt.db.transaction() as conn:
         user = await _user(conn, user_id)
         user_id = user.id
-        settings = await org_authenticators.require_enrollable(conn, kind.authenticator_key(provider))
+        settings = await org_authenticators.require_enrollable(conn, kind.authenticator_key(provider), kind.type)
         views = await factor_views(conn, user_id, statuses=(ACTIVE,))
         if any(v.type == kind.type and v.provider == provider for v in views):
             raise AlreadyEnrolled()
@@ -138,7 +140,7 @@ async def enroll_factor(rt: Runtime, user_id: str, kind: FactorType, provider: s
         row = await _factor_row(conn, user_id, enrollment.values["id"])
         info = await _info(conn, rt, row, user.login)
     if kind.channel is not None and info.view.status == PENDING:  # its first code, to confirm it (R37)
-        await oob.send_code(rt, info.view, meta=meta)
+        await oob.send_code(rt, info.view, meta=meta, template_id=template_id, languages=languages)
     return info
 
 
@@ -165,7 +167,7 @@ async def activate(rt: Runtime, user_id: str, factor_id: str, pass_code: str | N
 
 
 async def send_code(rt: Runtime, user_id: str, factor_id: str, meta: RequestMeta | None = None, *,
-                    pending: bool) -> oob.Sent:
+                    pending: bool, template_id: str | None = None, languages: tuple[str, ...] = ()) -> oob.Sent:
     """Okta's `resend` (a pending factor: `pending`) and its verify without a passCode (an
     active one): a new code to the factor's number or address; earlier codes stop working."""
     async with rt.db.transaction() as conn:
@@ -180,7 +182,9 @@ async def send_code(rt: Runtime, user_id: str, factor_id: str, meta: RequestMeta
                           else "The factor activation has expired. Enroll the factor again.")
     if not pending and row.status != ACTIVE:
         raise FactorState("The factor is not active. Activate it first.")
-    return await oob.send_code(rt, view, meta=meta)
+    if not pending and not org_authenticators.usable(await org_authenticators.cached_rules(rt), row):
+        raise NotEnrolled()  # as verify with the code would answer: no code is sent for nothing
+    return await oob.send_code(rt, view, meta=meta, template_id=template_id, languages=languages)
 
 
 async def verify(rt: Runtime, user_id: str, factor_id: str, pass_code: str | None, answer: str | None,

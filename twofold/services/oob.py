@@ -18,7 +18,7 @@ from ..domain import contact, ids
 from ..domain.errors import ChallengeExpired, CodeNotDelivered, SendLimited, UnknownChallenge
 from ..store import oob as store
 from ..store import send_budgets
-from . import audit
+from . import audit, channel_settings, message_templates, org_authenticators
 from .runtime import RequestMeta, Runtime
 
 CODE_KEY_PURPOSE = "sent-code"
@@ -48,7 +48,12 @@ def _budgets(rt: Runtime, view: FactorView, channel: str, to: str) -> list[tuple
 
 
 async def send_code(rt: Runtime, view: FactorView, *, txn_id: str | None = None, meta: RequestMeta | None = None,
-                    client_id: str | None = None, template: str | None = None) -> Sent:
+                    client_id: str | None = None, template: str | None = None, template_id: str | None = None,
+                    languages: tuple[str, ...] = ()) -> Sent:
+    """`template`: the message text to use; without it, the authenticator's template that
+    `template_id` names, or the best for `languages` (message_templates.pick). The code lives
+    as long as the authenticator says, at most ten minutes (R20). A channel turned off sends
+    nothing (AuthenticatorNotAllowed)."""
     kind = authenticators.get(view.type)
     channel, to = kind.channel, kind.destination(view)
     if channel is None or not to:
@@ -56,10 +61,14 @@ async def send_code(rt: Runtime, view: FactorView, *, txn_id: str | None = None,
     s = rt.settings
     code, challenge_id, oob_code = new_code(), ids.random_base62(24), ids.opaque_token(32)
     now = rt.now_ms()
-    expires_at = now + s.oob_code_ttl * 1000
     budgets = _budgets(rt, view, channel, to)
     try:
         async with rt.db.transaction() as conn:
+            settings = await org_authenticators.sending_settings(conn, view.type)
+            ttl = channel_settings.code_lifetime(s.oob_code_ttl, settings)
+            expires_at = now + ttl * 1000
+            if template is None:
+                template = message_templates.pick(settings, channel, template_id=template_id, languages=languages)
             for rule, key, interval_ms, max_sent in budgets:
                 if not await send_budgets.take(conn, key, now, interval_ms=interval_ms, max_sent=max_sent,
                                                window_ms=s.send_window_seconds * 1000):
@@ -75,7 +84,7 @@ async def send_code(rt: Runtime, view: FactorView, *, txn_id: str | None = None,
                                client_id=client_id, factor_id=view.id, reason=f"send_limited:{refusal.rule}",
                                detail={"channel": channel})
         raise
-    message = compose(channel, to, code, issuer=s.otp_issuer, minutes=max(1, s.oob_code_ttl // 60),
+    message = compose(channel, to, code, issuer=s.otp_issuer, minutes=max(1, ttl // 60),
                       expires_at=expires_at, template=template)
     try:
         await rt.provider(channel).send(message)  # no transaction or connection held
@@ -92,7 +101,7 @@ async def send_code(rt: Runtime, view: FactorView, *, txn_id: str | None = None,
             await store.supersede(conn, view.id, challenge_id, now)
         await audit.record(conn, rt.now_ms(), "mfa.challenge", "SUCCESS", meta=meta, user_id=view.user_id,
                            client_id=client_id, factor_id=view.id, detail={"channel": channel, "delivered": channel})
-    return Sent(challenge_id, oob_code, channel, s.oob_code_ttl, kind.masked(view) or "")
+    return Sent(challenge_id, oob_code, channel, ttl, kind.masked(view) or "")
 
 
 async def challenge_of(conn, rt: Runtime, *, oob_code: str | None = None, factor_id: str | None = None,
