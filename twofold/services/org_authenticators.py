@@ -232,12 +232,13 @@ async def create(rt: Runtime, values: dict, *, activate: bool = True, meta: Requ
 @changes_rules  # channels and allowedFor decide which factors are usable
 async def replace(rt: Runtime, authenticator_id: str, values: dict, meta: RequestMeta | None = None):
     """PUT: `name` is required; `settings` (a dict) replaces the key's settings it names (TOTP
-    parameters for new Google Authenticator enrollments; `allowedFor` …)."""
+    parameters for new Google Authenticator enrollments; `allowedFor` …); the others stay."""
     name = fields.name(values, "authenticator")
     settings = values.get("settings") or {}
     async with rt.db.transaction() as conn:
         row = await _row(conn, authenticator_id)
-        merged = _valid_settings(row.key, {**settings_of(row), **settings})
+        # A setting sent as null is removed: absent, its default applies (Okta: null is an absent member).
+        merged = _valid_settings(row.key, {k: v for k, v in {**settings_of(row), **settings}.items() if v is not None})
         now = rt.now_ms()
         await store.update_authenticator(conn, row.id, name=name,
                                          settings=json.dumps(merged) if merged else None, last_updated_at=now)
