@@ -95,6 +95,9 @@ BODIES = {
         "factorType": "question", "provider": "OKTA", "profile": {"question": "disliked_food", "answer": "Mayonnaise"}},
     ("POST", FACTOR + "/lifecycle/activate"): lambda o: {"passCode": o["wrong"]},
     ("POST", FACTOR + "/verify"): lambda o: {"passCode": o["wrong"]},
+    # The swept factor is a pending authenticator app: a well-formed resend is refused (it sends
+    # no code).
+    ("POST", FACTOR + "/resend"): lambda o: {"factorType": "token:software:totp", "provider": "GOOGLE"},
     ("POST", "/api/v1/apps"): lambda o: _app(),
     ("PUT", "/api/v1/apps/{app_id}"): lambda o: _app(o["app_label"]),
     ("POST", "/api/v1/authenticators"): lambda o: {"key": "okta_email", "name": "Email",
@@ -119,11 +122,12 @@ BODIES = {
 # Every catalogued authenticator exists on a fresh org (Phone and Email too), so adding one is a
 # well-formed request refused as a duplicate (400 naming `key`), after every member is checked.
 ANSWERED = {("POST", FACTOR + "/lifecycle/activate"): 403, ("POST", FACTOR + "/verify"): 403,
-            ("POST", "/api/v1/authenticators"): 400}
+            ("POST", "/api/v1/authenticators"): 400, ("POST", FACTOR + "/resend"): 400}
 NUMBER_ACCEPTED = {"passCode"}  # Okta's passCode may come as a JSON number
 # The object a write changes, to prove a refusal changed nothing.
 READ_BACK = {("POST", "/api/v1/users/{user_id}"): "/api/v1/users/{user_id}",
-             ("POST", FACTOR + "/lifecycle/activate"): FACTOR, ("POST", FACTOR + "/verify"): FACTOR}
+             ("POST", FACTOR + "/lifecycle/activate"): FACTOR, ("POST", FACTOR + "/verify"): FACTOR,
+             ("POST", FACTOR + "/resend"): FACTOR}
 
 
 def _management(method: str, path: str) -> bool:
@@ -217,9 +221,9 @@ def sweep(backend, make_server):
 
     def ids_for(method, route):
         # Each route's {policy_id} is the policy of its own kind; the factor routes act on a
-        # pending factor (activate) or an active one (verify).
+        # pending factor (activate, resend) or an active one (verify).
         out = dict(ids, policy_id=policy["id"] if route.startswith(AS) else enroll_policy["id"])
-        if route.endswith("/activate"):
+        if route.endswith(("/activate", "/resend")):
             out["factor_id"] = pending["id"]
         elif route.endswith("/verify"):
             out.update(user_id=verifier["id"], factor_id=factor["id"])

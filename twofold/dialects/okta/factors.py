@@ -131,8 +131,11 @@ async def activate_factor(request: Request, user_id: str, factor_id: str) -> Res
 @okta_endpoint("factors")
 async def resend_factor(request: Request, user_id: str, factor_id: str) -> Response:
     """A new code for a factor awaiting activation; the one sent before stops working. Okta's
-    body names the factor type, which the path already says: it is read and not used."""
-    await read_json_object(request)
+    body names the factor type (and provider), which the path already says: checked to be
+    text, and not used."""
+    body = await read_json_object(request)
+    for member in ("factorType", "provider"):
+        fields.text(body.get(member), "factorResendRequest", member)
     rt = runtime(request)
     await factors.send_code(rt, user_id, factor_id, meta(request), pending=True, ttl_seconds=_token_lifetime(request),
                             **_message(request))
