@@ -64,13 +64,13 @@ async def send_code(rt: Runtime, view: FactorView, *, txn_id: str | None = None,
     expires_at = now + ttl * 1000
     budgets = _budgets(rt, view, channel, to)
     try:
-        async with rt.db.transaction() as conn:
+        async with rt.db.atomic():  # one transaction, on the hot lane's prepared statements
             for rule, key, interval_ms, max_sent in budgets:
-                if not await send_budgets.take(conn, key, now, interval_ms=interval_ms, max_sent=max_sent,
+                if not await send_budgets.take(rt.db, key, now, interval_ms=interval_ms, max_sent=max_sent,
                                                window_ms=s.send_window_seconds * 1000):
                     # Raised inside: the budgets taken before the refused one are not spent.
                     raise SendLimited(rule, s.send_interval_seconds if rule == "interval" else s.send_window_seconds)
-            await store.insert_challenge(conn, id=challenge_id, oob_code_hash=ids.token_hash(oob_code),
+            await store.insert_challenge(rt.db, id=challenge_id, oob_code_hash=ids.token_hash(oob_code),
                                          factor_id=view.id, user_id=view.user_id, txn_id=txn_id,
                                          code_hash=code_hash(code_key(rt), challenge_id, code), created_at=now,
                                          expires_at=expires_at)
@@ -92,10 +92,10 @@ async def send_code(rt: Runtime, view: FactorView, *, txn_id: str | None = None,
                                client_id=client_id, factor_id=view.id, reason="not_delivered",
                                detail={"channel": channel, "provider": str(exc)[:100]})
         raise CodeNotDelivered("The code could not be sent. Try again.") from None
-    async with rt.db.transaction() as conn:
+    async with rt.db.atomic():
         if txn_id is None:  # Okta's Factors API answers with the last code sent: earlier ones go
-            await store.supersede(conn, view.id, challenge_id, now)
-        await audit.record(conn, rt.now_ms(), "mfa.challenge", "SUCCESS", meta=meta, user_id=view.user_id,
+            await store.supersede(rt.db, view.id, challenge_id, now)
+        await audit.record(rt.db, rt.now_ms(), "mfa.challenge", "SUCCESS", meta=meta, user_id=view.user_id,
                            client_id=client_id, factor_id=view.id, detail={"channel": channel, "delivered": channel})
     return Sent(challenge_id, oob_code, channel, ttl, kind.masked(view) or "")
 
