@@ -45,8 +45,12 @@ class Seeded:
 
 
 async def _bulk(conn, table, rows: list[dict]) -> None:
-    for i in range(0, len(rows), BATCH):
-        await conn.execute(insert(table), rows[i:i + BATCH])
+    shapes: dict[tuple, list[dict]] = {}  # one executemany per set of columns (TOTP and sms rows differ)
+    for row in rows:
+        shapes.setdefault(tuple(sorted(row)), []).append(row)
+    for same in shapes.values():
+        for i in range(0, len(same), BATCH):
+            await conn.execute(insert(table), same[i:i + BATCH])
 
 
 async def seed(settings: Settings, sizes: dict[str, int], mfa_token_groups: tuple[str, ...] = (),

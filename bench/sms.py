@@ -104,11 +104,14 @@ async def sms_pairs(base: str, token: str, users, connections: int, seconds: flo
     queue = collections.deque(users)
     latencies, challenge_ms, verify_ms = [], [], []
     counts = collections.Counter()
-    used: list[tuple] = []  # (user, code) of pairs that succeeded: the replay check's sample
+    # Each user's last verified code, while it is still the factor's newest challenge (a later
+    # challenge would make it a wrong code, not a replay): the replay check's sample.
+    last_used: dict[str, tuple] = {}
     deadline = time.perf_counter() + seconds
 
     async def pair(reader, writer, u) -> None:
         path = f"/api/v1/users/{u.user_id}/factors/{u.factor_id}/verify"
+        last_used.pop(u.user_id, None)
         code_future = gateway.expect(u.phone)
         t0 = time.perf_counter()
         status, body = await _http_post_form(reader, writer, netloc, path, b"{}", headers)
@@ -135,8 +138,7 @@ async def sms_pairs(base: str, token: str, users, connections: int, seconds: flo
         latencies.append(t3 - t0)
         challenge_ms.append(t1 - t0)
         verify_ms.append(t3 - t2)
-        if len(used) < 100:
-            used.append((u, code))
+        last_used[u.user_id] = (u, code)
 
     async def worker():
         reader, writer = await asyncio.open_connection(host, int(port))
@@ -163,7 +165,7 @@ async def sms_pairs(base: str, token: str, users, connections: int, seconds: flo
             out[f"{name}_p99_ms"] = round(values[min(len(values) - 1, int(0.99 * len(values)))] * 1000, 3)
     out["gateway_messages"] = gateway.received
     out["gateway_cpu_s"] = round(gateway.cpu_s, 3)
-    out["_used"] = used
+    out["_used"] = list(last_used.values())[:100]
     return out
 
 
