@@ -8,7 +8,7 @@ import time
 import httpx
 import pytest
 
-from ..support import MFA_OTP, MFA_RECOVERY, oathtool_totp, parallel, two_codes
+from ..support import MFA_OTP, MFA_RECOVERY, latest_code, new_phone, oathtool_totp, parallel, two_codes
 
 N = 20
 
@@ -289,3 +289,24 @@ def test_a_pending_factor_is_confirmed_once_by_parallel_codes_of_two_steps(api):
     events = api.http.get("/api/v1/logs", headers=api.ssws, params={
         "filter": 'eventType eq "user.mfa.factor.activate"', "q": factor["id"], "limit": "100"}).json()
     assert len(events) == 1, events
+
+
+def test_okta_verify_one_sent_code_20_parallel_across_two_processes(api, server, other_server):
+    """R1, R20, R55: a code sent by SMS, verified twenty times at once, half on each process:
+    the challenge is spent once in the database: one SUCCESS, the others replays or lockout."""
+    user, phone = api.create_user(), new_phone()
+    r = api.http.post(f"/api/v1/users/{user['id']}/factors?activate=true", headers=api.ssws,
+                      json={"factorType": "sms", "provider": "OKTA", "profile": {"phoneNumber": phone}})
+    assert r.status_code == 200, r.text
+    factor_id = r.json()["id"]
+    r = api.http.post(f"/api/v1/users/{user['id']}/factors/{factor_id}/verify", headers=api.ssws, json={})
+    assert r.status_code == 200 and r.json()["factorResult"] == "CHALLENGE", r.text
+    code = latest_code(server, phone)
+    urls = [server.base_url, other_server.base_url]
+
+    responses = parallel(lambda i: _okta_verify(urls[i % 2], api, user["id"], factor_id, code), N)
+
+    winners = [r for r in responses if r.status_code == 200]
+    assert len(winners) == 1 and winners[0].json() == {"factorResult": "SUCCESS"}, _statuses(responses)
+    codes = {r.json()["errorCode"] for r in responses if r.status_code != 200}
+    assert codes <= {"E0000082", "E0000069"}, codes

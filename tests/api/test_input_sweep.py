@@ -23,6 +23,7 @@ FACTOR = "/api/v1/users/{user_id}/factors/{factor_id}"
 NO_BODY = {
     ("POST", "/api/v1/users/{user_id}/lifecycle/{operation}"),
     ("POST", "/api/v1/authenticators/{authenticator_id}/lifecycle/{operation}"),
+    ("POST", "/api/v1/authenticators/{authenticator_id}/methods/{method_type}/lifecycle/{operation}"),
     ("POST", "/api/v1/authorizationServers/{server_id}/lifecycle/{operation}"),
     ("POST", AS + "/policies/{policy_id}/lifecycle/{operation}"),
     ("POST", AS + "/policies/{policy_id}/rules/{rule_id}/lifecycle/{operation}"),
@@ -115,7 +116,10 @@ BODIES = {
     ("POST", "/oauth2/v1/clients"): lambda o: _client(),
 }
 # A wrong code is a well-formed request: the verifier answers it (403), as it does a number.
-ANSWERED = {("POST", FACTOR + "/lifecycle/activate"): 403, ("POST", FACTOR + "/verify"): 403}
+# Every catalogued authenticator exists on a fresh org (Phone and Email too), so adding one is a
+# well-formed request refused as a duplicate (400 naming `key`), after every member is checked.
+ANSWERED = {("POST", FACTOR + "/lifecycle/activate"): 403, ("POST", FACTOR + "/verify"): 403,
+            ("POST", "/api/v1/authenticators"): 400}
 NUMBER_ACCEPTED = {"passCode"}  # Okta's passCode may come as a JSON number
 # The object a write changes, to prove a refusal changed nothing.
 READ_BACK = {("POST", "/api/v1/users/{user_id}"): "/api/v1/users/{user_id}",

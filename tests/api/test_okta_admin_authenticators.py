@@ -4,12 +4,14 @@ NOT_ALLOWED authenticator cannot be enrolled, is not offered in `mfa_requirement
 only be deactivated once no policy enables it (Okta E0000148)."""
 from __future__ import annotations
 
+import re
+import secrets
 import time
 
 import pytest
 
 from ..support import (
-    authenticators_by_key, default_enroll_policy, oathtool_totp, okta_error, put_enroll_modes, two_codes,
+    authenticators_by_key, db_rows, default_enroll_policy, oathtool_totp, okta_error, put_enroll_modes, two_codes,
 )
 
 TOTP = "token:software:totp"
@@ -67,21 +69,30 @@ def test_the_org_starts_with_what_twofold_can_enroll(api, org):
     okta_error(api.http.get("/api/v1/policies", headers=api.ssws), 400, "E0000001")  # type is required
 
 
-def test_add_an_authenticator_then_enable_it_in_the_default_policy(api, org):
-    """Seed 000: Add authenticator, then set it Optional in the Default Policy."""
-    if "okta_email" not in authenticators_by_key(api):
-        r = api.http.post("/api/v1/authenticators", headers=api.ssws, json={"key": "okta_email", "name": "Email"})
-        assert r.status_code == 200, r.text
-        email = r.json()
-        assert email["type"] == "email" and email["status"] == "ACTIVE"
-        assert email["settings"] == {"allowedFor": "any", "tokenLifetimeInMinutes": 5}
-    r = api.http.post("/api/v1/authenticators", headers=api.ssws, json={"key": "okta_email", "name": "Email"})
-    okta_error(r, 400, "E0000001")  # one per key
+def test_phone_and_email_start_active_and_optional_and_each_key_is_added_once(api, org):
+    """Seed 000's Add authenticator, on an org that has every catalogue authenticator from the
+    start: Phone and Email are ACTIVE and Optional in the Default Policy (as Okta seeds Email);
+    adding a key again is refused; Disabled then Optional in the Default Policy is the path an
+    administrator takes to turn one off and on."""
+    found = authenticators_by_key(api)
+    email, phone = found["okta_email"], found["phone_number"]
+    assert email["type"] == "email" and email["status"] == "ACTIVE"
+    assert email["settings"] == {"allowedFor": "any", "tokenLifetimeInMinutes": 5}
+    assert phone["type"] == "phone" and phone["status"] == "ACTIVE" and phone["settings"] == {"allowedFor": "any"}
+    for key in ("okta_email", "phone_number"):
+        r = api.http.post("/api/v1/authenticators", headers=api.ssws, json={"key": key, "name": "Again"})
+        body = okta_error(r, 400, "E0000001", "Api validation failed: authenticator")  # one per key
+        assert body["errorCauses"] == [{"errorSummary": f"key: An authenticator with key {key} already exists."}]
+    assert authenticators_by_key(api)["okta_email"] == email  # the refusal changed nothing
     okta_error(api.http.post("/api/v1/authenticators", headers=api.ssws, json={"key": "nope"}), 400, "E0000001")
 
     policy = default_enroll_policy(api)
     modes = {e["key"]: e["enroll"]["self"] for e in policy["settings"]["authenticators"]}
-    assert modes["okta_email"] == "NOT_ALLOWED"  # added, not yet enabled: Disabled in the console
+    assert modes["okta_email"] == "OPTIONAL" and modes["phone_number"] == "OPTIONAL"
+    r = put_enroll_modes(api, policy, okta_email="NOT_ALLOWED")
+    assert r.status_code == 200, r.text
+    modes = {e["key"]: e["enroll"]["self"] for e in r.json()["settings"]["authenticators"]}
+    assert modes["okta_email"] == "NOT_ALLOWED"  # Disabled in the console
     r = put_enroll_modes(api, policy, okta_email="OPTIONAL")
     assert r.status_code == 200, r.text
     modes = {e["key"]: e["enroll"]["self"] for e in r.json()["settings"]["authenticators"]}
@@ -97,7 +108,10 @@ def test_disable_google_otp_refuses_its_enrollment_in_both_dialects(api, org):
     body = okta_error(api.http.post(deactivate, headers=api.ssws), 403, "E0000148")
     assert any("Default Policy" in c["errorSummary"] for c in body["errorCauses"])
 
-    assert put_enroll_modes(api, policy, google_otp="NOT_ALLOWED").status_code == 200
+    # Phone and Email Disabled too: then nothing Auth0 can enroll is allowed.
+    assert put_enroll_modes(api, policy, google_otp="NOT_ALLOWED", phone_number="NOT_ALLOWED",
+                            okta_email="NOT_ALLOWED").status_code == 200
+    policy = default_enroll_policy(api)
     user = api.create_user()
     r = api.http.post(f"/api/v1/users/{user['id']}/factors", headers=api.ssws,
                       json={"factorType": TOTP, "provider": "GOOGLE"})
@@ -291,3 +305,91 @@ def test_authenticator_and_policy_refusals_name_okta_members(api, org):
         "settings.authenticators: enroll.self of google_otp must be one of NOT_ALLOWED, OPTIONAL, REQUIRED.",
         "settings.authenticators: okta_password is listed twice."]
     assert put_policy(name="", settings={"authenticators": []}) == ["name: The field cannot be left blank"]
+
+
+# --- Phone's methods and Email's use (issue #12) -------------------------------------------------
+
+def _methods(api, authenticator: dict) -> dict[str, str]:
+    r = api.http.get(f"/api/v1/authenticators/{authenticator['id']}/methods", headers=api.ssws)
+    assert r.status_code == 200, r.text
+    return {m["type"]: m["status"] for m in r.json()}
+
+
+def _enroll(api, user: dict, factor_type: str, profile: dict):
+    return api.http.post(f"/api/v1/users/{user['id']}/factors", headers=api.ssws,
+                         json={"factorType": factor_type, "provider": "OKTA", "profile": profile})
+
+
+def _number() -> str:
+    return f"+1650555{secrets.randbelow(8000) + 2000}"
+
+
+def test_a_phone_method_turned_off_refuses_its_factors(api, org):
+    """Okta's authenticator methods: Phone's voice off refuses a call factor in Okta's words
+    while SMS enrolls; the last method stays on; other authenticators' methods have no
+    lifecycle of their own."""
+    keys = authenticators_by_key(api)
+    phone, google = keys["phone_number"], keys["google_otp"]
+    base = f"/api/v1/authenticators/{phone['id']}/methods"
+    assert _methods(api, phone) == {"sms": "ACTIVE", "voice": "ACTIVE"}
+    assert _methods(api, google) == {"otp": "ACTIVE"}
+    r = api.http.get(base + "/voice", headers=api.ssws)
+    assert r.status_code == 200 and r.json()["_links"]["deactivate"]["hints"]["allow"] == ["POST"], r.text
+    okta_error(api.http.get(base + "/push", headers=api.ssws), 404, "E0000007")
+    user = api.create_user()
+    try:
+        r = api.http.post(base + "/voice/lifecycle/deactivate", headers=api.ssws)
+        assert r.status_code == 200 and r.json()["status"] == "INACTIVE" and "activate" in r.json()["_links"], r.text
+        assert authenticators_by_key(api)["phone_number"]["settings"] == {"allowedFor": "any"}  # Okta's shape
+        body = okta_error(_enroll(api, user, "call", {"phoneNumber": _number()}), 400, "E0000001")
+        assert body["errorCauses"] == [
+            {"errorSummary": "The voice channel of the phone_number authenticator is turned off."}]
+        assert _enroll(api, user, "sms", {"phoneNumber": _number()}).status_code == 200
+        body = okta_error(api.http.post(base + "/sms/lifecycle/deactivate", headers=api.ssws), 400, "E0000001")
+        assert "settings.channels" in body["errorCauses"][0]["errorSummary"]  # the last method stays on
+        okta_error(api.http.post(f"/api/v1/authenticators/{google['id']}/methods/otp/lifecycle/deactivate",
+                                 headers=api.ssws), 400, "E0000001")
+        okta_error(api.http.post(base + "/voice/lifecycle/pause", headers=api.ssws), 404, "E0000007")
+    finally:
+        r = api.http.post(base + "/voice/lifecycle/activate", headers=api.ssws)
+        assert r.status_code == 200 and r.json()["status"] == "ACTIVE", r.text
+    assert _methods(api, phone) == {"sms": "ACTIVE", "voice": "ACTIVE"}
+    assert _enroll(api, user, "call", {"phoneNumber": _number()}).status_code == 200
+
+
+def test_email_allowed_for_recovery_only_is_no_sign_in_factor_in_either_dialect(api, server, org):
+    """R26: an administrator keeps Email out of sign-in (Okta's allowedFor recovery); a user's
+    active email factor is then refused by Okta's verify and not asked for by Auth0's password
+    grant (the user has no usable factor), until Email is allowed for any use again."""
+    client = api.create_client()
+    user = api.create_user()
+    address = f"mail-{secrets.token_hex(4)}@example.com"
+    r = _enroll(api, user, "email", {"email": address})
+    assert r.status_code == 200 and r.json()["status"] == "PENDING_ACTIVATION", r.text
+    factor = r.json()
+    # The message as the development outbox keeps it (psql splits its lines into rows).
+    text = " ".join(" ".join(row) for row in db_rows(server, "SELECT body FROM outbox_messages "
+                                                             f"WHERE recipient = '{address}'"))
+    code = re.search(r"code is (\d{6})", text).group(1)
+    r = api.http.post(factor["_links"]["activate"]["href"], headers=api.ssws, json={"passCode": code})
+    assert r.status_code == 200 and r.json()["status"] == "ACTIVE", r.text
+    r = api.password_login(client, user)
+    assert r.status_code == 403 and r.json()["error"] == "mfa_required", r.text  # email is a second factor
+
+    email = authenticators_by_key(api)["okta_email"]
+    r = api.http.put(f"/api/v1/authenticators/{email['id']}", headers=api.ssws,
+                     json={"name": email["name"], "settings": {"allowedFor": "recovery"}})
+    assert r.status_code == 200 and r.json()["settings"] == {"allowedFor": "recovery", "tokenLifetimeInMinutes": 5}
+    r = api.http.post(f"/api/v1/users/{user['id']}/factors/{factor['id']}/verify", headers=api.ssws,
+                      json={"passCode": "123456"})
+    okta_error(r, 400, "E0000001")  # not usable: refused before any code is judged
+    r = api.password_login(client, user)
+    assert r.status_code == 403 and r.json()["error"] != "mfa_required", r.text  # nothing it can ask for
+    listed = api.http.get(f"/api/v1/users/{user['id']}/factors", headers=api.ssws).json()
+    assert [f["status"] for f in listed if f["id"] == factor["id"]] == ["ACTIVE"]  # still enrolled
+
+    r = api.http.put(f"/api/v1/authenticators/{email['id']}", headers=api.ssws,
+                     json={"name": email["name"], "settings": {"allowedFor": "any"}})
+    assert r.status_code == 200, r.text
+    r = api.password_login(client, user)
+    assert r.status_code == 403 and r.json()["error"] == "mfa_required", r.text

@@ -5,6 +5,7 @@ lifetime capped at 10 minutes), R25 (a new number is a new binding), R27 (one se
 per 30 s, refused with no provider call)."""
 from __future__ import annotations
 
+import re
 import time
 from email.utils import parsedate_to_datetime
 
@@ -261,3 +262,36 @@ def test_catalog_lists_sms_call_and_email_while_the_policy_allows_them(api):
                                   ("question", "OKTA"), ("sms", "OKTA")}
     finally:
         assert put_enroll_modes(api, policy, okta_email="OPTIONAL", phone_number="OPTIONAL").status_code == 200
+
+
+def test_template_id_and_accept_language_pick_the_message(sending_server):
+    """Okta's `templateId` names one of the Phone authenticator's templates; without it,
+    `Accept-Language` picks the best language; else the built-in text."""
+    from ..support import authenticators_by_key
+
+    api, server = sending_server.api(), sending_server
+    phone_auth = authenticators_by_key(api)["phone_number"]
+    put = lambda settings: api.http.put(f"/api/v1/authenticators/{phone_auth['id']}", headers=api.ssws,  # noqa: E731
+                                        json={"name": phone_auth["name"], "settings": settings})
+    r = put({"templates": [
+        {"id": "tplFr", "channel": "sms", "language": "fr", "text": "Votre code {issuer} : {code}"},
+        {"id": "tplShort", "channel": "sms", "language": "de", "text": "Code {code}"}]})
+    assert r.status_code == 200, r.text
+    try:
+        user, phone = api.create_user(), new_phone()
+        r = api.http.post(_factors(user["id"]), json={"factorType": "sms", "provider": "OKTA",
+                                                      "profile": {"phoneNumber": phone}},
+                          headers={**api.ssws, "Accept-Language": "fr-CA, fr;q=0.9, en;q=0.5"})
+        assert r.status_code == 200, r.text
+        assert outbox(server, phone)[0][1].startswith("Votre code ")  # newest first
+        f = r.json()
+        r = _post(api, f"{f['_links']['resend'][0]['href']}?templateId=tplShort", {"factorType": "sms"})
+        assert r.status_code == 200, r.text
+        assert re.fullmatch(r"Code \d{6}", outbox(server, phone)[0][1])
+        # An id that names no template is refused before anything is sent.
+        before = len(outbox(server, phone))
+        r = _post(api, f"{f['_links']['resend'][0]['href']}?templateId=nope", {"factorType": "sms"})
+        assert r.status_code == 400, r.text
+        assert len(outbox(server, phone)) == before
+    finally:
+        assert put({"templates": None}).status_code == 200

@@ -4,6 +4,7 @@ no serious or critical WCAG 2.1 A/AA violation (labels, names, contrast, landmar
 from __future__ import annotations
 
 import json
+import secrets
 from pathlib import Path
 
 import pytest
@@ -16,7 +17,7 @@ PAGES = [
     "/admin/", "/admin/security/authenticators", "/admin/security/authenticators/add",
     "/admin/security/authenticators/enrollment", "/admin/security/api", "/admin/security/api/servers/default",
     "/admin/security/api/servers/default/policies", "/admin/security/api/tokens", "/admin/applications",
-    "/admin/applications/new", "/admin/directory/people", "/admin/reports/system-log",
+    "/admin/applications/new", "/admin/directory/people", "/admin/reports/system-log", "/admin/reports/outbox",
 ]
 
 
@@ -40,6 +41,9 @@ def _dialog_pages(page) -> list[str]:
     urls.append(page.get_by_role("link", name="Edit Default Policy").get_attribute("href"))
     page.goto(page.base + "/admin/directory/people")
     urls.append(page.locator("main table a").first.get_attribute("href"))
+    page.goto(page.base + "/admin/security/authenticators")
+    for name in ("Edit Phone", "Edit Email", "Edit Google Authenticator"):
+        urls.append(page.get_by_role("link", name=name).get_attribute("href"))
     return urls
 
 
@@ -58,11 +62,16 @@ def audited(chromium, console_server, signed_in_state):
 def test_every_console_page_passes_axe(audited, console_server, width):
     if not AXE.exists():
         pytest.fail("axe-core is missing: run scripts/test, which installs tests/node (npm ci)")
-    console_server.api().create_client()  # at least one app, so the app page is checked too
+    api = console_server.api()
+    api.create_client()  # at least one app, so the app page is checked too
+    person = api.create_user()  # with an SMS factor: its masked number and Show, and a message in the Outbox
+    r = api.http.post(f"/api/v1/users/{person['id']}/factors", headers=api.ssws, json={
+        "factorType": "sms", "provider": "OKTA", "profile": {"phoneNumber": f"+1650555{secrets.randbelow(8000) + 2000}"}})
+    assert r.status_code == 200, r.text
     page = audited
     if width == "phone":
         page.set_viewport_size(PHONE)
-    urls = PAGES + _dialog_pages(page)
+    urls = PAGES + _dialog_pages(page) + [f"/admin/directory/people/{person['id']}"]
     page.goto(page.base + "/admin/applications")
     urls.append(page.locator("main table a").first.get_attribute("href"))
     found = {}

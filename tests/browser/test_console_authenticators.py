@@ -1,8 +1,9 @@
-"""Security › Authenticators in the Admin Console, as seed 000 walks it: Add authenticator (the
-tile's Add, then Add in the next dialog), the Enrollment tab's Eligible authenticators of the
-Default Policy (Edit, Optional / Required / Disabled, Update Policy), the refusal to deactivate
-an authenticator a policy enables, and Google Authenticator's settings. Each effect is proved
-through the HTTP APIs (Okta management, Okta factors, Auth0 /mfa/associate).
+"""Security › Authenticators in the Admin Console, as seed 000 walks it: Add authenticator (on
+an org that has them all: the catalogue says so, and an Add dialog of a key the org has is
+refused), the Enrollment tab's Eligible authenticators of the Default Policy (Edit, Optional /
+Required / Disabled, Update Policy), the refusal to deactivate an authenticator a policy
+enables, and Google Authenticator's settings. Each effect is proved through the HTTP APIs
+(Okta management, Okta factors, Auth0 /mfa/associate).
 
 All tests of one backend share one server: each puts the org's state back in `finally`."""
 from __future__ import annotations
@@ -62,59 +63,56 @@ def _update_default_policy(page, shots, changes: dict[str, str], shot: str) -> N
         _eligible(page, name).get_by_text(choice, exact=True).wait_for()
 
 
-def test_add_an_authenticator_then_set_it_optional_in_the_default_policy(console, console_server, shots):
-    """Seed 000 step by step: Add authenticator › Add (tile) › Add (dialog) › Enrollment ›
-    Disabled in the Default Policy › Edit › Optional › Update Policy."""
+def test_every_authenticator_is_added_and_phone_is_set_disabled_then_optional(console, console_server, shots):
+    """Seed 000 on an org that has every catalogue authenticator from the start (Phone and
+    Email ACTIVE and Optional): Add authenticator says so, the Add dialog of a key the org has
+    refuses it in the API's words and changes nothing; Enrollment › Edit › Disabled / Optional
+    › Update Policy turns Phone off and on in the Default Policy."""
     api = console_server.api()
     before = authenticators_by_key(api)
+    assert before["phone_number"]["status"] == "ACTIVE" and before["okta_email"]["status"] == "ACTIVE"
     console.goto(console.base + AUTHENTICATORS)
     console.get_by_role("heading", name="Authenticators", exact=True).wait_for()
     shots(console, "setup")
     console.get_by_role("link", name="Add authenticator").click()
     console.get_by_role("heading", name="Add authenticator").wait_for()
+    console.get_by_text("All authenticators are already added.").wait_for()
     shots(console, "add-catalogue")
-    missing = [k for k in ("okta_email", "phone_number") if k not in before]
-    assert missing, before  # a fresh server lacks both (the all-added message has its own test)
-    key = missing[0]
-    name = {"okta_email": "Email", "phone_number": "Phone"}[key]
+    assert console.get_by_role("link", name="Add Phone", exact=True).count() == 0
 
-    console.get_by_role("link", name=f"Add {name}", exact=True).click()
-    dialog = console.get_by_role("dialog", name=f"Add {name}")
+    console.goto(console.base + AUTHENTICATORS + "/add/phone_number")  # a dialog left open elsewhere
+    dialog = console.get_by_role("dialog", name="Add Phone")
     dialog.wait_for()
     shots(console, "add-dialog")
     dialog.get_by_role("button", name="Add", exact=True).click()
-    console.get_by_role("status").get_by_text("Authenticator added.").wait_for()
-    row = console.get_by_role("row").filter(has_text=key)
-    row.get_by_text("Active", exact=True).wait_for()
-    shots(console, "added")
-    added = authenticators_by_key(api)[key]
-    assert added["status"] == "ACTIVE" and added["name"] == name
-    assert added["id"] not in {a["id"] for a in before.values()}
-
-    console.get_by_role("link", name="Add authenticator").click()  # its tile is gone from the catalogue
-    console.get_by_role("heading", name="Add authenticator").wait_for()
-    assert console.get_by_role("link", name=f"Add {name}", exact=True).count() == 0
+    dialog.get_by_role("alert").get_by_text("An authenticator with key phone_number already exists.").wait_for()
+    shots(console, "add-refused")
+    assert authenticators_by_key(api) == before
 
     try:
         console.goto(console.base + AUTHENTICATORS)
         console.get_by_role("link", name="Enrollment", exact=True).click()
         console.get_by_role("heading", name="Eligible authenticators").first.wait_for()
-        _eligible(console, name).get_by_text("Disabled", exact=True).wait_for()  # added, not yet enabled
+        _eligible(console, "Phone").get_by_text("Optional", exact=True).wait_for()
+        assert _modes(api)["phone_number"] == "OPTIONAL"
+        _update_default_policy(console, shots, {"Phone": "Disabled"}, "edit-policy-disabled")
         shots(console, "enrollment-disabled")
-        assert _modes(api)[key] == "NOT_ALLOWED"
-        _update_default_policy(console, shots, {name: "Optional"}, "edit-policy-optional")
+        assert _modes(api)["phone_number"] == "NOT_ALLOWED"
+        _update_default_policy(console, shots, {"Phone": "Optional"}, "edit-policy-optional")
         shots(console, "enrollment-optional")
-        assert _modes(api)[key] == "OPTIONAL"
+        assert _modes(api)["phone_number"] == "OPTIONAL"
     finally:
-        _put_mode(api, key, "NOT_ALLOWED")
+        if _modes(api)["phone_number"] != "OPTIONAL":
+            _put_mode(api, "phone_number", "OPTIONAL")
 
 
 def test_disabling_google_authenticator_refuses_its_enrollment_until_it_is_optional_again(
         console, console_server, shots):
     api = console_server.api()
     client = api.create_client()
-    try:
-        _update_default_policy(console, shots, {"Google Authenticator": "Disabled"}, "edit-policy-disable-google")
+    try:  # Phone and Email Disabled too: then nothing Auth0 can enroll is allowed
+        _update_default_policy(console, shots, {"Google Authenticator": "Disabled", "Phone": "Disabled",
+                                                "Email": "Disabled"}, "edit-policy-disable-google")
         shots(console, "google-disabled")
         assert _modes(api)["google_otp"] == "NOT_ALLOWED"
         user = api.create_user()
@@ -134,8 +132,9 @@ def test_disabling_google_authenticator_refuses_its_enrollment_until_it_is_optio
         r = api.associate(r.json()["mfa_token"])
         assert r.status_code == 200 and r.json()["authenticator_type"] == "otp", r.text
     finally:
-        if _modes(api)["google_otp"] != "OPTIONAL":
-            _put_mode(api, "google_otp", "OPTIONAL")
+        for key in ("google_otp", "phone_number", "okta_email"):
+            if _modes(api)[key] != "OPTIONAL":
+                _put_mode(api, key, "OPTIONAL")
 
 
 def test_deactivation_is_refused_while_a_policy_enables_it_and_allowed_once_none_does(console, console_server, shots):
@@ -150,15 +149,8 @@ def test_deactivation_is_refused_while_a_policy_enables_it_and_allowed_once_none
     assert authenticators_by_key(api)["google_otp"]["status"] == "ACTIVE"
     assert _modes(api)["google_otp"] == "OPTIONAL"
 
-    # Phone is Disabled in every policy once added: it can be deactivated, then only be Disabled.
-    if "phone_number" not in authenticators_by_key(api):
-        r = api.http.post("/api/v1/authenticators", headers=api.ssws, json={"key": "phone_number"})
-        assert r.status_code == 200, r.text
-    if "okta_email" not in authenticators_by_key(api):
-        r = api.http.post("/api/v1/authenticators", headers=api.ssws, json={"key": "okta_email"})
-        assert r.status_code == 200, r.text
-    console.goto(console.base + AUTHENTICATORS + "/add")
-    console.get_by_text("All authenticators are already added.").wait_for()
+    # Phone Disabled in every policy: it can be deactivated, then only be Disabled.
+    _put_mode(api, "phone_number", "NOT_ALLOWED")
     try:
         console.goto(console.base + AUTHENTICATORS)
         console.get_by_role("button", name="Deactivate Phone").click()
@@ -201,6 +193,7 @@ def test_deactivation_is_refused_while_a_policy_enables_it_and_allowed_once_none
         if phone["status"] != "ACTIVE":
             r = api.http.post(f"/api/v1/authenticators/{phone['id']}/lifecycle/activate", headers=api.ssws)
             assert r.status_code == 200, r.text
+        _put_mode(api, "phone_number", "OPTIONAL")
 
 
 def test_google_authenticator_settings_apply_to_new_enrollments(console, console_server, shots):

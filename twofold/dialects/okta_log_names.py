@@ -49,6 +49,9 @@ EVENTS: dict[str, Kind] = {
                                              "Activate authenticator"),
     "authenticator.lifecycle.deactivate": Kind("security.authenticator.lifecycle.deactivate",
                                                "Deactivate authenticator"),
+    # a method (Phone's sms or voice) turned on or off: Okta logs it as an update of the authenticator
+    "authenticator.method.activate": Kind("security.authenticator.lifecycle.update", "Update authenticator"),
+    "authenticator.method.deactivate": Kind("security.authenticator.lifecycle.update", "Update authenticator"),
     "policy.lifecycle.create": Kind("policy.lifecycle.create", "Add policy"),
     "policy.lifecycle.update": Kind("policy.lifecycle.update", "Update policy"),
     "policy.lifecycle.delete": Kind("policy.lifecycle.delete", "Delete policy"),
@@ -58,6 +61,8 @@ EVENTS: dict[str, Kind] = {
     "user.session.start": Kind("user.session.start", "User login to Okta"),
     "user.session.end": Kind("user.session.end", "User logout from Okta"),
     "user.account.privilege.grant": Kind("user.account.privilege.grant", "Grant user privilege"),
+    # an administrator read a factor's full phone number or address (no Okta equivalent: ours)
+    "factor.destination.reveal": Kind("factor.destination.reveal", "Reveal factor phone number or email address"),
     # apps (Okta's Apps API); Okta logs a new client secret as app.oauth2.credentials.lifecycle.*, which
     # adds a secret beside the old one: ours replaces it at once, so it keeps its own name
     "application.lifecycle.create": Kind("application.lifecycle.create", "Create application"),

@@ -204,10 +204,10 @@ class UserStatus(ValidationFailed):
 
 class AuthenticatorNotAllowed(DomainError):
     """The admin plane does not allow enrolling this authenticator (inactive, or NOT_ALLOWED
-    in the enrollment policy)."""
+    in the enrollment policy, or the channel or use its settings turn off)."""
 
-    def __init__(self, key: str) -> None:
-        super().__init__(f"The {key} authenticator is not enabled for enrollment.")
+    def __init__(self, key: str, reason: str | None = None) -> None:
+        super().__init__(reason or f"The {key} authenticator is not enabled for enrollment.")
         self.key = key
 
 

@@ -74,7 +74,7 @@ async def associate(rt: Runtime, bearer: str | None, kind: FactorType, meta: Req
             raise AlreadyEnrolled()
         if user is None or user.status != ACTIVE:
             raise NotFound("user")
-        settings = await org_authenticators.require_enrollable(conn, kind.authenticator_key(provider))
+        settings = await org_authenticators.require_enrollable(conn, kind.authenticator_key(provider), kind.type)
         now = rt.now_ms()
         request = EnrollRequest(user_id=user.id, login=user.login, provider=provider, now=now,
                                 activation_expires_at=now + rt.settings.factor_activation_ttl * 1000,

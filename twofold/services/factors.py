@@ -127,7 +127,8 @@ def _existing_destination(kind: FactorType) -> str:
 
 async def enroll_factor(rt: Runtime, user_id: str, kind: FactorType, provider: str, profile: dict,
                         meta: RequestMeta | None = None, *, activate: bool = False, replace: bool = False,
-                        ttl_seconds: int | None = None) -> FactorInfo:
+                        ttl_seconds: int | None = None, template_id: str | None = None,
+                        languages: tuple[str, ...] = ()) -> FactorInfo:
     """Enroll a factor of `kind`, if its authenticator and the enrollment policy allow it. A
     secret the type hashes (an answer) is hashed before the transaction.
 
@@ -135,7 +136,8 @@ async def enroll_factor(rt: Runtime, user_id: str, kind: FactorType, provider: s
     auto-activation: the administrator vouches for the number or address; a secret shown once
     is always confirmed by its first code, R37); `replace` lets this enrollment take the place
     of the active factor of the kind with another number or address (Okta's updatePhone),
-    which is refused without it; `ttl_seconds` is the first code's lifetime (oob.send_code)."""
+    which is refused without it; `ttl_seconds`, `template_id`, `languages`: the first code's
+    lifetime and message (oob.send_code)."""
     if activate and kind.channel is None and kind.confirmed_by_first_answer:
         raise FactorState("Auto-activation is not supported for this factor.")
     profile = kind.validate(profile)
@@ -144,7 +146,7 @@ async def enroll_factor(rt: Runtime, user_id: str, kind: FactorType, provider: s
     async with rt.db.transaction() as conn:
         user = await _user(conn, user_id)
         user_id = user.id
-        settings = await org_authenticators.require_enrollable(conn, kind.authenticator_key(provider))
+        settings = await org_authenticators.require_enrollable(conn, kind.authenticator_key(provider), kind.type)
         views = await factor_views(conn, user_id, statuses=(ACTIVE,))
         now = rt.now_ms()
         for old in [v for v in views if v.type == kind.type and v.provider == provider]:
@@ -178,7 +180,8 @@ async def enroll_factor(rt: Runtime, user_id: str, kind: FactorType, provider: s
         row = await _factor_row(conn, user_id, enrollment.values["id"])
         info = await _info(conn, rt, row, user.login)
     if kind.channel is not None and info.view.status == PENDING:  # its first code, to confirm it (R37)
-        await oob.send_code(rt, info.view, meta=meta, ttl_seconds=ttl_seconds)
+        await oob.send_code(rt, info.view, meta=meta, ttl_seconds=ttl_seconds, template_id=template_id,
+                            languages=languages)
     return info
 
 
@@ -205,7 +208,8 @@ async def activate(rt: Runtime, user_id: str, factor_id: str, pass_code: str | N
 
 
 async def send_code(rt: Runtime, user_id: str, factor_id: str, meta: RequestMeta | None = None, *,
-                    pending: bool, ttl_seconds: int | None = None, if_channel: bool = False) -> FactorInfo | None:
+                    pending: bool, ttl_seconds: int | None = None, template_id: str | None = None,
+                    languages: tuple[str, ...] = (), if_channel: bool = False) -> FactorInfo | None:
     """Okta's `resend` (a pending factor: `pending`) and its verify without a passCode (an
     active one): a new code to the factor's number or address; earlier codes stop working.
     Returns the factor as read before the send (for the answer: one read serves both). With
@@ -225,7 +229,9 @@ async def send_code(rt: Runtime, user_id: str, factor_id: str, meta: RequestMeta
                           else "The factor activation has expired. Enroll the factor again.")
     if not pending and row.status != ACTIVE:
         raise FactorState("The factor is not active. Activate it first.")
-    await oob.send_code(rt, view, meta=meta, ttl_seconds=ttl_seconds)
+    if not pending and not org_authenticators.usable(await org_authenticators.cached_rules(rt), row):
+        raise NotEnrolled()  # as verify with the code would answer: no code is sent for nothing
+    await oob.send_code(rt, view, meta=meta, ttl_seconds=ttl_seconds, template_id=template_id, languages=languages)
     return info
 
 

@@ -145,11 +145,13 @@ class Challenged:
 
 async def challenge(rt: Runtime, client: Client, mfa_token: str | None, challenge_type: str | None,
                     authenticator_id: str | None, meta: RequestMeta | None = None,
-                    server_id: str | None = None, channel: str | None = None) -> Challenged:
+                    server_id: str | None = None, channel: str | None = None, template_id: str | None = None,
+                    languages: tuple[str, ...] = ()) -> Challenged:
     """Auth0 /mfa/challenge (and Okta's /challenge): the first active, usable primary factor of
     the wanted challenge types (any without; with `channel`, one that sends there) is
     challenged: a type with a channel sends a code for this transaction (R21); an
-    authenticator app sends nothing (the answer says which code to ask for)."""
+    authenticator app sends nothing (the answer says which code to ask for). `template_id`,
+    `languages`: which message (oob.send_code)."""
     rules = await org_authenticators.cached_rules(rt)  # read before the transaction (SQLite: one writer)
     async with rt.db.transaction() as conn:
         txn = await open_transaction(conn, rt, mfa_token, client_id=client.client_id, server_id=server_id)
@@ -174,4 +176,5 @@ async def challenge(rt: Runtime, client: Client, mfa_token: str | None, challeng
                                detail={"challenge_type": chosen.auth0_authenticator_type})
             return Challenged(chosen)
     # Sent with no transaction held (services.oob audits it).
-    return Challenged(chosen, await oob.send_code(rt, chosen, txn_id=txn.id, meta=meta, client_id=client.client_id))
+    return Challenged(chosen, await oob.send_code(rt, chosen, txn_id=txn.id, meta=meta, client_id=client.client_id,
+                                                  template_id=template_id, languages=languages))

@@ -18,7 +18,7 @@ from ..domain import contact, ids
 from ..domain.errors import ChallengeExpired, CodeNotDelivered, SendLimited, UnknownChallenge
 from ..store import oob as store
 from ..store import send_budgets
-from . import audit
+from . import audit, channel_settings, message_templates, org_authenticators
 from .runtime import RequestMeta, Runtime
 
 CODE_KEY_PURPOSE = "sent-code"
@@ -49,10 +49,13 @@ def _budgets(rt: Runtime, view: FactorView, channel: str, to: str) -> list[tuple
 
 
 async def send_code(rt: Runtime, view: FactorView, *, txn_id: str | None = None, meta: RequestMeta | None = None,
-                    client_id: str | None = None, template: str | None = None,
-                    ttl_seconds: int | None = None) -> Sent:
-    """`ttl_seconds`: this code's lifetime when the caller names one (Okta's
-    tokenLifetimeSeconds), at most MAX_TTL_SECONDS; else the configured oob_code_ttl."""
+                    client_id: str | None = None, template: str | None = None, template_id: str | None = None,
+                    languages: tuple[str, ...] = (), ttl_seconds: int | None = None) -> Sent:
+    """`template`: the message text to use; without it, the authenticator's template that
+    `template_id` names, or the best for `languages` (message_templates.pick). The code lives
+    as long as the authenticator says, or `ttl_seconds` when the caller names a lifetime
+    (Okta's tokenLifetimeSeconds), at most MAX_TTL_SECONDS (R20: ten minutes). A channel
+    turned off sends nothing (AuthenticatorNotAllowed)."""
     kind = authenticators.get(view.type)
     channel, to = kind.channel, kind.destination(view)
     if channel is None or not to:
@@ -60,17 +63,21 @@ async def send_code(rt: Runtime, view: FactorView, *, txn_id: str | None = None,
     s = rt.settings
     code, challenge_id, oob_code = new_code(), ids.random_base62(24), ids.opaque_token(32)
     now = rt.now_ms()
-    ttl = s.oob_code_ttl if ttl_seconds is None else max(1, min(ttl_seconds, MAX_TTL_SECONDS))
-    expires_at = now + ttl * 1000
     budgets = _budgets(rt, view, channel, to)
     try:
-        async with rt.db.atomic():  # one transaction, on the hot lane's prepared statements
+        async with rt.db.transaction() as conn:
+            settings = await org_authenticators.sending_settings(conn, view.type)
+            ttl = channel_settings.code_lifetime(s.oob_code_ttl, settings) if ttl_seconds is None \
+                else max(1, min(ttl_seconds, MAX_TTL_SECONDS))
+            expires_at = now + ttl * 1000
+            if template is None:
+                template = message_templates.pick(settings, channel, template_id=template_id, languages=languages)
             for rule, key, interval_ms, max_sent in budgets:
-                if not await send_budgets.take(rt.db, key, now, interval_ms=interval_ms, max_sent=max_sent,
+                if not await send_budgets.take(conn, key, now, interval_ms=interval_ms, max_sent=max_sent,
                                                window_ms=s.send_window_seconds * 1000):
                     # Raised inside: the budgets taken before the refused one are not spent.
                     raise SendLimited(rule, s.send_interval_seconds if rule == "interval" else s.send_window_seconds)
-            await store.insert_challenge(rt.db, id=challenge_id, oob_code_hash=ids.token_hash(oob_code),
+            await store.insert_challenge(conn, id=challenge_id, oob_code_hash=ids.token_hash(oob_code),
                                          factor_id=view.id, user_id=view.user_id, txn_id=txn_id,
                                          code_hash=code_hash(code_key(rt), challenge_id, code), created_at=now,
                                          expires_at=expires_at)

@@ -1,6 +1,8 @@
 """The org's authenticators (Okta's Authenticators API) and what they allow: a factor can be
 enrolled, in either dialect, only while its authenticator is ACTIVE and the enrollment policy
-in force has it OPTIONAL or REQUIRED."""
+in force has it OPTIONAL or REQUIRED. The authenticators that send codes (Phone, Email) also
+say which channels are on, what they may be used for (`allowedFor`: a sign-in needs any or
+sso, R26), how long a code lives and the message templates."""
 from __future__ import annotations
 
 import functools
@@ -14,7 +16,8 @@ from ..domain import ids
 from ..domain.errors import AuthenticatorInUse, AuthenticatorNotAllowed, NotFound, ValidationFailed
 from ..store import admin_plane as store
 from ..store.rows import is_unique_violation
-from . import audit, fields
+from . import audit, fields, message_templates
+from .channel_settings import channel_types, enabled_channels, enrollment_refusal, off_types
 from .cache import TtlCache
 from .runtime import RequestMeta, Runtime
 
@@ -25,7 +28,7 @@ CATALOG: dict[str, tuple[str, str, dict | None]] = {
     "okta_verify": ("app", "Okta Verify", None),
     "security_question": ("security_question", "Security Question", {"allowedFor": "any"}),
     "okta_email": ("email", "Email", {"allowedFor": "any", "tokenLifetimeInMinutes": 5}),
-    "phone_number": ("phone", "Phone", {"allowedFor": "none"}),
+    "phone_number": ("phone", "Phone", {"allowedFor": "any"}),
 }
 ALLOWED_FOR = ("recovery", "sso", "any", "none")
 TOTP_ALGORITHMS = ("SHA1", "SHA256", "SHA512")
@@ -62,11 +65,37 @@ def enroll_self(policy, key: str) -> str:
     return "NOT_ALLOWED"
 
 
-async def enrollment_rules(conn: AsyncConnection) -> dict[str, str]:
-    """key → NOT_ALLOWED | OPTIONAL | REQUIRED for every authenticator, as enforced now."""
+class Rules(dict):
+    """key → NOT_ALLOWED | OPTIONAL | REQUIRED for every authenticator, as enforced now, and
+    `off`: the factor types their settings keep from sign-in (a channel turned off, or an
+    authenticator allowed for recovery only or for nothing)."""
+
+    def __init__(self, modes: dict[str, str], off: frozenset[str] = frozenset()) -> None:
+        super().__init__(modes)
+        self.off = off
+
+
+async def enrollment_rules(conn: AsyncConnection) -> Rules:
     policy = await effective_policy(conn)
-    return {row.key: (enroll_self(policy, row.key) if row.status == "ACTIVE" else "NOT_ALLOWED")
-            for row in await store.list_authenticators(conn)}
+    rows = await store.list_authenticators(conn)
+    return Rules({row.key: (enroll_self(policy, row.key) if row.status == "ACTIVE" else "NOT_ALLOWED")
+                  for row in rows},
+                 frozenset(t for row in rows for t in off_types(row.key, settings_of(row))))
+
+
+# --- the authenticators that send codes -----------------------------------------------------------
+
+async def sending_settings(conn: AsyncConnection, factor_type: str) -> dict:
+    """The settings of the authenticator a code of `factor_type` is sent under; refuses a send
+    on a channel that is turned off (no code goes out through it)."""
+    key = key_of(factor_type, "OKTA")
+    row = next((r for r in await store.list_authenticators(conn) if r.key == key), None)
+    settings = settings_of(row) if row is not None else {}
+    types = channel_types(key) if key else {}
+    channel = next((c for c, t in types.items() if t == factor_type), None)
+    if channel is not None and channel not in enabled_channels(key, settings):
+        raise AuthenticatorNotAllowed(key, f"The {channel} channel of the {key} authenticator is turned off.")
+    return settings
 
 
 # The enrollment rules are read on every sign-in: remembered for a few seconds per process and
@@ -93,7 +122,7 @@ def changes_rules(service):
     return changed
 
 
-async def cached_rules(rt: Runtime) -> dict[str, str]:
+async def cached_rules(rt: Runtime) -> Rules:
     rules = _rules.get("rules")
     if rules is None:
         started = _generation
@@ -106,15 +135,17 @@ async def cached_rules(rt: Runtime) -> dict[str, str]:
 
 def missing_required(rules: dict[str, str], factors) -> list[str]:
     """REQUIRED authenticators (other than the password) the user has no ACTIVE factor of."""
-    have = {key_of(f.type, f.provider) for f in factors if f.status == "ACTIVE"}
+    off = getattr(rules, "off", ())
+    have = {key_of(f.type, f.provider) for f in factors if f.status == "ACTIVE" and f.type not in off}
     return sorted(k for k, mode in rules.items() if mode == "REQUIRED" and k != "okta_password" and k not in have)
 
 
 def usable(rules: dict[str, str], factor) -> bool:
     """Okta: a factor whose authenticator the enrollment policy in force has NOT_ALLOWED stays
-    enrolled but cannot be used. Recovery codes belong to no authenticator."""
+    enrolled but cannot be used; so does one whose channel is off or whose authenticator is
+    not allowed for sign-in. Recovery codes belong to no authenticator."""
     key = key_of(factor.type, factor.provider)
-    return key is None or rules.get(key) != "NOT_ALLOWED"
+    return key is None or (rules.get(key) != "NOT_ALLOWED" and factor.type not in getattr(rules, "off", ()))
 
 
 def options(rules: dict[str, str], *, keys: list[str] | None = None) -> tuple[tuple[str, str], ...]:
@@ -128,19 +159,25 @@ def options(rules: dict[str, str], *, keys: list[str] | None = None) -> tuple[tu
         providers = kind.okta_providers + ((kind.auth0_provider,) if kind.auth0_provider else ())
         for provider in dict.fromkeys(providers):
             key = kind.authenticator_key(provider)
-            wanted = key in keys if keys is not None else rules.get(key, "NOT_ALLOWED") != "NOT_ALLOWED"
+            wanted = key in keys if keys is not None else (
+                rules.get(key, "NOT_ALLOWED") != "NOT_ALLOWED" and kind.type not in getattr(rules, "off", ()))
             if key is not None and wanted:
                 found.append((kind.type, provider))
     return tuple(found)
 
 
-async def require_enrollable(conn: AsyncConnection, key: str) -> dict:
-    """Refuses the enrollment unless allowed; returns the authenticator's settings."""
+async def require_enrollable(conn: AsyncConnection, key: str, factor_type: str | None = None) -> dict:
+    """Refuses the enrollment unless allowed (for `factor_type`, also by the authenticator's
+    channels and allowedFor); returns the authenticator's settings."""
     rows = {row.key: row for row in await store.list_authenticators(conn)}
     row = rows.get(key)
     if row is None or row.status != "ACTIVE" or enroll_self(await effective_policy(conn), key) == "NOT_ALLOWED":
         raise AuthenticatorNotAllowed(key)
-    return settings_of(row)
+    settings = settings_of(row)
+    refusal = enrollment_refusal(key, settings, factor_type)
+    if refusal is not None:
+        raise AuthenticatorNotAllowed(key, refusal)
+    return settings
 
 
 # --- the Authenticators API ------------------------------------------------------------------
@@ -192,18 +229,40 @@ async def create(rt: Runtime, values: dict, *, activate: bool = True, meta: Requ
         return await _row(conn, authenticator_id)
 
 
+@changes_rules  # channels and allowedFor decide which factors are usable
 async def replace(rt: Runtime, authenticator_id: str, values: dict, meta: RequestMeta | None = None):
     """PUT: `name` is required; `settings` (a dict) replaces the key's settings it names (TOTP
-    parameters for new Google Authenticator enrollments; `allowedFor` …)."""
+    parameters for new Google Authenticator enrollments; `allowedFor` …); the others stay."""
     name = fields.name(values, "authenticator")
     settings = values.get("settings") or {}
     async with rt.db.transaction() as conn:
         row = await _row(conn, authenticator_id)
-        merged = _valid_settings(row.key, {**settings_of(row), **settings})
+        # A setting sent as null is removed: absent, its default applies (Okta: null is an absent member).
+        merged = _valid_settings(row.key, {k: v for k, v in {**settings_of(row), **settings}.items() if v is not None})
         now = rt.now_ms()
         await store.update_authenticator(conn, row.id, name=name,
                                          settings=json.dumps(merged) if merged else None, last_updated_at=now)
         await audit.record(conn, now, "authenticator.update", "SUCCESS", meta=meta, detail={"key": row.key})
+        return await _row(conn, authenticator_id)
+
+
+@changes_rules
+async def set_channel(rt: Runtime, authenticator_id: str, channel: str, on: bool, meta: RequestMeta | None = None):
+    """Turns one channel (Okta: an authenticator's method) on or off; the last one stays on
+    (deactivate the authenticator instead). NotFound for a channel the authenticator lacks."""
+    async with rt.db.transaction() as conn:
+        row = await _row(conn, authenticator_id)
+        if channel not in channel_types(row.key):
+            raise NotFound(f"{channel[:32]} (AuthenticatorMethod)")
+        settings = settings_of(row)
+        now_on = enabled_channels(row.key, settings)
+        wanted = [c for c in channel_types(row.key) if (c == channel and on) or (c != channel and c in now_on)]
+        if list(now_on) != wanted:
+            merged = _valid_settings(row.key, {**settings, "channels": wanted})
+            now = rt.now_ms()
+            await store.update_authenticator(conn, row.id, settings=json.dumps(merged), last_updated_at=now)
+            event = "authenticator.method.activate" if on else "authenticator.method.deactivate"
+            await audit.record(conn, now, event, "SUCCESS", meta=meta, detail={"key": row.key, "channel": channel})
         return await _row(conn, authenticator_id)
 
 
@@ -240,11 +299,27 @@ def _valid_settings(key: str, settings: dict) -> dict:
         period = settings.get("period")
         if type(period) is not int or not 15 <= period <= 120:
             causes.append(("period", "period: Must be a whole number of seconds from 15 to 120."))
-    if key == "okta_email":
+    channels = tuple(channel_types(key))
+    if key == "okta_email" or (channels and "tokenLifetimeInMinutes" in settings):
         minutes = settings.get("tokenLifetimeInMinutes")
         if type(minutes) is not int or not 1 <= minutes <= 1440:
             causes.append(("tokenLifetimeInMinutes", "tokenLifetimeInMinutes: Must be a whole number from 1 to 1440."))
+    kept = {k: v for k, v in settings.items() if k in KNOWN_SETTINGS}
+    if channels and "channels" in settings:
+        chosen = settings["channels"]
+        if not isinstance(chosen, list) or not chosen or any(c not in channels for c in chosen):
+            causes.append(("channels", f"channels: Must list one or more of {', '.join(channels)}; to turn them "
+                                       "all off, deactivate the authenticator."))
+        else:
+            kept["channels"] = [c for c in channels if c in chosen]
+    if channels and "templates" in settings:
+        try:
+            kept["templates"] = message_templates.validate(channels, settings["templates"])
+        except ValidationFailed as exc:
+            causes += exc.causes
     if causes:
         raise ValidationFailed("authenticator", causes)
-    known = {"allowedFor", "algorithm", "digits", "period", "tokenLifetimeInMinutes"}
-    return {k: v for k, v in settings.items() if k in known}
+    return kept
+
+
+KNOWN_SETTINGS = ("allowedFor", "algorithm", "digits", "period", "tokenLifetimeInMinutes")

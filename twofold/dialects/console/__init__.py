@@ -1,17 +1,17 @@
 """The Admin Console (`/admin`): server-rendered pages over the same services as the Okta
 management API. Navigation follows Okta's Admin Console, so seed 000 reads literally:
 Security › Authenticators, Security › API, Applications, Directory › People, Reports ›
-System Log."""
+System Log, Reports › Outbox."""
 from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import Response
 
-from . import api, applications, authenticators, home, people, signin, system_log
+from . import api, applications, authenticators, home, outbox, people, signin, system_log
 from .errors import Shown
 from .web import render
 
 router = APIRouter(include_in_schema=False)
-for module in (signin, home, authenticators, api, applications, people, system_log):
+for module in (signin, home, authenticators, api, applications, people, system_log, outbox):
     router.include_router(module.router)
 
 

@@ -13,7 +13,7 @@ from starlette.responses import Response
 
 from ...domain.errors import DomainError, NotFound
 from ...services import enrollment_policies, org_authenticators
-from . import errors
+from . import channel_authenticators, errors
 from .web import PREFIX, Console, console_page, notice, redirect
 
 router = APIRouter()
@@ -38,7 +38,7 @@ ABOUT = {
     "google_otp": "Users enter a six- or eight-digit code from Google Authenticator or another TOTP app.",
     "okta_verify": "Users enter a time-based code from the Okta Verify app.",
     "security_question": "Users answer a question they chose when they enrolled.",
-    "okta_email": "Users receive a code or a link by email.",
+    "okta_email": "Users receive a code by email.",
     "phone_number": "Users receive a code by SMS or voice call.",
 }
 
@@ -162,9 +162,12 @@ def _edit_page(c: Console, row, values: dict, exc: DomainError | None = None) ->
     return c.page("authenticators_edit.html", status=status, error=shown, **ctx)
 
 
+EDITABLE = ("google_otp", *channel_authenticators.KEYS)  # TOTP for new enrollments; Phone's and Email's settings
+
+
 async def _editable(c: Console, authenticator_id: str):
     row = await org_authenticators.get(c.rt, authenticator_id)
-    if row.key != "google_otp":  # the only settings the console edits (TOTP for new enrollments)
+    if row.key not in EDITABLE:
         raise NotFound(f"settings of {row.name}")
     return row
 
@@ -173,15 +176,28 @@ async def _editable(c: Console, authenticator_id: str):
 @console_page(SECTION)
 async def edit(c: Console, authenticator_id: str) -> Response:
     row = await _editable(c, authenticator_id)
+    if row.key in channel_authenticators.KEYS:
+        return channel_authenticators.page(c, row)
     settings = org_authenticators.settings_of(row)
     values = {k: str(settings.get(k, "")) for k in ("digits", "period", "algorithm")}
     return _edit_page(c, row, values)
+
+
+async def _save_channels(c: Console, row) -> Response:
+    values, settings = channel_authenticators.read_form(c, row)
+    try:
+        await org_authenticators.replace(c.rt, row.id, {"name": row.name, "settings": settings}, meta=c.meta)
+    except DomainError as exc:
+        return channel_authenticators.page(c, row, values, exc, _refusal(exc, channel_authenticators.FIELDS))
+    return redirect(BASE + "?done=" + SAVED)
 
 
 @router.post(BASE + "/{authenticator_id}/edit")
 @console_page(SECTION)
 async def save(c: Console, authenticator_id: str) -> Response:
     row = await _editable(c, authenticator_id)
+    if row.key in channel_authenticators.KEYS:
+        return await _save_channels(c, row)
     values = {k: c.form.get(k) for k in ("digits", "period", "algorithm")}
     settings = {"digits": _whole(values["digits"]), "period": _whole(values["period"]),
                 "algorithm": values["algorithm"]}

@@ -11,7 +11,7 @@ from starlette.responses import Response
 
 from ... import authenticators
 from ...domain.errors import NoRecoveryCode, NotFound, UserStatus
-from ...services import factors, recovery_codes, user_lifecycle, users
+from ...services import destinations, factors, recovery_codes, user_lifecycle, users
 from .web import PREFIX, Console, console_page, notice, page_number, redirect, when
 
 router = APIRouter()
@@ -64,22 +64,27 @@ async def list_people(c: Console) -> Response:
 
 # --- one person -----------------------------------------------------------------------------------
 
-def _factor(info, now: int) -> dict:
+def _factor(info, now: int, revealed: dict[str, str]) -> dict:
+    """A factor as listed: its phone number or address masked, in full only once the
+    administrator asked for it (`revealed`: factor id → value)."""
     v = info.view
     status = v.status
     if status == "PENDING_ACTIVATION" and (v.activation_expires_at or 0) <= now:
         status = "EXPIRED"  # as the Factors API shows it
-    return {"name": authenticators.get(v.type).display_name(v.provider),
-            "type": v.okta_factor_type, "provider": v.provider, "status": status, "enrolled": when(v.created_at)}
+    kind = authenticators.get(v.type)
+    return {"id": v.id, "name": kind.display_name(v.provider), "type": v.okta_factor_type, "provider": v.provider,
+            "status": status, "enrolled": when(v.created_at), "masked": kind.masked(v) if kind.channel else None,
+            "revealed": revealed.get(v.id)}
 
 
-async def _person_page(c: Console, user_id: str, refused=None, new_recovery_code: str | None = None) -> Response:
+async def _person_page(c: Console, user_id: str, refused=None, new_recovery_code: str | None = None,
+                       revealed: dict[str, str] | None = None) -> Response:
     row = await users.get(c.rt, user_id)
     locks = await users.lockouts(c.rt, [row])
     now = c.rt.now_ms()
     person = _person(row, locks.get(row.id, ()))
     ctx = dict(section="people", title=person["name"], person=person,
-               factors=[_factor(i, now) for i in await factors.list_factors(c.rt, row.id)],
+               factors=[_factor(i, now, revealed or {}) for i in await factors.list_factors(c.rt, row.id)],
                operations=[op for op in user_lifecycle.available(row.status) if op in LIFECYCLE],
                has_recovery_code=await recovery_codes.has_active(c.rt, row.id), new_recovery_code=new_recovery_code)
     if refused is not None:
@@ -91,6 +96,15 @@ async def _person_page(c: Console, user_id: str, refused=None, new_recovery_code
 @console_page("people")
 async def show_person(c: Console, user_id: str) -> Response:
     return await _person_page(c, user_id)
+
+
+@router.post(BASE + "/{user_id}/factors/{factor_id}/reveal")
+@console_page("people")
+async def reveal(c: Console, user_id: str, factor_id: str) -> Response:
+    """Show: the full number or address in this page's answer (never in a URL), audited."""
+    row = await users.get(c.rt, user_id)
+    value = await destinations.reveal(c.rt, row.id, factor_id, c.meta)
+    return await _person_page(c, row.id, revealed={factor_id: value})
 
 
 @router.post(BASE + "/{user_id}/reset-factors")

@@ -7,7 +7,7 @@ from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import Response
 
-from ...domain.errors import ValidationFailed
+from ...domain.errors import NotFound, ValidationFailed
 from ...services import enrollment_policies, fields, org_authenticators
 from ..http import json_response, meta, read_json_object, runtime
 from .endpoint import lifecycle_status, okta_endpoint
@@ -18,7 +18,12 @@ router = APIRouter()
 AUTHENTICATORS = "/api/v1/authenticators"
 POLICIES = "/api/v1/policies"
 SETTINGS = ("allowedFor", "algorithm", "digits", "period", "tokenLifetimeInMinutes")
-AUTHENTICATOR_PATHS = {name: "settings." + name for name in SETTINGS}
+AUTHENTICATOR_PATHS = {name: "settings." + name for name in (*SETTINGS, "channels", "templates")}
+# The settings Okta shows per key (the channels are its methods; templates are console settings).
+OKTA_SETTINGS = {"phone_number": ("allowedFor",), "okta_email": ("allowedFor", "tokenLifetimeInMinutes")}
+# Okta's method type of the authenticators whose one method is not a channel.
+METHODS = {"okta_password": "password", "google_otp": "otp", "okta_verify": "totp",
+           "security_question": "security_question"}
 POLICY_PATHS = {"authenticators": "settings.authenticators"}
 
 
@@ -64,11 +69,32 @@ def authenticator_object(row, base_url: str) -> dict:
             links["activate"] = link(href + "/lifecycle/activate", "POST")
     out = {"type": row.type, "id": row.id, "key": row.key, "status": row.status, "name": row.name,
            "created": iso(row.created_at), "lastUpdated": iso(row.last_updated_at)}
-    settings = org_authenticators.settings_of(row)
+    settings = {k: v for k, v in org_authenticators.settings_of(row).items()
+                if k in OKTA_SETTINGS.get(row.key, SETTINGS)}
     if settings:
         out["settings"] = settings
     out["_links"] = links
     return out
+
+
+def method_object(row, method: str, on: bool, base_url: str) -> dict:
+    """One of an authenticator's methods (Okta's AuthenticatorMethod): a channel of Phone or
+    Email, ACTIVE while it is on and the authenticator is."""
+    href = f"{base_url}api/v1/authenticators/{row.id}/methods/{method}"
+    status = "ACTIVE" if on and row.status == "ACTIVE" else "INACTIVE"
+    operation = "deactivate" if on else "activate"
+    return {"type": method, "status": status,
+            "_links": {"self": link(href, "GET", "PUT"), operation: link(f"{href}/lifecycle/{operation}", "POST")}}
+
+
+def methods_of(row, base_url: str) -> list[dict]:
+    channels = org_authenticators.channel_types(row.key)
+    if not channels:  # a method per authenticator that sends nothing, with its authenticator's status
+        return [{"type": METHODS.get(row.key, row.type), "status": row.status,
+                 "_links": {"self": link(f"{base_url}api/v1/authenticators/{row.id}/methods/"
+                                         f"{METHODS.get(row.key, row.type)}", "GET")}}]
+    on = org_authenticators.enabled_channels(row.key, org_authenticators.settings_of(row))
+    return [method_object(row, channel, channel in on, base_url) for channel in channels]
 
 
 def policy_object(row, authenticators, base_url: str) -> dict:
@@ -135,6 +161,46 @@ async def authenticator_lifecycle(request: Request, authenticator_id: str, opera
     status = lifecycle_status(operation)
     row = await org_authenticators.set_status(runtime(request), authenticator_id, status, meta(request))
     return json_response(authenticator_object(row, _base(request)))
+
+
+@router.get(AUTHENTICATORS + "/{authenticator_id}/methods")
+@okta_endpoint("authenticators")
+async def list_methods(request: Request, authenticator_id: str) -> Response:
+    row = await org_authenticators.get(runtime(request), authenticator_id)
+    return json_response(methods_of(row, _base(request)))
+
+
+def _method(row, methods: list[dict], method_type: str) -> dict:
+    found = next((m for m in methods if m["type"] == method_type), None)
+    if found is None:
+        raise NotFound(f"{method_type[:32]} (AuthenticatorMethod)")
+    return found
+
+
+@router.get(AUTHENTICATORS + "/{authenticator_id}/methods/{method_type}")
+@okta_endpoint("authenticators")
+async def get_method(request: Request, authenticator_id: str, method_type: str) -> Response:
+    row = await org_authenticators.get(runtime(request), authenticator_id)
+    return json_response(_method(row, methods_of(row, _base(request)), method_type))
+
+
+@router.post(AUTHENTICATORS + "/{authenticator_id}/methods/{method_type}/lifecycle/{operation}")
+@okta_endpoint("authenticators")
+async def method_lifecycle(request: Request, authenticator_id: str, method_type: str, operation: str) -> Response:
+    """Phone's sms and voice methods turn on and off here (the last one stays on)."""
+    status = lifecycle_status(operation)
+    rt = runtime(request)
+    row = await org_authenticators.get(rt, authenticator_id)
+    _method(row, methods_of(row, _base(request)), method_type)
+    if method_type not in org_authenticators.channel_types(row.key) or len(
+            org_authenticators.channel_types(row.key)) < 2:
+        raise ValidationFailed("authenticator", [("methods", f"methods: The {method_type} method of {row.key} "
+                                                             "has no lifecycle of its own.")])
+    try:
+        row = await org_authenticators.set_channel(rt, row.id, method_type, status == "ACTIVE", meta(request))
+    except ValidationFailed as exc:
+        raise in_okta_terms(exc, AUTHENTICATOR_PATHS) from None
+    return json_response(_method(row, methods_of(row, _base(request)), method_type))
 
 
 @router.get(POLICIES)

@@ -8,7 +8,7 @@ from starlette.responses import Response
 from ... import authenticators
 from ...authenticators.question import QUESTIONS
 from ...domain.errors import NotFound, UnsupportedFactor, ValidationFailed
-from ...services import factors, fields
+from ...services import factors, fields, message_templates
 from ..http import json_response, meta, read_json_object, runtime
 from .. import hot
 from .endpoint import okta_endpoint
@@ -48,6 +48,13 @@ def _token_lifetime(request: Request) -> int | None:
     return seconds
 
 
+def _message(request: Request) -> dict:
+    """Which message a sent code goes in: Okta's `templateId` names one of the authenticator's
+    templates, else `Accept-Language` picks the best language (services/message_templates)."""
+    return {"template_id": request.query_params.get("templateId") or None,
+            "languages": message_templates.languages_of(request.headers.get("accept-language"))}
+
+
 @router.post(BASE)
 @okta_endpoint("factors")
 async def enroll_factor(request: Request, user_id: str) -> Response:
@@ -66,12 +73,10 @@ async def enroll_factor(request: Request, user_id: str) -> Response:
         # A secret shown once (TOTP) is confirmed by its first code, never auto-activated (R37);
         # Okta auto-activates sms, call and email only.
         raise ValidationFailed(what, [("activate", "Auto-activation is not supported for this factor.")])
-    # `templateId` (sms) and `Accept-Language` choose among an authenticator's message
-    # templates; the Phone and Email authenticators have none yet, so the default text is sent.
     info = await factors.enroll_factor(runtime(request), uid, kind, provider, profile, meta(request),
                                        activate=activate,
                                        replace=_flag(request, "updatePhone") and kind.channel in ("sms", "voice"),
-                                       ttl_seconds=_token_lifetime(request))
+                                       ttl_seconds=_token_lifetime(request), **_message(request))
     return json_response(_render(request, info))
 
 
@@ -129,7 +134,7 @@ async def resend_factor(request: Request, user_id: str, factor_id: str) -> Respo
     body names the factor type, which the path already says: it is read and not used."""
     await read_json_object(request)
     info = await factors.send_code(runtime(request), user_id, factor_id, meta(request), pending=True,
-                                   ttl_seconds=_token_lifetime(request))
+                                   ttl_seconds=_token_lifetime(request), **_message(request))
     return json_response(_render(request, info))
 
 
@@ -146,7 +151,7 @@ async def verify_factor(request: Request, user_id: str, factor_id: str) -> Respo
         # sms, call, email: no passCode asks for a code (reference B.4); one read of the
         # factor serves the send and the answer.
         info = await factors.send_code(rt, uid, factor_id, meta(request), pending=False,
-                                       ttl_seconds=_token_lifetime(request), if_channel=True)
+                                       ttl_seconds=_token_lifetime(request), if_channel=True, **_message(request))
         if info is not None:
             return json_response(challenge_object(info, rt.settings.base_url))
         # Nothing to check is a malformed request, not a wrong guess: it is not counted.
