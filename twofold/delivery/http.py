@@ -6,20 +6,10 @@ the credentials."""
 from __future__ import annotations
 
 import asyncio
-import importlib.util
-import sys
 
 import httpx
 
 from . import DeliveryFailed
-
-# httpcore imports `sniffio` on every request to tell asyncio from trio; anyio no longer
-# brings it, and a failed import searches sys.path each time again (about 0.25 ms, four times
-# per send). When it is not installed, say so once: `import sniffio` then fails at once, and
-# httpcore takes asyncio, as it does on any ImportError.
-if "sniffio" not in sys.modules and importlib.util.find_spec("sniffio") is None:
-    sys.modules["sniffio"] = None
-
 
 async def post(client: httpx.AsyncClient, provider: str, url: str, *, timeout: float, **request) -> None:
     try:
