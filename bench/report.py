@@ -5,7 +5,7 @@ import json
 import time
 from pathlib import Path
 
-TARGETS = {"1_okta_verify": 1500, "2_auth0_mfa_otp": 800}
+TARGETS = {"1_okta_verify": 1500, "2_auth0_mfa_otp": 800, "6_sms_pairs": 400}
 
 
 def summarize(report: dict) -> dict:
@@ -35,6 +35,14 @@ def summarize(report: dict) -> dict:
     rc = report["twofold"].get("replay_check")
     if rc:
         summary["replayed_codes_refused"] = f"{rc['refused']}/{rc['sampled']}"
+    s6 = tf.get("6_sms_pairs")
+    if s6 and s6.get("server_cpu_ms_per_pair") is not None:
+        summary["scenario6_server_cpu_ms_per_pair"] = s6["server_cpu_ms_per_pair"]
+        summary["scenario6_postgres_cpu_ms_per_pair"] = s6["postgres_cpu_ms_per_pair"]
+        summary["scenario6_bench_process_cpu_ms_per_pair"] = round(s6["bench_process_cpu_s"] / s6["ok"] * 1000, 3)
+    rc6 = report["twofold"].get("sms_replay_check")
+    if rc6:
+        summary["sms_replayed_codes_refused"] = f"{rc6['refused']}/{rc6['sampled']}"
     return summary
 
 

@@ -11,7 +11,6 @@ import httpx
 
 from . import DeliveryFailed
 
-
 async def post(client: httpx.AsyncClient, provider: str, url: str, *, timeout: float, **request) -> None:
     try:
         async with asyncio.timeout(timeout):

@@ -209,14 +209,19 @@ async def activate(rt: Runtime, user_id: str, factor_id: str, pass_code: str | N
 
 async def send_code(rt: Runtime, user_id: str, factor_id: str, meta: RequestMeta | None = None, *,
                     pending: bool, ttl_seconds: int | None = None, template_id: str | None = None,
-                    languages: tuple[str, ...] = ()) -> oob.Sent:
+                    languages: tuple[str, ...] = (), if_channel: bool = False) -> FactorInfo | None:
     """Okta's `resend` (a pending factor: `pending`) and its verify without a passCode (an
-    active one): a new code to the factor's number or address; earlier codes stop working."""
+    active one): a new code to the factor's number or address; earlier codes stop working.
+    Returns the factor as read before the send (for the answer: one read serves both). With
+    `if_channel`, a factor that sends no code is None (the caller answers), not FactorState."""
     async with rt.db.transaction() as conn:
-        uid = (await _user(conn, user_id)).id
-        row = await _factor_row(conn, uid, factor_id)
-    kind = authenticators.get(row.type)
-    view = kind.describe(row)
+        user = await _user(conn, user_id)
+        row = await _factor_row(conn, user.id, factor_id)
+        kind = authenticators.get(row.type)
+        if kind.channel is None and if_channel:
+            return None
+        info = await _info(conn, rt, row, user.login)
+    view = info.view
     if kind.channel is None:
         raise FactorState("This factor sends no code.")
     if pending and not _pending(view, rt.now_ms()):
@@ -226,8 +231,8 @@ async def send_code(rt: Runtime, user_id: str, factor_id: str, meta: RequestMeta
         raise FactorState("The factor is not active. Activate it first.")
     if not pending and not org_authenticators.usable(await org_authenticators.cached_rules(rt), row):
         raise NotEnrolled()  # as verify with the code would answer: no code is sent for nothing
-    return await oob.send_code(rt, view, meta=meta, ttl_seconds=ttl_seconds, template_id=template_id,
-                               languages=languages)
+    await oob.send_code(rt, view, meta=meta, ttl_seconds=ttl_seconds, template_id=template_id, languages=languages)
+    return info
 
 
 async def verify(rt: Runtime, user_id: str, factor_id: str, pass_code: str | None, answer: str | None,
@@ -241,25 +246,28 @@ async def verify(rt: Runtime, user_id: str, factor_id: str, pass_code: str | Non
                 raise result.error
             return
     rules = await org_authenticators.cached_rules(rt)  # read before the transaction (SQLite: one writer)
+    result = None
     async with rt.db.transaction() as conn:
         # A login in the path, another kind of factor, or no such factor.
         uid = (await _user(conn, user_id)).id
         row = await _factor_row(conn, uid, factor_id)
-    if row.status != ACTIVE:
-        raise FactorState("The factor is not active. Activate it first.")
-    if not org_authenticators.usable(rules, row):
-        raise NotEnrolled()
-    kind = authenticators.get(row.type)
-    if row.type in HOT:
+        if row.status != ACTIVE:
+            raise FactorState("The factor is not active. Activate it first.")
+        if not org_authenticators.usable(rules, row):
+            raise NotEnrolled()
+        kind = authenticators.get(row.type)
+        if kind.channel and row.type not in HOT:
+            # A sent code against the factor's last challenge: no hash runs, so the count, the
+            # verdict and the spend share this transaction (as activation's do); its error is
+            # raised after the commit, so a counted failure stays.
+            challenge = await oob.challenge_of(conn, rt, factor_id=factor_id)
+            result = await check(rt, uid, pass_code, answer=kind.answer, conn=conn, rows=[row], factor_id=factor_id,
+                                 statuses=(ACTIVE,), meta=meta, challenge=challenge)
+    if result is None and row.type in HOT:
         result = await settle_totp(rt, uid, [row], pass_code, meta=meta)
-    else:  # Okta's request carries a passCode or an answer: the one the type takes
+    elif result is None:  # Okta's request carries a passCode or an answer: the one the type takes
         given = answer if kind.answer is Answer.SECRET_ANSWER else pass_code
-        challenge = None
-        if kind.channel:  # the factor's last code sent
-            async with rt.db.transaction() as conn:
-                challenge = await oob.challenge_of(conn, rt, factor_id=factor_id)
-        result = await check(rt, uid, given, answer=kind.answer, factor_id=factor_id, statuses=(ACTIVE,), meta=meta,
-                             challenge=challenge)
+        result = await check(rt, uid, given, answer=kind.answer, factor_id=factor_id, statuses=(ACTIVE,), meta=meta)
     if not result.ok:
         raise result.error
 

@@ -99,10 +99,10 @@ async def send_code(rt: Runtime, view: FactorView, *, txn_id: str | None = None,
                                client_id=client_id, factor_id=view.id, reason="not_delivered",
                                detail={"channel": channel, "provider": str(exc)[:100]})
         raise CodeNotDelivered("The code could not be sent. Try again.") from None
-    async with rt.db.transaction() as conn:
+    async with rt.db.atomic():
         if txn_id is None:  # Okta's Factors API answers with the last code sent: earlier ones go
-            await store.supersede(conn, view.id, challenge_id, now)
-        await audit.record(conn, rt.now_ms(), "mfa.challenge", "SUCCESS", meta=meta, user_id=view.user_id,
+            await store.supersede(rt.db, view.id, challenge_id, now)
+        await audit.record(rt.db, rt.now_ms(), "mfa.challenge", "SUCCESS", meta=meta, user_id=view.user_id,
                            client_id=client_id, factor_id=view.id, detail={"channel": channel, "delivered": channel})
     return Sent(challenge_id, oob_code, channel, ttl, kind.masked(view) or "")
 

@@ -3,14 +3,20 @@ compare-and-set, so of many parallel submissions of one code one succeeds (R1), 
 processes; nothing is read, checked and then written."""
 from __future__ import annotations
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from .db import Executor, run
 from .tables import oob_challenges as t
 
+# Built once (a send's statements run on the hot lane's prepared statements, store.db.run).
+_INSERT = t.insert().values(**{c.name: bindparam(c.name) for c in t.c if c.name != "used_at"})
+_SUPERSEDE = update(t).where(t.c.factor_id == bindparam("factor"), t.c.id != bindparam("keep"), t.c.used_at.is_(None),
+                             t.c.expires_at > bindparam("at")).values(expires_at=bindparam("until"))
 
-async def insert_challenge(conn: AsyncConnection, **values) -> None:
-    await conn.execute(t.insert().values(**values))
+
+async def insert_challenge(executor: Executor, **values) -> None:
+    await run(executor, _INSERT, values)
 
 
 async def by_oob_code(conn: AsyncConnection, oob_code_hash: bytes):
@@ -35,10 +41,9 @@ async def spend(conn: AsyncConnection, challenge_id: str, now: int) -> bool:
     return result.rowcount == 1
 
 
-async def supersede(conn: AsyncConnection, factor_id: str, keep_id: str, now: int) -> None:
+async def supersede(executor: Executor, factor_id: str, keep_id: str, now: int) -> None:
     """A new code was sent for the factor: its earlier unspent codes stop working."""
-    await conn.execute(update(t).where(t.c.factor_id == factor_id, t.c.id != keep_id, t.c.used_at.is_(None),
-                                       t.c.expires_at > now).values(expires_at=now))
+    await run(executor, _SUPERSEDE, {"factor": factor_id, "keep": keep_id, "at": now, "until": now})
 
 
 async def forget(conn: AsyncConnection, challenge_id: str) -> None:

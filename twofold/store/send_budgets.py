@@ -37,9 +37,17 @@ _GIVE_BACK_INTERVAL = update(t).where(t.c.key == bindparam("k"), t.c.last_sent_a
     last_sent_at=0)
 
 
+# A budget without an interval (per user, per country, per number when the interval is 0) has
+# no interval test at all: sends read the clock before they commit, so under concurrency a
+# committed send may carry a later reading than the one now taking the budget ("last sent at
+# or before now - 0" would then refuse it, a spurious 429).
+_NO_INTERVAL = 2 ** 62
+
+
 async def take(executor: Executor, key: str, now: int, *, interval_ms: int, max_sent: int, window_ms: int) -> bool:
     stmt = _TAKE["sqlite" if on_sqlite(executor) else "postgresql"]
-    return bool(await run(executor, stmt, {"k": key, "now": now, "interval_cutoff": now - interval_ms,
+    cutoff = now - interval_ms if interval_ms > 0 else _NO_INTERVAL
+    return bool(await run(executor, stmt, {"k": key, "now": now, "interval_cutoff": cutoff,
                                            "window_cutoff": now - window_ms, "max_sent": max_sent}))
 
 

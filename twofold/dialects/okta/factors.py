@@ -136,10 +136,9 @@ async def resend_factor(request: Request, user_id: str, factor_id: str) -> Respo
     body = await read_json_object(request)
     for member in ("factorType", "provider"):
         fields.text(body.get(member), "factorResendRequest", member)
-    rt = runtime(request)
-    await factors.send_code(rt, user_id, factor_id, meta(request), pending=True, ttl_seconds=_token_lifetime(request),
-                            **_message(request))
-    return json_response(_render(request, await factors.get_factor(rt, user_id, factor_id)))
+    info = await factors.send_code(runtime(request), user_id, factor_id, meta(request), pending=True,
+                                   ttl_seconds=_token_lifetime(request), **_message(request))
+    return json_response(_render(request, info))
 
 
 @hot.post(BASE + "/{factor_id}/verify")
@@ -152,11 +151,11 @@ async def verify_factor(request: Request, user_id: str, factor_id: str) -> Respo
     answer = answer if isinstance(answer, str) and answer else None
     if code is None and answer is None:
         rt = runtime(request)
-        info = await factors.get_factor(rt, uid, factor_id)
-        if authenticators.get(info.view.type).channel is not None:
-            # sms, call, email: no passCode asks for a code (reference B.4).
-            await factors.send_code(rt, uid, factor_id, meta(request), pending=False,
-                                    ttl_seconds=_token_lifetime(request), **_message(request))
+        # sms, call, email: no passCode asks for a code (reference B.4); one read of the
+        # factor serves the send and the answer.
+        info = await factors.send_code(rt, uid, factor_id, meta(request), pending=False,
+                                       ttl_seconds=_token_lifetime(request), if_channel=True, **_message(request))
+        if info is not None:
             return json_response(challenge_object(info, rt.settings.base_url))
         # Nothing to check is a malformed request, not a wrong guess: it is not counted.
         raise ValidationFailed("passCode", [("passCode", "passCode: The field cannot be left blank")])
