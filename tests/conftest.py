@@ -114,6 +114,9 @@ class Server:
             "TWOFOLD_ISSUER": self.issuer,
             "TWOFOLD_BOOTSTRAP_API_TOKEN": api_token,
             "TWOFOLD_LOG_LEVEL": "info",
+            # A few connections per process: a session keeps several PostgreSQL servers alive,
+            # and PostgreSQL's 100 connections must also serve the tests' own clients.
+            "TWOFOLD_DB_POOL_SIZE": "4",
             **(extra_env or {}),
         }
         self.workers = workers
