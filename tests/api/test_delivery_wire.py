@@ -8,28 +8,16 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import random
 import secrets
 
 import pytest
 
-from twofold.domain.contact import parse_phone
 
 from ..conftest import Server, _database_url
 from ..peers import Gateway, SmtpPeer
-from ..support import okta_error
+from ..support import new_phone, okta_error
 
 SECRET = "wire-webhook-secret"
-
-
-def a_number() -> str:
-    """A valid, unused US number: each test its own, as the 30-second interval is per number."""
-    while True:
-        candidate = f"+1415555{random.randint(2000, 9999)}"
-        try:
-            return parse_phone(candidate)
-        except Exception:  # noqa: BLE001 - an unassignable one: draw again
-            continue
 
 
 @pytest.fixture(scope="module")
@@ -71,7 +59,7 @@ def _activate(api, user: dict, factor: dict, code: str):
 
 
 def test_an_sms_factor_is_activated_with_the_code_the_gateway_received(delivering, gateway):
-    api, number = delivering.api(), a_number()
+    api, number = delivering.api(), new_phone()
     user = api.create_user()
     r = _enroll(api, user, "sms", {"phoneNumber": number})
     assert r.status_code == 200 and r.json()["status"] == "PENDING_ACTIVATION", r.text
@@ -105,7 +93,7 @@ def test_an_email_factor_is_activated_with_the_code_from_the_inbox(delivering, s
 
 @pytest.mark.parametrize("trouble", ["down", "5xx"])
 def test_with_the_gateway_in_trouble_the_answer_is_503_and_a_retry_works(delivering, gateway, trouble):
-    api, number = delivering.api(), a_number()
+    api, number = delivering.api(), new_phone()
     user = api.create_user()
     if trouble == "down":
         with gateway.down():
@@ -155,7 +143,7 @@ def _auth0_flow(api, read_code, channel: str, contact: dict) -> None:
 
 
 def test_auth0_sms_enrollment_and_sign_in_through_the_gateway(delivering, gateway):
-    number = a_number()
+    number = new_phone()
     _auth0_flow(delivering.api(), lambda: gateway.code_sent_to(number), "sms", {"phone_number": number})
 
 

@@ -10,39 +10,15 @@ from urllib.parse import quote
 import jwt
 import pytest
 
-from twofold.domain.contact import BadContact, parse_phone
 
 from ..conftest import free_port
-from ..outbox import latest_code
-from ..support import ALL_GRANTS, MFA_OTP, db_rows, parallel
+from ..support import ALL_GRANTS, MFA_OTP, db_rows, latest_code, new_phone, parallel
 from .jwt_helpers import no_store
+from .test_mfa_api import _bearer, _error  # Auth0's error body, as the MFA API tests read it
 
 MFA_OOB = "http://auth0.com/oauth/grant-type/mfa-oob"
 GRANTS = [*ALL_GRANTS, MFA_OOB]
 MFA_API_SCOPES = "enroll read:authenticators remove:authenticators"
-
-
-def phone_number() -> str:
-    """A fresh San Francisco number libphonenumber accepts (each test its own: R27's interval
-    is per number)."""
-    while True:
-        try:
-            return parse_phone(f"+1415{secrets.randbelow(10 ** 7):07d}")
-        except BadContact:
-            continue
-
-
-def _bearer(token: str) -> dict:
-    return {"Authorization": f"Bearer {token}"}
-
-
-def _error(r, status: int, error: str, description: str | None = None) -> dict:
-    assert r.status_code == status, (r.status_code, r.text)
-    body = r.json()
-    assert body["error"] == error, body
-    if description is not None:
-        assert body["error_description"] == description, body
-    return body
 
 
 def associate(api, bearer: str, channel: str, **contact):
@@ -76,19 +52,19 @@ def wrong(code: str) -> str:
 
 def sms_user(server, api, client, number: str | None = None) -> dict:
     """A user whose first factor is a confirmed SMS authenticator."""
-    number = number or phone_number()
+    number = number or new_phone()
     user = api.create_user()
     mfa_token = api.mfa_token(client, user)
     made = associate(api, mfa_token, "sms", phone_number=number)
     assert made.status_code == 200, made.text
-    r = mfa_oob(api, client, mfa_token, made.json()["oob_code"], latest_code(server.database_url, number))
+    r = mfa_oob(api, client, mfa_token, made.json()["oob_code"], latest_code(server, number))
     assert r.status_code == 200, r.text
     return {**user, "number": number, "recovery_code": made.json()["recovery_codes"][0]}
 
 
 def test_sms_enrollment_confirmation_and_sign_in(oob_server):
     api, server = oob_server.api(), oob_server
-    client, user, number = api.create_client(GRANTS), api.create_user(), phone_number()
+    client, user, number = api.create_client(GRANTS), api.create_user(), new_phone()
     r = api.password_login(client, user)
     body = _error(r, 403, "mfa_required")
     assert body["mfa_requirements"] == {"enroll": [{"type": "otp"}, {"type": "phone"}, {"type": "email"}]}
@@ -108,7 +84,7 @@ def test_sms_enrollment_confirmation_and_sign_in(oob_server):
     assert {a["type"]: a["active"] for a in listed} == {"phone": False, "recovery-code": False}
 
     # Confirm: mfa-oob with the association's oob_code and the code the phone got (A.3).
-    code = latest_code(server.database_url, number)
+    code = latest_code(server, number)
     _error(mfa_oob(api, client, mfa_token, made["oob_code"], wrong(code)), 403, "invalid_grant",
            "Invalid binding_code.")
     r = mfa_oob(api, client, mfa_token, made["oob_code"], code)
@@ -127,7 +103,7 @@ def test_sms_enrollment_confirmation_and_sign_in(oob_server):
     assert set(sent) == {"challenge_type", "oob_code", "binding_method"}
     assert (sent["challenge_type"], sent["binding_method"]) == ("oob", "prompt") and sent["oob_code"] != made["oob_code"]
     # The confirmation's code was spent with its own challenge: it answers no other (R21).
-    second = latest_code(server.database_url, number)
+    second = latest_code(server, number)
     if second != code:
         _error(mfa_oob(api, client, mfa_token, sent["oob_code"], code), 403, "invalid_grant", "Invalid binding_code.")
     r = mfa_oob(api, client, mfa_token, sent["oob_code"], second)
@@ -141,7 +117,7 @@ def test_voice_and_email_authenticators(oob_server):
     api, server = oob_server.api(), oob_server
     client = api.create_client(GRANTS)
     for channel, contact, to, amr_value, kind in [
-        ("voice", {"phone_number": phone_number()}, None, "tel", "phone"),
+        ("voice", {"phone_number": new_phone()}, None, "tel", "phone"),
         ("email", {"email": f"Jo.{secrets.token_hex(4)}@example.com"}, None, "email", "email"),
     ]:
         to = contact.get("phone_number") or contact["email"]
@@ -150,7 +126,7 @@ def test_voice_and_email_authenticators(oob_server):
         r = associate(api, mfa_token, channel, **contact)
         assert r.status_code == 200, r.text
         assert r.json()["oob_channel"] == channel
-        r = mfa_oob(api, client, mfa_token, r.json()["oob_code"], latest_code(server.database_url, to))
+        r = mfa_oob(api, client, mfa_token, r.json()["oob_code"], latest_code(server, to))
         assert r.status_code == 200, r.text
         assert amr_value in amr(r.json())
 
@@ -161,14 +137,14 @@ def test_voice_and_email_authenticators(oob_server):
         assert entry["name"] == ("J***@example.com" if channel == "email" else "XXXXXXX" + to[-4:])
         r = challenge(api, client, body["mfa_token"], challenge_type="oob", oob_channel=channel)
         assert r.status_code == 200, r.text
-        r = mfa_oob(api, client, body["mfa_token"], r.json()["oob_code"], latest_code(server.database_url, to))
+        r = mfa_oob(api, client, body["mfa_token"], r.json()["oob_code"], latest_code(server, to))
         assert r.status_code == 200 and amr_value in amr(r.json()), r.text
 
 
 def test_associate_refusals_in_auth0_terms(api, server):
     client, user = api.create_client(GRANTS), api.create_user()
     mfa_token = api.mfa_token(client, user)
-    number = phone_number()
+    number = new_phone()
     cases = [
         ({"authenticator_types": ["oob"]}, "Missing required parameter: oob_channels"),
         ({"authenticator_types": ["oob"], "oob_channels": ["auth0"]},
@@ -204,7 +180,7 @@ def test_oob_code_refusals(oob_server):
     user = sms_user(server, api, client)
     mfa_token = api.mfa_token(client, user)
     sent = challenge(api, client, mfa_token, challenge_type="oob").json()
-    code = latest_code(server.database_url, user["number"])
+    code = latest_code(server, user["number"])
     r = api.token(client, grant_type=MFA_OOB, mfa_token=mfa_token, oob_code=sent["oob_code"])
     _error(r, 400, "invalid_request", "Missing required parameter: binding_code")
     _error(mfa_oob(api, client, mfa_token, "x" * 43, code), 403, "invalid_grant", "Invalid oob_code.")
@@ -216,7 +192,7 @@ def test_oob_code_refusals(oob_server):
     _error(mfa_oob(api, client, mfa_token, sent["oob_code"], code), 403, "expired_token", "oob_code is expired")
     # A new challenge, a new code: the transaction was not spent.
     sent = challenge(api, client, mfa_token, challenge_type="oob").json()
-    r = mfa_oob(api, client, mfa_token, sent["oob_code"], latest_code(server.database_url, user["number"]))
+    r = mfa_oob(api, client, mfa_token, sent["oob_code"], latest_code(server, user["number"]))
     assert r.status_code == 200, r.text
 
 
@@ -228,9 +204,9 @@ def test_a_code_answers_only_its_own_challenge(oob_server):
     user = sms_user(server, api, client)
     mfa_a, mfa_b = api.mfa_token(client, user), api.mfa_token(client, user)
     sent_a = challenge(api, client, mfa_a, challenge_type="oob").json()
-    code_a = latest_code(server.database_url, user["number"])
+    code_a = latest_code(server, user["number"])
     sent_b = challenge(api, client, mfa_b, challenge_type="oob").json()
-    code_b = latest_code(server.database_url, user["number"])
+    code_b = latest_code(server, user["number"])
     if code_a != code_b:
         _error(mfa_oob(api, client, mfa_b, sent_b["oob_code"], code_a), 403, "invalid_grant", "Invalid binding_code.")
     _error(mfa_oob(api, client, mfa_b, sent_a["oob_code"], code_a), 403, "invalid_grant", "Invalid oob_code.")
@@ -245,7 +221,7 @@ def test_twenty_parallel_identical_answers_get_one_token_response(oob_server):
     user = sms_user(server, api, client)
     mfa_token = api.mfa_token(client, user)
     sent = challenge(api, client, mfa_token, challenge_type="oob").json()
-    code = latest_code(server.database_url, user["number"])
+    code = latest_code(server, user["number"])
     responses = parallel(lambda _: mfa_oob(api, client, mfa_token, sent["oob_code"], code), 20)
     assert sorted(r.status_code for r in responses) == [200] + [403] * 19, [r.text for r in responses]
     assert all(r.json()["error"] in ("invalid_grant", "expired_token") for r in responses if r.status_code != 200)
@@ -283,7 +259,7 @@ def test_delete_an_sms_authenticator(oob_server):
     body = _error(api.password_login(client, user, audience=api.issuer + "mfa/", scope=MFA_API_SCOPES),
                   403, "mfa_required")
     sent = challenge(api, client, body["mfa_token"], challenge_type="oob").json()
-    r = mfa_oob(api, client, body["mfa_token"], sent["oob_code"], latest_code(server.database_url, user["number"]))
+    r = mfa_oob(api, client, body["mfa_token"], sent["oob_code"], latest_code(server, user["number"]))
     assert r.status_code == 200, r.text
     token = r.json()["access_token"]
     (sms,) = [a["id"] for a in listing(api, token) if a["type"] == "phone"]
@@ -305,7 +281,7 @@ def test_a_provider_failure_is_a_retryable_503(provider_down):
     api = provider_down.api()
     client, user = api.create_client(GRANTS), api.create_user()
     mfa_token = api.mfa_token(client, user)
-    r = associate(api, mfa_token, "sms", phone_number=phone_number())
+    r = associate(api, mfa_token, "sms", phone_number=new_phone())
     _error(r, 503, "server_error", "The code could not be sent. Try again.")
     # Nothing answerable was left; an authenticator app still enrolls.
     r = api.associate(mfa_token)

@@ -14,9 +14,8 @@ from urllib.parse import quote
 
 import jwt
 
-from ..outbox import latest_code
-from ..support import MFA_OTP, MFA_RECOVERY, PASSWORD_REALM, db_rows, two_codes
-from .test_mfa_oob import GRANTS, MFA_OOB, associate, challenge, listing, mfa_oob, phone_number, sms_user
+from ..support import MFA_OTP, MFA_RECOVERY, PASSWORD_REALM, db_rows, latest_code, new_phone, two_codes
+from .test_mfa_oob import GRANTS, MFA_OOB, associate, challenge, listing, mfa_oob, sms_user
 
 SCOPE = "enroll read:authenticators remove:authenticators"
 
@@ -46,12 +45,12 @@ def test_seed_004_sms_added_to_an_authenticator_app(oob_server):
                                                                   recovery_code=user["recovery_code"]))
 
     # Step 2, SMS: a code is sent; no recovery code (not the first association).
-    number = phone_number()
+    number = new_phone()
     r = associate(api, access_token, "sms", phone_number=number)
     assert r.status_code == 200, r.text
     made = r.json()
     assert set(made) == {"authenticator_type", "binding_method", "oob_channel", "oob_code"}
-    code = latest_code(server.database_url, number)
+    code = latest_code(server, number)
     # The code was sent for the access token: a sign-in's mfa_token cannot answer it (R21).
     r = mfa_oob(api, client, api.mfa_token(client, user), made["oob_code"], code)
     assert (r.status_code, r.json()["error_description"]) == (403, "Invalid oob_code."), r.text
@@ -94,7 +93,7 @@ def test_seed_004_authenticator_app_added_to_sms(oob_server):
 
     def by_sms(mfa_token):
         sent = challenge(api, client, mfa_token, challenge_type="oob").json()
-        return mfa_oob(api, client, mfa_token, sent["oob_code"], latest_code(server.database_url, user["number"]))
+        return mfa_oob(api, client, mfa_token, sent["oob_code"], latest_code(server, user["number"]))
 
     access_token = _step_1(api, client, user, by_sms)
     r = api.associate(access_token)  # step 2, one-time passwords
@@ -120,7 +119,7 @@ def test_a_confirmation_token_needs_the_enroll_scope(oob_server):
     user = sms_user(server, api, client)
     body = api.password_login(client, user, audience=api.issuer + "mfa/", scope="read:authenticators").json()
     sent = challenge(api, client, body["mfa_token"], challenge_type="oob").json()
-    r = mfa_oob(api, client, body["mfa_token"], sent["oob_code"], latest_code(server.database_url, user["number"]))
+    r = mfa_oob(api, client, body["mfa_token"], sent["oob_code"], latest_code(server, user["number"]))
     reader = r.json()["access_token"]
     r = api.token(client, grant_type=MFA_OOB, mfa_token=reader, oob_code="x" * 43, binding_code="123456")
     assert (r.status_code, r.json()["error"]) == (403, "insufficient_scope"), r.text
@@ -132,8 +131,8 @@ def test_an_access_tokens_code_expires(oob_server):
     client = api.create_client(GRANTS)
     user = api.enrolled_user(client)
     access_token = _step_1(api, client, user, lambda mt: api.mfa_otp(client, mt, user["next_code"]))
-    number = phone_number()
+    number = new_phone()
     made = associate(api, access_token, "sms", phone_number=number).json()
     db_rows(server, f"UPDATE oob_challenges SET expires_at = 1 WHERE user_id = '{user['id']}'")
-    r = mfa_oob(api, client, access_token, made["oob_code"], latest_code(server.database_url, number))
+    r = mfa_oob(api, client, access_token, made["oob_code"], latest_code(server, number))
     assert (r.status_code, r.json()) == (403, {"error": "expired_token", "error_description": "oob_code is expired"})
