@@ -9,11 +9,11 @@ from fastapi import APIRouter
 from starlette.responses import Response
 
 from ...delivery.outbox import Outbox, messages
+from .channel_authenticators import CHANNEL_NAMES
 from .web import PREFIX, Console, console_page, when
 
 router = APIRouter()
 SECTION = "outbox"
-CHANNEL_NAMES = {"sms": "SMS", "voice": "Voice call", "email": "Email"}
 
 
 @router.get(PREFIX + "/reports/outbox")

@@ -1,6 +1,7 @@
 """Okta wire shapes: timestamps and the user object."""
 from __future__ import annotations
 
+from ... import authenticators
 from ...services.users import profile_of
 from ..http import iso as iso  # Okta's views and their callers use it
 
@@ -45,8 +46,8 @@ def factor_object(info, base_url: str, now_ms: int) -> dict:
     status = v.status
     if status == "PENDING_ACTIVATION" and (v.activation_expires_at or 0) <= now_ms:
         status = "EXPIRED"
-    if v.okta_factor_type in ("question", "sms", "call", "email"):
-        profile = dict(v.profile or {})  # question/questionText, phoneNumber, email
+    if v.profile:  # a factor that keeps a profile shows it: question/questionText, phoneNumber, email
+        profile = dict(v.profile)
     else:
         profile = {"credentialId": info.login}
     obj = {
@@ -67,7 +68,7 @@ def factor_object(info, base_url: str, now_ms: int) -> dict:
         }
     if v.okta_factor_type == "question":
         obj["_links"]["questions"] = link(f"{user_href}/factors/questions", "GET")
-    if v.okta_factor_type in ("sms", "call", "email") and status != "ACTIVE":
+    if authenticators.get(v.type).channel is not None and status != "ACTIVE":
         # Okta sends `resend` as an array of named links (reference B.2).
         obj["_links"]["resend"] = [link(f"{href}/resend", "POST", name=v.okta_factor_type)]
     if info.activation is not None:
