@@ -50,7 +50,8 @@ def _migration(name: str):
 
 
 async def test_the_settle_function_installed_is_its_file_and_each_downgrade_restores_the_text_it_replaced(pg_rt):
-    """PostgreSQL runs the text of store/sql/twofold_settle_otp.sql; below 0013 it runs 0012's
+    """PostgreSQL runs the text of store/sql/twofold_settle_otp.sql; below 0015 it runs 0013's
+    (with two parameters fewer), below 0013 0012's
     (the file's text until 0013), below 0012 0009's (0003's with 0009's one condition; the same
     function body as 0012's), never nothing."""
     def body(source: str) -> str:
@@ -62,9 +63,14 @@ async def test_the_settle_function_installed_is_its_file_and_each_downgrade_rest
     m0009 = _migration("0009_settle_active_user.py")
     text_of_0009 = m0009._function_of_0003().replace(m0009._LOCK, m0009._LOCK_ACTIVE)
     text_of_0012 = _migration("0013_settle_lockout_kind.py").TEXT_OF_0012
+    text_of_0013 = _migration("0015_settle_sent_codes.py").TEXT_OF_0013
     assert body(text_of_0012) != body(function_source())  # 0012 moved 0009's text into the file unchanged
+    assert body(text_of_0013) not in (body(function_source()), body(text_of_0012))
 
+    # One function, never an overload beside it (0015 changed the signature: scalar_one below).
     assert await _alembic(pg_rt, installed) == body(function_source())
+    await _alembic(pg_rt, lambda cfg, _: command.downgrade(cfg, "0014"))
+    assert await _alembic(pg_rt, installed) == body(text_of_0013)
     await _alembic(pg_rt, lambda cfg, _: command.downgrade(cfg, "0012"))
     assert await _alembic(pg_rt, installed) == body(text_of_0012)
     await _alembic(pg_rt, lambda cfg, _: command.downgrade(cfg, "0011"))

@@ -35,3 +35,35 @@ async def test_the_interval_rule_refuses_a_send_within_the_interval_in_either_or
     assert not await _take(rt, "to:+14155552671", now, interval_ms=30_000)
     assert not await _take(rt, "to:+14155552671", now + 29_000, interval_ms=30_000)
     assert await _take(rt, "to:+14155552671", now + 30_005, interval_ms=30_000)
+
+
+async def test_one_upsert_takes_each_budget_by_its_own_rule_and_names_those_granted(rt):
+    """A send's budgets in one statement (take_all): each row under its own interval and
+    maximum; the keys returned are the ones granted, whatever order they were given in."""
+    now = rt.now_ms()
+    budgets = [("user:u2", 0, 1), ("to:+14155550100", 30_000, 5), ("cc:1", 0, 100)]
+    async with rt.db.transaction() as conn:
+        assert await send_budgets.take_all(conn, budgets, now, window_ms=WINDOW_MS) == {k for k, _, _ in budgets}
+    async with rt.db.transaction() as conn:
+        # The user's maximum (1) is spent and the number's interval has not passed; the country's is fine.
+        assert await send_budgets.take_all(conn, budgets[::-1], now + 1_000, window_ms=WINDOW_MS) == {"cc:1"}
+
+
+async def test_a_refused_budget_in_the_send_transaction_spends_none_of_the_others(rt):
+    """services.oob raises inside the transaction when any budget refuses: the rollback gives
+    the granted ones back, so a refused send costs no budget (R27)."""
+    now = rt.now_ms()
+
+    class Refused(Exception):
+        pass
+
+    try:
+        async with rt.db.atomic():
+            granted = await send_budgets.take_all(rt.db, [("user:u3", 0, 0), ("cc:44", 0, 0)], now,
+                                                  window_ms=WINDOW_MS)
+            assert granted == {"user:u3", "cc:44"}  # a first send is granted whatever the maximum
+            raise Refused()
+    except Refused:
+        pass
+    assert await _take(rt, "cc:44", now, interval_ms=0, max_sent=1)  # still the window's first send
+    assert not await _take(rt, "cc:44", now, interval_ms=0, max_sent=1)

@@ -6,6 +6,7 @@ budgets: a refused send calls no provider), R1 (single use under parallel submis
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 
 import pytest
@@ -22,7 +23,7 @@ from twofold.domain.errors import (
 from twofold.services import factors, oob
 from twofold.services.mfa import factor_views
 from twofold.services.verify import check
-from twofold.store.tables import audit_events, oob_challenges
+from twofold.store.tables import audit_events, oob_challenges, users
 
 NUMBER = "+14155552671"
 
@@ -163,6 +164,45 @@ async def test_failures_count_on_the_one_counter_and_a_resend_does_not_reset_it(
             await factors.verify(rt, user.id, factor_id, wrong, None)
     with pytest.raises(TooManyAttempts):
         await factors.verify(rt, user.id, factor_id, code, None)
+
+
+async def test_the_factors_api_settles_a_sent_code_in_one_step_with_the_transactional_paths_rows(rt, user):
+    """Okta's verify with a sent code takes the hot path (one read, one settle call: the stored
+    function on PostgreSQL, store/settle.py's steps on SQLite): its audit rows and counter are
+    the ones the transactional path writes: each failure names the factor it answered, a
+    replay is a replay (R10), a success resets the counter (R32)."""
+    factor_id = await _active_sms(rt, user)
+    await factors.send_code(rt, user.id, factor_id, pending=False)
+    code = await _code(rt)
+    since = rt.now_ms()
+    with pytest.raises(InvalidSentCode):
+        await factors.verify(rt, user.id, factor_id, f"{(int(code) + 1) % 1_000_000:06d}", None)
+    async with rt.db.transaction() as conn:
+        failures = (await conn.execute(select(users.c.mfa_failures).where(users.c.id == user.id))).scalar_one()
+    assert failures == 1
+    await factors.verify(rt, user.id, factor_id, code, None)
+    with pytest.raises(InvalidSentCode):
+        await factors.verify(rt, user.id, factor_id, code, None)
+    async with rt.db.transaction() as conn:
+        rows = (await conn.execute(select(audit_events.c.outcome, audit_events.c.reason, audit_events.c.factor_id,
+                                          audit_events.c.detail)
+                                   .where(audit_events.c.event_type == "mfa.verify", audit_events.c.at >= since)
+                                   .order_by(audit_events.c.at, audit_events.c.id))).all()
+        failures = (await conn.execute(select(users.c.mfa_failures).where(users.c.id == user.id))).scalar_one()
+    kind = json.dumps({"kind": authenticators.get("sms").attempt_kind})
+    assert [tuple(r) for r in rows] == [("FAILURE", "invalid_code", factor_id, kind), ("SUCCESS", None, factor_id, kind),
+                                        ("FAILURE", "replayed", factor_id, kind)]
+    assert failures == 1  # reset by the success, then the replay counted
+
+
+async def test_a_factor_deleted_while_its_code_is_being_sent_is_no_server_error(rt, user):
+    """The send reads the factor outside a transaction: one deleted before the challenge row
+    is written is UnknownChallenge (a foreign key refused it), never an IntegrityError."""
+    factor_id = await _active_sms(rt, user)
+    view = next(v for v in await _views(rt, user) if v.id == factor_id)
+    await factors.delete(rt, user.id, factor_id)
+    with pytest.raises(UnknownChallenge):
+        await oob.send_code(rt, view)
 
 
 async def test_one_code_per_number_per_interval_and_a_refused_send_calls_no_provider(rt, user):

@@ -6,12 +6,12 @@ error status, a timeout, a refused connection) is DeliveryFailed, whose text nam
 code, the number nor the token."""
 from __future__ import annotations
 
+import base64
+from urllib.parse import urlencode
 from xml.sax.saxutils import escape
 
-import httpx
-
 from . import DeliveryFailed, Message
-from .http import post
+from .http import HttpClient, post
 
 API_VERSION = "2010-04-01"
 
@@ -24,12 +24,12 @@ def twiml(text: str) -> str:
 class Twilio:
     name = "twilio"
 
-    def __init__(self, api_url: str, account_sid: str, auth_token: str, sender: str, timeout: float,
-                 client: httpx.AsyncClient | None = None) -> None:
+    def __init__(self, api_url: str, account_sid: str, auth_token: str, sender: str, timeout: float) -> None:
         self._account = f"{api_url.rstrip('/')}/{API_VERSION}/Accounts/{account_sid}"
-        self._auth = httpx.BasicAuth(account_sid, auth_token)
+        basic = base64.b64encode(f"{account_sid}:{auth_token}".encode()).decode()
+        self._headers = {"Authorization": f"Basic {basic}", "Content-Type": "application/x-www-form-urlencoded"}
         self._sender, self._timeout = sender, timeout
-        self._client = client or httpx.AsyncClient(timeout=timeout, follow_redirects=False)
+        self._client = HttpClient()
 
     def request_of(self, message: Message) -> tuple[str, dict[str, str]]:
         """(resource URL, form fields) for `message`."""
@@ -41,4 +41,5 @@ class Twilio:
 
     async def send(self, message: Message) -> None:
         url, form = self.request_of(message)
-        await post(self._client, "twilio", url, timeout=self._timeout, data=form, auth=self._auth)
+        await post(self._client, "twilio", url, timeout=self._timeout, body=urlencode(form).encode(),
+                   headers=self._headers)

@@ -8,10 +8,8 @@ import hashlib
 import hmac
 import json
 
-import httpx
-
 from . import Message
-from .http import post
+from .http import HttpClient, post
 
 SIGNATURE_HEADER = "X-Twofold-Signature"
 
@@ -23,13 +21,13 @@ def signature(secret: str, body: bytes) -> str:
 class Webhook:
     name = "webhook"
 
-    def __init__(self, url: str, secret: str | None, timeout: float, client: httpx.AsyncClient | None = None) -> None:
+    def __init__(self, url: str, secret: str | None, timeout: float) -> None:
         self._url, self._secret, self._timeout = url, secret, timeout
-        self._client = client or httpx.AsyncClient(timeout=timeout, follow_redirects=False)
+        self._client = HttpClient()
 
     async def send(self, message: Message) -> None:
         body = json.dumps({"channel": message.channel, "to": message.to, "body": message.text}).encode()
         headers = {"Content-Type": "application/json"}
         if self._secret:
             headers[SIGNATURE_HEADER] = signature(self._secret, body)
-        await post(self._client, "webhook", self._url, timeout=self._timeout, content=body, headers=headers)
+        await post(self._client, "webhook", self._url, timeout=self._timeout, body=body, headers=headers)

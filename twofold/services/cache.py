@@ -31,3 +31,6 @@ class TtlCache(Generic[V]):
     def drop(self, key: Hashable) -> None:
         """Forget one entry (after a change made in this process)."""
         self._items.pop(key, None)
+
+    def clear(self) -> None:
+        self._items.clear()

@@ -21,7 +21,7 @@ from ..store import users as user_store
 from . import audit, oob, org_authenticators, users
 from .mfa import factor_views
 from .runtime import RequestMeta, Runtime
-from .verify import HOT, check, settle_totp
+from .verify import HOT, check, settle_sent_code, settle_totp
 
 
 @dataclass
@@ -214,13 +214,17 @@ async def send_code(rt: Runtime, user_id: str, factor_id: str, meta: RequestMeta
     active one): a new code to the factor's number or address; earlier codes stop working.
     Returns the factor as read before the send (for the answer: one read serves both). With
     `if_channel`, a factor that sends no code is None (the caller answers), not FactorState."""
-    async with rt.db.transaction() as conn:
-        user = await _user(conn, user_id)
-        row = await _factor_row(conn, user.id, factor_id)
-        kind = authenticators.get(row.type)
-        if kind.channel is None and if_channel:
-            return None
-        info = await _info(conn, rt, row, user.login)
+    row = None if pending else await _read_by_id(rt, user_id, factor_id)
+    if row is not None:  # the hot path: an active factor needs no login for its answer
+        info = FactorInfo(authenticators.get(row.type).describe(row))
+    else:
+        async with rt.db.transaction() as conn:
+            user = await _user(conn, user_id)
+            row = await _factor_row(conn, user.id, factor_id)
+            info = await _info(conn, rt, row, user.login)
+    kind = authenticators.get(row.type)
+    if kind.channel is None and if_channel:
+        return None
     view = info.view
     if kind.channel is None:
         raise FactorState("This factor sends no code.")
@@ -235,13 +239,27 @@ async def send_code(rt: Runtime, user_id: str, factor_id: str, meta: RequestMeta
     return info
 
 
+async def _read_by_id(rt: Runtime, user_id: str, factor_id: str):
+    """The factor, read outside a transaction on the hot lane, when the path names it by its
+    user's id (a login in the path, or no such factor: None, and the caller's transactional
+    read answers)."""
+    row = await factor_store.by_id(rt.db, factor_id)
+    if row is None or row.user_id != user_id or authenticators.get(row.type).okta_factor_type is None:
+        return None
+    return row
+
+
 async def verify(rt: Runtime, user_id: str, factor_id: str, pass_code: str | None, answer: str | None,
                  meta: RequestMeta | None = None) -> None:
-    # The hot path (a login storm): one read of the factor, then one atomic settle.
+    # The hot path (a login storm): one read of the factor (and, for a sent code, of its newest
+    # challenge), then one atomic settle.
     async with rt.db.held():
-        row = await factor_store.by_id(rt.db, factor_id)
-        if row is not None and row.user_id == user_id and row.type in HOT and row.status == ACTIVE:
-            result = await settle_totp(rt, user_id, [row], pass_code, meta=meta)
+        row = await _read_by_id(rt, user_id, factor_id)
+        if row is not None and row.status == ACTIVE and (row.type in HOT or authenticators.get(row.type).channel):
+            if row.type in HOT:
+                result = await settle_totp(rt, user_id, [row], pass_code, meta=meta)
+            else:
+                result = await settle_sent_code(rt, user_id, row, pass_code, meta=meta)
             if not result.ok:
                 raise result.error
             return

@@ -18,6 +18,7 @@ from ..domain import contact, ids
 from ..domain.errors import ChallengeExpired, CodeNotDelivered, SendLimited, UnknownChallenge
 from ..store import oob as store
 from ..store import send_budgets
+from ..store.rows import is_foreign_key_violation
 from . import audit, channel_settings, message_templates, org_authenticators
 from .runtime import RequestMeta, Runtime
 
@@ -38,13 +39,13 @@ class Sent:
     masked: str  # where it went, as listings show it
 
 
-def _budgets(rt: Runtime, view: FactorView, channel: str, to: str) -> list[tuple[str, str, int, int]]:
-    """(rule, key, interval ms, max sends per window) for each budget this send spends."""
+def _budgets(rt: Runtime, view: FactorView, channel: str, to: str) -> dict[str, tuple[str, int, int]]:
+    """rule → (key, interval ms, max sends per window) for each budget this send spends."""
     s = rt.settings
-    out = [("interval", f"to:{to.lower()}", s.send_interval_seconds * 1000, s.send_max_per_destination),
-           ("user", f"user:{view.user_id}", 0, s.send_max_per_user)]
+    out = {"interval": (f"to:{to.lower()}", s.send_interval_seconds * 1000, s.send_max_per_destination),
+           "user": (f"user:{view.user_id}", 0, s.send_max_per_user)}
     if channel in ("sms", "voice"):
-        out.append(("country", f"cc:{contact.country_code(to)}", 0, s.send_max_per_country))
+        out["country"] = (f"cc:{contact.country_code(to)}", 0, s.send_max_per_country)
     return out
 
 
@@ -55,29 +56,33 @@ async def send_code(rt: Runtime, view: FactorView, *, txn_id: str | None = None,
     `template_id` names, or the best for `languages` (message_templates.pick). The code lives
     as long as the authenticator says, or `ttl_seconds` when the caller names a lifetime
     (Okta's tokenLifetimeSeconds), at most MAX_TTL_SECONDS (R20: ten minutes). A channel
-    turned off sends nothing (AuthenticatorNotAllowed)."""
+    turned off sends nothing (AuthenticatorNotAllowed).
+
+    A hot path (a sign-in storm sends codes): the authenticator's settings come with the
+    cached enrollment rules, and the budgets and the challenge row are one short transaction
+    of prepared statements (Database.atomic)."""
     kind = authenticators.get(view.type)
     channel, to = kind.channel, kind.destination(view)
     if channel is None or not to:
         raise UnknownChallenge("This factor sends no code.")
     s = rt.settings
+    settings = org_authenticators.sending_settings(await org_authenticators.cached_rules(rt), view.type)
+    ttl = channel_settings.code_lifetime(s.oob_code_ttl, settings) if ttl_seconds is None \
+        else max(1, min(ttl_seconds, MAX_TTL_SECONDS))
+    if template is None:
+        template = message_templates.pick(settings, channel, template_id=template_id, languages=languages)
     code, challenge_id, oob_code = new_code(), ids.random_base62(24), ids.opaque_token(32)
     now = rt.now_ms()
+    expires_at = now + ttl * 1000
     budgets = _budgets(rt, view, channel, to)
     try:
-        async with rt.db.transaction() as conn:
-            settings = await org_authenticators.sending_settings(conn, view.type)
-            ttl = channel_settings.code_lifetime(s.oob_code_ttl, settings) if ttl_seconds is None \
-                else max(1, min(ttl_seconds, MAX_TTL_SECONDS))
-            expires_at = now + ttl * 1000
-            if template is None:
-                template = message_templates.pick(settings, channel, template_id=template_id, languages=languages)
-            for rule, key, interval_ms, max_sent in budgets:
-                if not await send_budgets.take(conn, key, now, interval_ms=interval_ms, max_sent=max_sent,
-                                               window_ms=s.send_window_seconds * 1000):
-                    # Raised inside: the budgets taken before the refused one are not spent.
-                    raise SendLimited(rule, s.send_interval_seconds if rule == "interval" else s.send_window_seconds)
-            await store.insert_challenge(conn, id=challenge_id, oob_code_hash=ids.token_hash(oob_code),
+        async with rt.db.atomic():
+            granted = await send_budgets.take_all(rt.db, list(budgets.values()), now,
+                                                  window_ms=s.send_window_seconds * 1000)
+            refused = next((rule for rule, (key, _, _) in budgets.items() if key not in granted), None)
+            if refused is not None:  # raised inside: the budgets granted are given back by the rollback
+                raise SendLimited(refused, s.send_interval_seconds if refused == "interval" else s.send_window_seconds)
+            await store.insert_challenge(rt.db, id=challenge_id, oob_code_hash=ids.token_hash(oob_code),
                                          factor_id=view.id, user_id=view.user_id, txn_id=txn_id,
                                          code_hash=code_hash(code_key(rt), challenge_id, code), created_at=now,
                                          expires_at=expires_at)
@@ -87,6 +92,10 @@ async def send_code(rt: Runtime, view: FactorView, *, txn_id: str | None = None,
                                client_id=client_id, factor_id=view.id, reason=f"send_limited:{refusal.rule}",
                                detail={"channel": channel})
         raise
+    except Exception as exc:
+        if is_foreign_key_violation(exc):  # the factor (or its user) was deleted since the caller read it
+            raise UnknownChallenge("This factor sends no code.") from None
+        raise
     message = compose(channel, to, code, issuer=s.otp_issuer, minutes=max(1, ttl // 60),
                       expires_at=expires_at, template=template)
     try:
@@ -94,16 +103,15 @@ async def send_code(rt: Runtime, view: FactorView, *, txn_id: str | None = None,
     except DeliveryFailed as exc:
         async with rt.db.transaction() as conn:
             await store.forget(conn, challenge_id)
-            await send_budgets.give_back_interval(conn, budgets[0][1], now)
+            await send_budgets.give_back_interval(conn, budgets["interval"][0], now)
             await audit.record(conn, rt.now_ms(), "mfa.challenge", "FAILURE", meta=meta, user_id=view.user_id,
                                client_id=client_id, factor_id=view.id, reason="not_delivered",
                                detail={"channel": channel, "provider": str(exc)[:100]})
         raise CodeNotDelivered("The code could not be sent. Try again.") from None
-    async with rt.db.atomic():
-        if txn_id is None:  # Okta's Factors API answers with the last code sent: earlier ones go
-            await store.supersede(rt.db, view.id, challenge_id, now)
-        await audit.record(rt.db, rt.now_ms(), "mfa.challenge", "SUCCESS", meta=meta, user_id=view.user_id,
-                           client_id=client_id, factor_id=view.id, detail={"channel": channel, "delivered": channel})
+    # Earlier codes of the factor need no update: Okta's Factors API judges the newest only
+    # (store.oob.latest_for_factor), and an Auth0 answer names its challenge.
+    await audit.record(rt.db, rt.now_ms(), "mfa.challenge", "SUCCESS", meta=meta, user_id=view.user_id,
+                       client_id=client_id, factor_id=view.id, detail={"channel": channel, "delivered": channel})
     return Sent(challenge_id, oob_code, channel, ttl, kind.masked(view) or "")
 
 

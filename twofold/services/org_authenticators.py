@@ -66,31 +66,35 @@ def enroll_self(policy, key: str) -> str:
 
 
 class Rules(dict):
-    """key → NOT_ALLOWED | OPTIONAL | REQUIRED for every authenticator, as enforced now, and
+    """key → NOT_ALLOWED | OPTIONAL | REQUIRED for every authenticator, as enforced now;
     `off`: the factor types their settings keep from sign-in (a channel turned off, or an
-    authenticator allowed for recovery only or for nothing)."""
+    authenticator allowed for recovery only or for nothing); `settings`: key → each
+    authenticator's settings (channels, code lifetime, message templates)."""
 
-    def __init__(self, modes: dict[str, str], off: frozenset[str] = frozenset()) -> None:
+    def __init__(self, modes: dict[str, str], off: frozenset[str] = frozenset(),
+                 settings: dict[str, dict] | None = None) -> None:
         super().__init__(modes)
         self.off = off
+        self.settings = settings or {}
 
 
 async def enrollment_rules(conn: AsyncConnection) -> Rules:
     policy = await effective_policy(conn)
     rows = await store.list_authenticators(conn)
+    settings = {row.key: settings_of(row) for row in rows}
     return Rules({row.key: (enroll_self(policy, row.key) if row.status == "ACTIVE" else "NOT_ALLOWED")
                   for row in rows},
-                 frozenset(t for row in rows for t in off_types(row.key, settings_of(row))))
+                 frozenset(t for row in rows for t in off_types(row.key, settings[row.key])), settings)
 
 
 # --- the authenticators that send codes -----------------------------------------------------------
 
-async def sending_settings(conn: AsyncConnection, factor_type: str) -> dict:
-    """The settings of the authenticator a code of `factor_type` is sent under; refuses a send
-    on a channel that is turned off (no code goes out through it)."""
+def sending_settings(rules: Rules, factor_type: str) -> dict:
+    """The settings of the authenticator a code of `factor_type` is sent under (from the rules
+    in force, `cached_rules`); refuses a send on a channel that is turned off (no code goes
+    out through it)."""
     key = key_of(factor_type, "OKTA")
-    row = next((r for r in await store.list_authenticators(conn) if r.key == key), None)
-    settings = settings_of(row) if row is not None else {}
+    settings = rules.settings.get(key, {}) if key else {}
     types = channel_types(key) if key else {}
     channel = next((c for c, t in types.items() if t == factor_type), None)
     if channel is not None and channel not in enabled_channels(key, settings):
@@ -98,11 +102,10 @@ async def sending_settings(conn: AsyncConnection, factor_type: str) -> dict:
     return settings
 
 
-# The enrollment rules are read on every sign-in: remembered for a few seconds per process and
-# forgotten at once after a change made in this process (other processes: at most 5 s).
+# The enrollment rules are read on every sign-in and every code sent: remembered for a few
+# seconds per process and database, and forgotten at once after a change made in this process
+# (other processes: at most 5 s).
 _rules: TtlCache = TtlCache(5.0)
-
-
 _generation = 0  # bumped by every change: a read that began before it does not store its result
 
 
@@ -117,19 +120,19 @@ def changes_rules(service):
             return await service(*args, **kwargs)
         finally:
             _generation += 1
-            _rules.drop("rules")
+            _rules.clear()
 
     return changed
 
 
 async def cached_rules(rt: Runtime) -> Rules:
-    rules = _rules.get("rules")
+    rules = _rules.get(rt.db)
     if rules is None:
         started = _generation
         async with rt.db.transaction() as conn:
             rules = await enrollment_rules(conn)
         if started == _generation:
-            _rules.put("rules", rules)
+            _rules.put(rt.db, rules)
     return rules
 
 

@@ -26,7 +26,7 @@ from ..domain.errors import DomainError, InvalidCredentials, MfaTokenExpired, No
 from ..store import factors as factor_store
 from ..store import oob as oob_store
 from ..store import settle
-from . import audit, org_authenticators
+from . import audit, oob, org_authenticators
 from .runtime import RequestMeta, Runtime
 
 
@@ -81,10 +81,9 @@ HOT_AMR = tuple(dict.fromkeys(a for t in authenticators.REGISTRY.values() if t.h
 
 
 def _judge_context(rt: Runtime, challenge=None) -> JudgeContext:
-    from .oob import code_key  # a sent code's key, derived only when one is judged
-
+    # A sent code's key is derived only when one is judged.
     return JudgeContext(sealer=rt.sealer, now_s=rt.clock.now(), totp_window=rt.settings.totp_window,
-                        challenge=challenge, code_key=code_key(rt) if challenge is not None else b"")
+                        challenge=challenge, code_key=oob.code_key(rt) if challenge is not None else b"")
 
 
 def _attempt_kind(answer: Answer) -> str:
@@ -113,15 +112,36 @@ async def settle_totp(rt: Runtime, user_id: str, rows, code: str | None, *, meta
     kind = authenticators.get(chosen.type)
     # The stored function's rows name no administrator: their detail is the kind (and the count).
     attempt = replace(_attempt(rt, user_id, kind.attempt_kind, meta, client_id), actor=None)
-    now_ms = attempt.now
     settled = await settle.settle_otp(rt.db, settle.OtpAttempt(
         attempt, factor_id=chosen.id, step=step, replayed=replayed, txn_id=txn_id,
         success_event=success_event, success_detail=success_detail))
+    return _settled(settled, chosen.id, kind, attempt.now, txn_id)
+
+
+async def settle_sent_code(rt: Runtime, user_id: str, row, code: str | None, *,
+                           meta: RequestMeta | None = None) -> Check:
+    """A code sent by SMS, voice or email against the newest challenge of its ACTIVE factor
+    (Okta's Factors API; `row` read by the caller), settled in one atomic call as a TOTP code
+    is: the claim is the challenge's spend. No challenge (UnknownChallenge) or an expired one
+    (ChallengeExpired) is refused before anything is counted, as on the transactional path."""
+    if not org_authenticators.usable(await org_authenticators.cached_rules(rt), row):
+        return Check(error=NotEnrolled())
+    challenge = await oob.challenge_of(rt.db, rt, factor_id=row.id)
+    kind = authenticators.get(row.type)
+    effect = kind.judge(_judge_context(rt, challenge), row, code)
+    attempt = replace(_attempt(rt, user_id, kind.attempt_kind, meta, None), actor=None)
+    settled = await settle.settle_otp(rt.db, settle.OtpAttempt(
+        attempt, factor_id=row.id, step=None, replayed=isinstance(effect, Reject) and effect.replayed, txn_id=None,
+        challenge_id=effect.challenge_id if isinstance(effect, SpendChallenge) else None, names_factor=True))
+    return _settled(settled, row.id, kind, attempt.now, None)
+
+
+def _settled(settled: settle.Settled, factor_id: str, kind, now_ms: int, txn_id: str | None) -> Check:
     match settled.outcome:
         case "ok":
-            return Check(factor_id=chosen.id)
+            return Check(factor_id=factor_id)
         case "txn_spent":
-            return Check(factor_id=chosen.id, error=MfaTokenExpired())
+            return Check(factor_id=factor_id, error=MfaTokenExpired())
         case "locked":
             return Check(error=_refused(settled, now_ms))
         case "replayed":

@@ -4,6 +4,8 @@ from __future__ import annotations
 import secrets
 import time
 
+import asyncpg
+
 from sqlalchemy.exc import IntegrityError
 
 
@@ -16,3 +18,12 @@ def new_row_id() -> str:
 def is_unique_violation(exc: IntegrityError) -> bool:
     text = str(exc.orig).lower()
     return "unique" in text or "duplicate key" in text
+
+
+def is_foreign_key_violation(exc: Exception) -> bool:
+    """A row that names one gone meanwhile: SQLAlchemy's IntegrityError on either backend, or
+    asyncpg's own on the hot lane (store.db.Database.run)."""
+    if isinstance(exc, IntegrityError):
+        text = str(exc.orig).lower()
+        return "foreign key" in text
+    return isinstance(exc, asyncpg.ForeignKeyViolationError)

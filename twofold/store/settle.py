@@ -4,7 +4,8 @@ second-factor check applies them through this module, on the counter it spends (
 .COUNTERS: `mfa`, or the Okta OTP grant's `otp_grant`): `count_attempt`, then `succeeded` or
 `failed` (and `hold`, when the verdict comes in a later transaction).
 
-`settle_otp` is the hot path's whole settle as one call: count, claim the step (R1, R2), reset,
+`settle_otp` is the hot path's whole settle as one call: count, claim the step (R1, R2) or spend
+the challenge a sent code matched (R1, R20), reset,
 spend the MFA transaction if there is one (R46), audit. On PostgreSQL it is the stored function
 of `sql/twofold_settle_otp.sql` (its full text; migrations install it): one round trip, one
 commit, its statements the same steps as below. SQLite has no stored functions, so
@@ -22,6 +23,7 @@ from sqlalchemy import bindparam, select, text, update
 
 from . import audit as audit_store
 from . import factors as factor_store
+from . import oob as oob_store
 from . import tokens as token_store
 from .db import Database
 from .rows import new_row_id
@@ -150,6 +152,10 @@ class OtpAttempt:
     # An event to write with a success, in the same commit (the token endpoint's token.issue).
     success_event: str | None = None
     success_detail: str | None = None
+    # A code sent by SMS, voice or email: the challenge it matched (spent instead of a step
+    # claimed; `step` is None), and its failures name the factor it answers.
+    challenge_id: str | None = None
+    names_factor: bool = False
 
 
 @dataclass(frozen=True)
@@ -162,7 +168,7 @@ class Settled:
 _FUNCTION = text(
     "SELECT outcome, attempt, retry_at FROM twofold_settle_otp(:user_id, :factor_id, :step, :replayed, :txn_id, "
     ":now, :max_failures, :cooldown_ms, :event_id, :extra_event_id, :client_id, :ip, :user_agent, :detail, "
-    ":success_event, :success_detail)"
+    ":success_event, :success_detail, :challenge_id, :names_factor)"
 )
 
 
@@ -175,7 +181,7 @@ async def settle_otp(db: Database, o: OtpAttempt) -> Settled:
             "txn_id": o.txn_id, "now": a.now, "max_failures": a.max_failures, "cooldown_ms": a.cooldown_ms,
             "event_id": new_row_id(), "extra_event_id": new_row_id(), "client_id": a.client_id,
             "ip": a.ip, "user_agent": a.user_agent, "detail": a.detail(), "success_event": o.success_event,
-            "success_detail": o.success_detail,
+            "success_detail": o.success_detail, "challenge_id": o.challenge_id, "names_factor": o.names_factor,
         }))[0]
         return Settled(row.outcome, row.attempt, row.retry_at)
     async with db.transaction() as conn:
@@ -190,14 +196,19 @@ async def _settle_in(conn, o: OtpAttempt) -> Settled:
     if counted.outcome != "counted":
         return Settled(counted.outcome, 0, counted.retry_at)
     replayed = o.replayed
-    if o.step is not None:
-        if await factor_store.claim_active_step(conn, a.user_id, o.factor_id, o.step, a.now):
+    if o.step is not None or o.challenge_id is not None:
+        if o.step is not None:
+            claimed = await factor_store.claim_active_step(conn, a.user_id, o.factor_id, o.step, a.now)
+        else:
+            claimed = await oob_store.spend_for_active(conn, o.challenge_id, o.factor_id, a.user_id, a.now)
+        if claimed:
             await succeeded(conn, a, counted, o.factor_id)
             if o.txn_id is not None and not await token_store.consume_mfa_transaction(conn, o.txn_id, a.now):
                 return Settled("txn_spent", counted.attempt, 0)
             if o.success_event is not None:
                 await _event(conn, a, o.success_event, "SUCCESS", o.success_detail)
             return Settled("ok", counted.attempt, 0)
-        replayed = True  # a parallel twin claimed this step first
-    await failed(conn, a, counted, "replayed" if replayed else "invalid_code", o.factor_id if replayed else None)
+        replayed = True  # a parallel twin claimed this step (or spent this challenge) first
+    named = o.factor_id if replayed or o.names_factor else None
+    await failed(conn, a, counted, "replayed" if replayed else "invalid_code", named)
     return Settled("replayed" if replayed else "invalid", counted.attempt, 0)

@@ -17,11 +17,15 @@
 -- or suspended since the caller read it is 'gone' (migration 0009). p_detail is the mfa.verify
 -- rows' detail, {"kind": …}; the lockout row names the same kind before its count, in the key
 -- order and spacing of store/settle.py's Attempt.lockout_detail (migration 0013).
+-- The claim is a TOTP step (p_step) or, for a code sent by SMS, voice or email, the spend of
+-- the challenge it matched (p_challenge_id, single use while alive, R1, R20); a sent code
+-- answers one factor, so its failure rows name it (p_names_factor; migration 0015).
 CREATE OR REPLACE FUNCTION twofold_settle_otp(
     p_user_id text, p_factor_id text, p_step bigint, p_replayed boolean, p_txn_id text,
     p_now bigint, p_max_failures integer, p_cooldown_ms bigint,
     p_event_id text, p_extra_event_id text, p_client_id text, p_ip text, p_user_agent text,
-    p_detail text, p_success_event text, p_success_detail text)
+    p_detail text, p_success_event text, p_success_detail text,
+    p_challenge_id text, p_names_factor boolean)
 RETURNS TABLE (outcome text, attempt integer, retry_at bigint)
 LANGUAGE plpgsql VOLATILE AS $fn$
 DECLARE
@@ -29,6 +33,7 @@ DECLARE
     v_failures integer;  -- the failures that still count (0 once the cooldown has passed)
     v_last bigint;
     v_attempt integer;
+    v_claimed boolean;
 BEGIN
     -- The row lock serialises every attempt of this user until the commit.
     SELECT mfa_failures, mfa_last_attempt_at INTO v_stored, v_last
@@ -55,7 +60,16 @@ BEGIN
         UPDATE factors SET last_used_step = p_step, last_updated_at = p_now
         WHERE id = p_factor_id AND user_id = p_user_id AND status = 'ACTIVE'
           AND (last_used_step IS NULL OR last_used_step < p_step);
-        IF FOUND THEN
+        v_claimed := FOUND;
+    ELSIF p_challenge_id IS NOT NULL THEN
+        UPDATE oob_challenges SET used_at = p_now
+        WHERE id = p_challenge_id AND factor_id = p_factor_id AND used_at IS NULL AND expires_at > p_now
+          AND EXISTS (SELECT 1 FROM factors
+                      WHERE id = p_factor_id AND user_id = p_user_id AND status = 'ACTIVE');
+        v_claimed := FOUND;
+    END IF;
+    IF p_step IS NOT NULL OR p_challenge_id IS NOT NULL THEN
+        IF v_claimed THEN
             IF v_stored <> 0 THEN
                 UPDATE users SET mfa_failures = 0, mfa_last_attempt_at = p_now WHERE id = p_user_id;
             END IF;
@@ -80,7 +94,7 @@ BEGIN
             RETURN QUERY SELECT 'ok'::text, v_attempt, 0::bigint;
             RETURN;
         END IF;
-        p_replayed := true;  -- a parallel twin claimed this step first
+        p_replayed := true;  -- a parallel twin claimed this step (or spent this challenge) first
     END IF;
 
     UPDATE users SET mfa_failures = v_attempt, mfa_last_attempt_at = p_now WHERE id = p_user_id;
@@ -88,7 +102,7 @@ BEGIN
                               ip, user_agent, detail)
     VALUES (p_event_id, p_now, 'mfa.verify', 'FAILURE',
             CASE WHEN p_replayed THEN 'replayed' ELSE 'invalid_code' END, p_user_id, p_client_id,
-            CASE WHEN p_replayed THEN p_factor_id END, p_ip, p_user_agent, p_detail);
+            CASE WHEN p_replayed OR p_names_factor THEN p_factor_id END, p_ip, p_user_agent, p_detail);
     IF v_attempt >= p_max_failures THEN
         INSERT INTO audit_events (id, at, event_type, outcome, reason, user_id, client_id, factor_id,
                                   ip, user_agent, detail)
