@@ -24,7 +24,7 @@ from .run import _client_summary, _free_port, _http_post_form
 CODE = re.compile(rb"code is (\d{6})")
 # The bench settings of scenario 6: one code per number per 0 s (the default, Okta's, is 30 s:
 # a pair per user per 30 s), and budgets that a run does not spend (they are still taken,
-# three upserts per send, as in production).
+# one upsert of three rows per send, as in production).
 SMS_ENV_BUDGET = "100000000"
 
 

@@ -5,25 +5,30 @@ or asking to close are read whole, and what is not HTTP is a failure, not a hang
 from __future__ import annotations
 
 import asyncio
+import ssl
 
 import pytest
 
 from twofold.delivery import DeliveryFailed
 from twofold.delivery.http import HttpClient, post
 
+from ..peers import self_signed_certificate
+
 
 class Peer:
     """Answers each request with the next of `answers` (bytes, or None: close without one)."""
 
-    def __init__(self, *answers: bytes | None, close_after_each: bool = False) -> None:
+    def __init__(self, *answers: bytes | None, close_after_each: bool = False, tls=None) -> None:
         self.answers = list(answers)
+        self.tls = tls
         self.requests: list[bytes] = []
         self.connections = 0
         self.close_after_each = close_after_each
 
     async def __aenter__(self) -> Peer:
-        self.server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
-        self.url = f"http://127.0.0.1:{self.server.sockets[0].getsockname()[1]}/sms?x=1"
+        self.server = await asyncio.start_server(self._serve, "127.0.0.1", 0, ssl=self.tls)
+        scheme = "https" if self.tls else "http"
+        self.url = f"{scheme}://127.0.0.1:{self.server.sockets[0].getsockname()[1]}/sms?x=1"
         return self
 
     async def __aexit__(self, *exc) -> None:
@@ -100,3 +105,27 @@ async def test_a_redirect_a_peer_that_is_not_http_or_no_answer_is_a_failure(answ
         with pytest.raises(DeliveryFailed) as failed:
             await _send(HttpClient(), peer)
     assert str(failed.value) == failure
+
+
+@pytest.fixture
+def tls_peer_context(tmp_path):
+    cert = self_signed_certificate(tmp_path)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert.cert_file, cert.key_file)
+    return cert, context
+
+
+async def test_https_verifies_the_providers_certificate(tls_peer_context, monkeypatch):
+    """Twilio is https: a certificate the system's CAs (here SSL_CERT_FILE) trust delivers over
+    a kept connection; one they do not trust is a failure, and nothing is sent."""
+    cert, context = tls_peer_context
+    async with Peer(OK, tls=context) as peer:
+        with pytest.raises(DeliveryFailed) as failed:
+            await _send(HttpClient(), peer)
+        assert "SSLCertVerificationError" in str(failed.value) and peer.requests == []
+    monkeypatch.setenv("SSL_CERT_FILE", str(cert.cert_file))
+    async with Peer(OK, OK, tls=context) as peer:
+        client = HttpClient()
+        await _send(client, peer)
+        await _send(client, peer)
+    assert len(peer.requests) == 2 and peer.connections == 1

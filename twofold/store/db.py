@@ -92,12 +92,6 @@ class Record:
 
 
 _PG = pg_asyncpg.dialect()
-
-
-async def _session_state_untouched(_conn) -> None:
-    """A released hot-lane connection needs no RESET ALL (a round trip per release, which the
-    profiles showed): the lane never sets session state, listens or takes advisory locks, and
-    asyncpg still rolls back a transaction left open before this runs."""
 # The pooled connection a hot request holds for its few statements (see Database.held). A
 # context variable is per asyncio task, so two requests never share one.
 _HELD: ContextVar = ContextVar("twofold_held_connection", default=None)
@@ -184,8 +178,7 @@ class Database:
         async with self._pool_lock:
             if self._pool is None:
                 dsn = self.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
-                self._pool = await asyncpg.create_pool(dsn, min_size=1, max_size=self._pool_size,
-                                                       reset=_session_state_untouched)
+                self._pool = await asyncpg.create_pool(dsn, min_size=1, max_size=self._pool_size)
         return self._pool
 
     @asynccontextmanager
