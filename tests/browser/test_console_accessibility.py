@@ -14,7 +14,7 @@ from .conftest import LAPTOP, PHONE
 AXE = Path(__file__).resolve().parent.parent / "node" / "node_modules" / "axe-core" / "axe.min.js"
 
 PAGES = [
-    "/admin/", "/admin/security/authenticators", "/admin/security/authenticators/add",
+    "/admin/", "/admin/?period=7d", "/admin/security/authenticators", "/admin/security/authenticators/add",
     "/admin/security/authenticators/enrollment", "/admin/security/api", "/admin/security/api/servers/default",
     "/admin/security/api/servers/default/policies", "/admin/security/api/tokens", "/admin/applications",
     "/admin/applications/new", "/admin/directory/people", "/admin/reports/system-log", "/admin/reports/outbox",

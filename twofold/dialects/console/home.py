@@ -6,7 +6,8 @@ from pathlib import Path
 from fastapi import APIRouter
 from starlette.responses import Response
 
-from ...services import console_auth, system_log
+from ...services import activity, console_auth, system_log
+from . import charts
 from .system_log import events_shown
 from .web import PREFIX, Console, console_page
 
@@ -23,8 +24,11 @@ _TYPES = {"console.css": "text/css; charset=utf-8", "console.js": "text/javascri
 async def dashboard(c: Console) -> Response:
     recent = await system_log.page(c.rt, since=None, until=c.rt.now_ms() + 1, after=None, descending=True,
                                    limit=RECENT_EVENTS)
+    period = c.request.query_params.get("period")
+    period = period if period in activity.PERIODS else "24h"
+    shown = await activity.recent(c.rt, period)
     return c.page("home.html", section="dashboard", title="Dashboard", counts=await console_auth.dashboard_counts(c.rt),
-                  events=events_shown(recent))
+                  events=events_shown(recent), period=period, charts=[charts.draw(shown, ch) for ch in shown.charts])
 
 
 @router.get(PREFIX + "/static/{name}")
