@@ -6,6 +6,8 @@ file). A target that holds anything is refused with nothing written (R70)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import io
 import os
 import secrets
 import sqlite3
@@ -70,14 +72,34 @@ def _pg_query(url: str, sql: str, *args) -> list:
 
 
 def _copy(data_dir: Path, source_url: str, target_url: str) -> subprocess.CompletedProcess:
+    """`twofold db copy` as an operator runs it: its own process, the server's settings."""
     env = {**os.environ, "TWOFOLD_DATA_DIR": str(data_dir), "TWOFOLD_DATABASE_URL": source_url}
     return subprocess.run([sys.executable, "-m", "twofold", "db", "copy", "--to", target_url], env=env,
                           capture_output=True, text=True, timeout=120)
 
 
 def _cli(env: dict, *args) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "twofold", *args], env={**os.environ, **env},
-                          capture_output=True, text=True, timeout=120)
+    """The CLI's entry point in this process (a new one costs seconds of imports): for the
+    refusals and the set-up, which need no server."""
+    from twofold.cli import main
+
+    saved = {k: os.environ.get(k) for k in env}
+    out, err = io.StringIO(), io.StringIO()
+    os.environ.update(env)
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = main(list(args))
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+    return subprocess.CompletedProcess(args, code, out.getvalue(), err.getvalue())
+
+
+def _copy_here(data_dir: Path, source_url: str, target_url: str) -> subprocess.CompletedProcess:
+    return _cli({"TWOFOLD_DATA_DIR": str(data_dir), "TWOFOLD_DATABASE_URL": source_url}, "db", "copy", "--to", target_url)
 
 
 def _normal(value):
@@ -230,7 +252,7 @@ def test_a_target_that_holds_anything_is_refused_with_nothing_written(tmp_path, 
     before = _fingerprint(fresh_pg)
     assert before["org"].startswith("1") and before["users"].startswith("0")  # bootstrapped, no user yet
 
-    refused = _copy(data_dir, url, fresh_pg)
+    refused = _copy_here(data_dir, url, fresh_pg)
     assert refused.returncode == 1 and refused.stdout == ""
     assert "the target database is not empty (rows in api_tokens, audit_events, org, realms, signing_keys)" \
         in refused.stderr and "nothing was written" in refused.stderr, refused.stderr
@@ -238,7 +260,7 @@ def test_a_target_that_holds_anything_is_refused_with_nothing_written(tmp_path, 
 
     for sql in ("DROP SCHEMA public CASCADE", "CREATE SCHEMA public", "CREATE TABLE invoices (id int)"):
         _pg_query(fresh_pg, sql)
-    refused = _copy(data_dir, url, fresh_pg)
+    refused = _copy_here(data_dir, url, fresh_pg)
     assert refused.returncode == 1 and "tables that are not twofold's (invoices)" in refused.stderr, refused.stderr
     assert list(_fingerprint(fresh_pg)) == ["invoices"]
 
@@ -246,7 +268,8 @@ def test_a_target_that_holds_anything_is_refused_with_nothing_written(tmp_path, 
 def test_a_migrated_target_is_accepted_and_a_source_behind_head_refused(tmp_path, fresh_pg):
     """A database only `twofold migrate` touched is empty (its seeded authenticators and policies
     give way to the source's); a source at an older schema is refused before the target is
-    touched, and so are a missing source and a target that is not PostgreSQL."""
+    touched, and so are a missing source, a target that is not PostgreSQL and one that does not
+    exist (in a sentence, not a stack trace)."""
     old = tmp_path / "old.db"
     engine = create_engine(f"sqlite:///{old}")
     with engine.begin() as conn:
@@ -254,21 +277,23 @@ def test_a_migrated_target_is_accepted_and_a_source_behind_head_refused(tmp_path
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "0014")
     engine.dispose()
-    refused = _copy(tmp_path, f"sqlite:///{old}", fresh_pg)
+    refused = _copy_here(tmp_path, f"sqlite:///{old}", fresh_pg)
     assert refused.returncode == 1
     assert f"{old} is at schema revision 0014, not the latest (0015): run `twofold migrate`" in refused.stderr
     assert _fingerprint(fresh_pg) == {}
 
-    missing = _copy(tmp_path / "nowhere", f"sqlite:///{tmp_path / 'nowhere' / 'twofold.db'}", fresh_pg)
+    missing = _copy_here(tmp_path / "nowhere", f"sqlite:///{tmp_path / 'nowhere' / 'twofold.db'}", fresh_pg)
     assert missing.returncode == 1 and "there is no SQLite database at" in missing.stderr
     assert not (tmp_path / "nowhere").exists()
     data_dir, url = _sqlite_installation(tmp_path / "source")
-    not_pg = _copy(data_dir, url, f"sqlite:///{tmp_path / 'copy.db'}")
+    not_pg = _copy_here(data_dir, url, f"sqlite:///{tmp_path / 'copy.db'}")
     assert not_pg.returncode == 1 and "--to must be a postgresql:// URL" in not_pg.stderr
+    nowhere = _copy_here(data_dir, url, fresh_pg + "_never_created")
+    assert nowhere.returncode == 1 and "does not exist; nothing was written" in nowhere.stderr, nowhere.stderr
 
     migrated = _cli({"TWOFOLD_DATABASE_URL": fresh_pg}, "migrate")
     assert migrated.returncode == 0, migrated.stderr
-    done = _copy(data_dir, url, fresh_pg)
+    done = _copy_here(data_dir, url, fresh_pg)
     assert done.returncode == 0, done.stderr
     with sqlite3.connect(url.removeprefix("sqlite:///")) as db:
         ids = sorted(r[0] for r in db.execute("SELECT id FROM authenticators"))
