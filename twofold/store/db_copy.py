@@ -45,6 +45,10 @@ def head_revision() -> str:
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
+def _known_revisions() -> set[str]:
+    return {s.revision for s in ScriptDirectory.from_config(alembic_config()).walk_revisions()}
+
+
 def shown_url(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
@@ -102,8 +106,7 @@ def _check_source_at_head(src: sqlite3.Connection, path: str, head: str) -> None
     revision = rows[0][0]
     if revision == head:
         return
-    known = {s.revision for s in ScriptDirectory.from_config(alembic_config()).walk_revisions()}
-    if revision in known:
+    if revision in _known_revisions():
         raise CopyRefused(f"{path} is at schema revision {revision}, not the latest ({head}): run `twofold migrate` "
                           "with the same TWOFOLD_* settings first, then copy")
     raise CopyRefused(f"{path} is at schema revision {revision}, which this twofold does not know (a newer "
@@ -159,6 +162,11 @@ async def _check_target_before_migrating(target_url: str) -> None:
         holding = await _holding_rows(conn, tables)
         if holding:
             raise _not_empty(holding)
+        if tables:
+            revision = await conn.fetchval(f"SELECT version_num FROM {VERSION_TABLE}")
+            if revision is not None and revision not in _known_revisions():
+                raise CopyRefused(f"the target database is at schema revision {revision}, which this twofold does "
+                                  "not know (a newer version made it); nothing was written")
     finally:
         await conn.close()
 
