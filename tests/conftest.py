@@ -8,6 +8,7 @@ import asyncio
 import os
 import secrets
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -98,7 +99,7 @@ class Server:
     """A real `twofold serve` process."""
 
     def __init__(self, name: str, database_url: str, data_dir: Path, api_token: str, extra_env: dict | None = None,
-                 workers: int = 1) -> None:
+                 workers: int = 1, own_group: bool = False) -> None:
         self.name = name
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
@@ -120,6 +121,7 @@ class Server:
             **(extra_env or {}),
         }
         self.workers = workers
+        self.own_group = own_group  # a process group of its own, so that kill() reaches every worker
         self.proc: subprocess.Popen | None = None
 
     def start(self) -> Server:
@@ -129,6 +131,7 @@ class Server:
             [sys.executable, "-m", "twofold", "serve", "--host", "127.0.0.1", "--port", str(self.port),
              "--workers", str(self.workers)],
             env=self.env, stdout=self._log, stderr=subprocess.STDOUT, cwd=str(self.data_dir),
+            start_new_session=self.own_group,
         )
         deadline = time.time() + 60
         while time.time() < deadline:
@@ -151,6 +154,14 @@ class Server:
                 self.proc.kill()
         if getattr(self, "_log", None):
             self._log.close()
+
+    def kill(self) -> None:
+        """SIGKILL, as a crash would: the whole process group (the workers too) when it has one."""
+        if self.own_group:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        else:
+            self.proc.kill()
+        self.proc.wait(timeout=15)
 
     def log_text(self) -> str:
         return self.log_path.read_text(errors="replace")

@@ -1,4 +1,4 @@
-"""twofold serve | migrate | users create | admins grant | clients create | tokens create | outbox list"""
+"""twofold serve | migrate | db copy | users create | admins grant | clients create | tokens create | outbox list"""
 from __future__ import annotations
 
 import argparse
@@ -121,6 +121,37 @@ def cmd_migrate(args) -> int:
 
     asyncio.run(run())
     print("twofold: database is at the latest schema", file=sys.stderr)
+    return 0
+
+
+def cmd_db_copy(args) -> int:
+    """Move the embedded SQLite database to PostgreSQL (store/db_copy.py); the server must be stopped."""
+    import sqlite3
+
+    from .store.db_copy import CopyRefused, copy_sqlite_to_postgres
+
+    settings = _settings()
+    try:
+        result = asyncio.run(copy_sqlite_to_postgres(settings.resolved_database_url, args.to))
+    except CopyRefused as exc:
+        return _refuse(str(exc))
+    except (OSError, sqlite3.Error) as exc:
+        return _refuse(f"cannot copy: {exc}; nothing was written")
+    except Exception as exc:  # asyncpg's errors (no such database, refused login, …) say what is wrong
+        if type(exc).__module__.startswith("asyncpg"):
+            return _refuse(f"the target database: {exc}; nothing was written")
+        raise
+    width = max(len(t) for t, _ in result.counts)
+    print(f"{'table':<{width}}  rows")
+    for table, rows in result.counts:
+        print(f"{table:<{width}}  {rows}")
+    print(f"{'total':<{width}}  {sum(n for _, n in result.counts)}")
+    print(f"twofold: copied {result.source} to {result.target} (schema {result.revision}) in one transaction",
+          file=sys.stderr)
+    # The copied secrets stay sealed under the keys of the master key file: the file moves with them.
+    print(f"twofold: the master key file stays the same: start the server on the new database with "
+          f"{settings.resolved_master_key_file.resolve()} (TWOFOLD_MASTER_KEY_FILE, or the same TWOFOLD_DATA_DIR) "
+          f"and TWOFOLD_DATABASE_URL={result.target}; the SQLite file is left as it was", file=sys.stderr)
     return 0
 
 
@@ -255,6 +286,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     m = sub.add_parser("migrate", help="bring the database to the latest schema")
     m.set_defaults(fn=cmd_migrate)
+
+    d = sub.add_parser("db", help="the database").add_subparsers(dest="db_command", required=True)
+    dc = d.add_parser("copy", help="copy the embedded SQLite database into a new, empty PostgreSQL database "
+                      "(stop the server first)")
+    dc.add_argument("--to", required=True, metavar="postgresql://USER@HOST:5432/DB",
+                    help="the target database: new (createdb) or only migrated")
+    dc.set_defaults(fn=cmd_db_copy)
 
     u = sub.add_parser("users", help="manage users").add_subparsers(dest="users_command", required=True)
     uc = u.add_parser("create", help="create an active user")
