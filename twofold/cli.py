@@ -134,7 +134,11 @@ def cmd_serve(args) -> int:
             serve_log.info("no administrator yet; for the Admin Console (/admin) run "
                            "`twofold users create --login you@example.com --admin`", extra=logs.event("serve.no_admin"))
 
-    asyncio.run(prepare())  # migrate and bootstrap once, before workers start
+    try:
+        asyncio.run(prepare())  # migrate and bootstrap once, before workers start
+    except Exception:  # the database unreachable, say: a line in the log's format, with the traceback
+        serve_log.exception("could not prepare the database", extra=logs.event("serve.refused"))
+        return 1
     database = settings.resolved_database_url.split("@")[-1]  # never a password in the URL
     serve_log.info("serving %s (database: %s)", settings.resolved_issuer, database,
                    extra=logs.event("serve.started", issuer=settings.resolved_issuer, database=database))
