@@ -126,7 +126,7 @@ def test_without_an_id_each_request_gets_a_new_one():
 def test_every_line_of_a_request_carries_its_id_and_none_outside_it():
     def work(scope):
         app_log.warning("a code could not be sent: %s", "webhook: status 500",
-                        extra=event("delivery.failed", channel="sms", factor_id="sms1"))
+                        extra=event("delivery.failed", channel="sms", factor_id="sms1", request_id="forged"))
 
     with Captured(JsonFormatter()) as log:
         _serve(_answering(before=work), _scope(headers=[(b"x-request-id", b"req-42")]))

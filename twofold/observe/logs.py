@@ -45,9 +45,8 @@ class JsonFormatter(logging.Formatter):
             out.update(context.fields())
         if name != ACCESS:
             out["message"] = record.getMessage()
-        fields = getattr(record, "fields", None)
-        if fields:
-            out.update(fields)
+        for key, value in (getattr(record, "fields", None) or {}).items():
+            out.setdefault(key, value)  # an event's field never overwrites the keys every line has
         if record.exc_info:
             out["exception"] = self.formatException(record.exc_info)
         return orjson.dumps(out, default=str).decode()
