@@ -17,10 +17,9 @@ from .dialects.okta import oauth as okta_oauth
 from .dialects.hot import HotLane
 from .dialects.http import json_response
 from .domain.clock import Clock
+from .observe.proxies import TrustedProxies
+from .observe.requests import RequestLog, log_unexpected
 from .services.bootstrap import build_runtime
-
-log = logging.getLogger("twofold")
-
 
 
 def create_app(settings: Settings | None = None, clock: Clock | None = None) -> HotLane:
@@ -35,6 +34,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             await runtime.db.dispose()
             raise
         app.state.runtime = runtime
+        logging.captureWarnings(True)  # a library's warning is a log line in TWOFOLD_LOG_FORMAT
         # Everything built at start-up (routes, keys, compiled statements) is long-lived: moving
         # it out of the collector's view, and collecting the young generation less often, keeps
         # full collections, and the latency spikes they cause under load, rare.
@@ -72,29 +72,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     async def unexpected(request: Request, exc: Exception):
         # Never a stack trace on the wire; the log gets the type, not request data.
         route = request.scope.get("route")
-        log.exception("unhandled error on %s %s", request.method, getattr(route, "path", "(no route)"))
+        log_unexpected("unhandled error on %s %s", request.method, getattr(route, "path", "(no route)"))
         return fallback.internal_error(request.url.path)
 
-    return HotLane(app)
-
-
-def redacted_target(target: str) -> str:
-    """A request target as the access log may show it: the path, never the query string (a
-    client may put a password or a secret there: R53, R68) nor the QR link's capability
-    token (R39)."""
-    path, query_mark, _ = target.partition("?")
-    if "/qr/" in path:
-        path = path.split("/qr/")[0] + "/qr/[redacted]"
-    return path + ("?[redacted]" if query_mark else "")
-
-
-class _RedactAccessLog(logging.Filter):
-    """uvicorn's access record is (client, method, target, HTTP version, status)."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if isinstance(record.args, tuple) and len(record.args) >= 3 and isinstance(record.args[2], str):
-            record.args = (*record.args[:2], redacted_target(record.args[2]), *record.args[3:])
-        return True
-
-
-logging.getLogger("uvicorn.access").addFilter(_RedactAccessLog())
+    return HotLane(app, RequestLog(TrustedProxies(settings.trusted_proxy_networks)))

@@ -5,15 +5,31 @@ import argparse
 import asyncio
 import errno
 import getpass
+import logging
 import os
 import socket
 import sys
 
+from pydantic import ValidationError
+
 from .config import Settings
+from .observe import logs
+
+# `serve`'s own lines, in TWOFOLD_LOG_FORMAT (the other commands print for a person at a terminal).
+serve_log = logging.getLogger("twofold.serve")
 
 
 def _settings() -> Settings:
-    return Settings()
+    try:
+        return Settings()
+    except ValidationError as exc:
+        raise SystemExit(_refuse("; ".join(_setting_problem(e) for e in exc.errors()))) from None
+
+
+def _setting_problem(error: dict) -> str:
+    """'TWOFOLD_TRUSTED_PROXIES: '10.0.0.0/33' is not an IP network: …', not pydantic's report."""
+    name = "TWOFOLD_" + "_".join(str(part) for part in error["loc"]).upper()
+    return f"{name}: {error['msg'].removeprefix('Value error, ')}"
 
 
 async def _with_runtime(fn):
@@ -52,8 +68,27 @@ def _print_report(report) -> None:
 
 
 def _refuse(message: str) -> int:
-    print(f"twofold: {message}", file=sys.stderr)
+    if serve_log.handlers:  # configured: `serve` says it in its log format
+        serve_log.error(message, extra=logs.event("serve.refused"))
+    else:
+        print(f"twofold: {message}", file=sys.stderr)
     return 1
+
+
+def _log_format_from_environment() -> str:
+    """Before the settings are read (they may be what `serve` refuses), the format to refuse in."""
+    chosen = os.environ.get("TWOFOLD_LOG_FORMAT", "").strip().lower()
+    return chosen if chosen in ("text", "json") else "text"
+
+
+def _report_serving(report) -> None:
+    if report.printed_api_token:
+        serve_log.info("created an admin API token (shown once; use `Authorization: SSWS <token>`):\n  %s",
+                       report.printed_api_token, extra=logs.event("serve.api_token_created"))
+    if report.ignored_bootstrap_token:
+        serve_log.warning("TWOFOLD_BOOTSTRAP_API_TOKEN is ignored: this database already has an API token (the one "
+                          "printed at its first start); make another with `twofold tokens create`",
+                          extra=logs.event("serve.bootstrap_token_ignored"))
 
 
 def _port_in_use(host: str, port: int) -> bool:
@@ -70,6 +105,7 @@ def _port_in_use(host: str, port: int) -> bool:
 def cmd_serve(args) -> int:
     import uvicorn
 
+    logs.configure(_log_format_from_environment())
     if _port_in_use(args.host, args.port):
         return _refuse(f"port {args.port} on {args.host} is in use: is another `twofold serve` running? "
                        "Stop it (Ctrl+C in its terminal), or choose another port with --port")
@@ -77,6 +113,7 @@ def cmd_serve(args) -> int:
         host = "localhost" if args.host in ("0.0.0.0", "::", "127.0.0.1") else args.host
         os.environ["TWOFOLD_ISSUER"] = f"http://{host}:{args.port}/"
     settings = _settings()
+    logs.configure(settings.log_format, settings.log_level)
     from .delivery.providers import ProviderMissing, build
 
     try:  # before the database is touched: a first start's API token is printed only once
@@ -92,17 +129,25 @@ def cmd_serve(args) -> int:
         rt, report = await build_runtime(settings)
         has_admin = await console_auth.any_admin(rt)
         await rt.db.dispose()
-        _print_report(report)
+        _report_serving(report)
         if not has_admin:
-            print("twofold: no administrator yet; for the Admin Console (/admin) run "
-                  "`twofold users create --login you@example.com --admin`", file=sys.stderr)
+            serve_log.info("no administrator yet; for the Admin Console (/admin) run "
+                           "`twofold users create --login you@example.com --admin`", extra=logs.event("serve.no_admin"))
 
-    asyncio.run(prepare())  # migrate and bootstrap once, before workers start
-    print(f"twofold: serving {settings.resolved_issuer} (database: {settings.resolved_database_url.split('@')[-1]})",
-          file=sys.stderr)
+    try:
+        asyncio.run(prepare())  # migrate and bootstrap once, before workers start
+    except Exception:  # the database unreachable, say: a line in the log's format, with the traceback
+        serve_log.exception("could not prepare the database", extra=logs.event("serve.refused"))
+        return 1
+    database = settings.resolved_database_url.split("@")[-1]  # never a password in the URL
+    serve_log.info("serving %s (database: %s)", settings.resolved_issuer, database,
+                   extra=logs.event("serve.started", issuer=settings.resolved_issuer, database=database))
     uvicorn.run(
         "twofold.app:create_app", factory=True, host=args.host, port=args.port, workers=args.workers,
-        log_level=settings.log_level, proxy_headers=False, server_header=False,
+        log_config=logs.config(settings.log_format, settings.log_level), log_level=settings.log_level,
+        access_log=False,  # twofold.observe.requests writes the access line, with the request id
+        proxy_headers=False,  # TWOFOLD_TRUSTED_PROXIES decides whom to believe (twofold.observe.proxies)
+        server_header=False,
     )
     return 0
 

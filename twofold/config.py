@@ -7,6 +7,8 @@ from typing import Literal
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from .observe.proxies import Network, parse_networks
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="TWOFOLD_", extra="ignore")
@@ -82,7 +84,24 @@ class Settings(BaseSettings):
         "", description="Client ids (comma- or space-separated) that client_credentials may give a Management API "
         "token (audience <issuer>api/v2/, scope update:users): Auth0's client grant; default none")
     management_rate_limit_per_minute: int = Field(600, ge=1, description="Okta API calls per token, group and minute")
-    log_level: str = "info"
+
+    # Observability (twofold.observe)
+    log_level: Literal["critical", "error", "warning", "info", "debug"] = Field(
+        "info", description="The process log's level (uvicorn's and twofold's lines)")
+    log_format: Literal["text", "json"] = Field("text", description="text (uvicorn's) or json (an object a line)")
+    trusted_proxies: str = Field(
+        "", description="CIDRs (comma-separated) of proxies whose X-Forwarded-For is believed; default none")
+
+    @field_validator("log_level", "log_format", mode="before")
+    @classmethod
+    def _lower_case(cls, v):
+        return v.lower() if isinstance(v, str) else v
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies_are_networks(cls, v: str) -> str:
+        parse_networks(v)  # a typo must stop the start, not silently trust nobody (or everybody)
+        return v
 
     @field_validator("issuer")
     @classmethod
@@ -119,6 +138,10 @@ class Settings(BaseSettings):
     @property
     def management_clients(self) -> frozenset[str]:
         return frozenset(self.management_api_clients.replace(",", " ").split())
+
+    @property
+    def trusted_proxy_networks(self) -> tuple[Network, ...]:
+        return parse_networks(self.trusted_proxies)
 
     @property
     def userinfo_audience(self) -> str:

@@ -7,7 +7,6 @@ A route is declared once, next to its handler, with `@hot.post(path)`; the same 
 wrappers (authentication, rate limits, the dialect's error format) apply as elsewhere."""
 from __future__ import annotations
 
-import logging
 import re
 from collections.abc import Awaitable, Callable
 from typing import NamedTuple
@@ -16,10 +15,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from ..observe.requests import RequestLog, log_unexpected
 from . import fallback
 from .http import json_response
-
-log = logging.getLogger("twofold")
 
 Handler = Callable[..., Awaitable[Response]]
 
@@ -48,33 +46,42 @@ def post(path: str):
 
 
 class HotLane:
-    """ASGI front: a hot route is answered here, anything else goes to `app` (FastAPI)."""
+    """ASGI front: every request passes `requests` (request id, client address, access line);
+    a hot route is answered here, anything else goes to `app` (FastAPI)."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, requests: RequestLog | None = None) -> None:
         self.app = app
         self.routes = list(_ROUTES)
+        self.requests = requests or RequestLog()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
-            path = scope["path"]
-            if "\x00" in path or b"%00" in scope.get("query_string", b""):
-                # No route takes NUL (PostgreSQL text cannot hold it): malformed, answered here.
-                response = json_response({"error": "invalid_request",
-                                          "error_description": "The request contains a NUL character."}, status=400)
-                await response(scope, receive, send)
-                return
-            for method, _, pattern, handler in self.routes:
-                match = pattern.fullmatch(path)
-                if match is None:
-                    continue
-                if scope["method"] != method:
-                    response = json_response({"error": "invalid_request", "error_description": "Method Not Allowed"},
-                                             status=405, headers={"Allow": method})
-                else:
-                    scope["app"] = self.app  # Request.app.state.runtime, as under FastAPI
-                    response = await self._answer(handler, Request(scope, receive), match.groupdict())
-                await response(scope, receive, send)
-                return
+            await self.requests(scope, receive, send, self._dispatch)
+        else:
+            await self.app(scope, receive, send)
+
+    async def _dispatch(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope["path"]
+        if "\x00" in path or b"%00" in scope.get("query_string", b""):
+            # No route takes NUL (PostgreSQL text cannot hold it): malformed, answered here.
+            response = json_response({"error": "invalid_request",
+                                      "error_description": "The request contains a NUL character."}, status=400)
+            await response(scope, receive, send)
+            return
+        for route in self.routes:
+            method, _, pattern, handler = route
+            match = pattern.fullmatch(path)
+            if match is None:
+                continue
+            scope["route"] = route  # its path template, for the log lines
+            if scope["method"] != method:
+                response = json_response({"error": "invalid_request", "error_description": "Method Not Allowed"},
+                                         status=405, headers={"Allow": method})
+            else:
+                scope["app"] = self.app  # Request.app.state.runtime, as under FastAPI
+                response = await self._answer(handler, Request(scope, receive), match.groupdict())
+            await response(scope, receive, send)
+            return
         await self.app(scope, receive, send)
 
     @staticmethod
@@ -84,5 +91,5 @@ class HotLane:
         except Exception:
             # Never a stack trace on the wire; the log gets the route, not the path (which may
             # hold a capability) nor request data.
-            log.exception("unhandled error on %s %s", request.method, handler.__name__)
+            log_unexpected("unhandled error on %s %s", request.method, handler.__name__)
             return fallback.internal_error(request.url.path)

@@ -7,6 +7,7 @@ failed delivery leaves nothing that can be answered and gives the interval back,
 can retry at once. The code and the full destination never reach a log line."""
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from .. import authenticators
@@ -16,11 +17,14 @@ from ..delivery import DeliveryFailed
 from ..delivery.messages import compose
 from ..domain import contact, ids
 from ..domain.errors import ChallengeExpired, CodeNotDelivered, SendLimited, UnknownChallenge
+from ..observe.logs import event
 from ..store import oob as store
 from ..store import send_budgets
 from ..store.rows import is_foreign_key_violation
 from . import audit, channel_settings, message_templates, org_authenticators
 from .runtime import RequestMeta, Runtime
+
+log = logging.getLogger("twofold")
 
 CODE_KEY_PURPOSE = "sent-code"
 MAX_TTL_SECONDS = 600  # R20: a sent code lives at most 10 minutes, whatever a caller asks for
@@ -101,6 +105,10 @@ async def send_code(rt: Runtime, view: FactorView, *, txn_id: str | None = None,
     try:
         await rt.provider(channel).send(message)  # no transaction or connection held
     except DeliveryFailed as exc:
+        # For the operator: the provider and its status or error type (DeliveryFailed's text), never
+        # the code or the destination.
+        log.warning("a code could not be sent: %s", str(exc)[:100],
+                    extra=event("delivery.failed", channel=channel, factor_id=view.id))
         async with rt.db.transaction() as conn:
             await store.forget(conn, challenge_id)
             await send_budgets.give_back_interval(conn, budgets["interval"][0], now)
