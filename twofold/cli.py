@@ -1,4 +1,5 @@
-"""twofold serve | migrate | users create | admins grant | clients create | tokens create | outbox list"""
+"""twofold serve | migrate | users create | admins grant | clients create | tokens create | outbox list
+(keys … and db backup: cli_keys.py)"""
 from __future__ import annotations
 
 import argparse
@@ -28,11 +29,17 @@ async def _with_runtime(fn):
 
 
 def _run_reporting(run) -> int:
-    """Run `run(rt)`; a refusal (bad input, unknown user, …) is one line on stderr and exit 1."""
+    """Run `run(rt)`; a refusal (bad input, unknown user, a key command that cannot be done now,
+    a keyring that lacks a key) is one line on stderr and exit 1."""
+    from .crypto.sealing import SealingError
     from .domain.errors import DomainError
+    from .services.signing_keys import KeyCommandRefused
 
     try:
         asyncio.run(_with_runtime(run))
+    except (KeyCommandRefused, SealingError) as exc:
+        print(f"twofold: {exc}", file=sys.stderr)
+        return 1
     except DomainError as exc:
         causes = getattr(exc, "causes", None)
         print("twofold: " + ("; ".join(m for _, m in causes) if causes else exc.detail or type(exc).__name__),
@@ -97,7 +104,12 @@ def cmd_serve(args) -> int:
             print("twofold: no administrator yet; for the Admin Console (/admin) run "
                   "`twofold users create --login you@example.com --admin`", file=sys.stderr)
 
-    asyncio.run(prepare())  # migrate and bootstrap once, before workers start
+    from .crypto.sealing import SealingError
+
+    try:
+        asyncio.run(prepare())  # migrate and bootstrap once, before workers start
+    except SealingError as exc:  # the master key file is missing or lacks a key: say so, no traceback
+        return _refuse(str(exc))
     print(f"twofold: serving {settings.resolved_issuer} (database: {settings.resolved_database_url.split('@')[-1]})",
           file=sys.stderr)
     uvicorn.run(
@@ -294,6 +306,10 @@ def build_parser() -> argparse.ArgumentParser:
     ol.add_argument("--to", help="only messages to this phone number (E.164) or address")
     ol.add_argument("--limit", type=int, default=100)
     ol.set_defaults(fn=cmd_outbox_list)
+
+    from . import cli_keys
+
+    cli_keys.add_parsers(sub, _run_reporting)  # keys …, db backup
     return p
 
 
