@@ -84,6 +84,9 @@ def cmd_serve(args) -> int:
         host = "localhost" if args.host in ("0.0.0.0", "::", "127.0.0.1") else args.host
         os.environ["TWOFOLD_ISSUER"] = f"http://{host}:{args.port}/"
     settings = _settings()
+    if settings.test_clock_file:
+        print(f"twofold: TWOFOLD_TEST_CLOCK_FILE is set: the clock is moved by {settings.test_clock_file} "
+              "(tests only; never in production)", file=sys.stderr)
     from .delivery.providers import ProviderMissing, build
 
     try:  # before the database is touched: a first start's API token is printed only once

@@ -48,6 +48,9 @@ def rotating(backend, make_server, tmp_path):
 
 
 def test_rotation_killed_mid_way_then_rerun_keeps_every_factor_working(rotating, tmp_path):
+    """R7: the new key seals everything in the end, no factor stops working at any point, and
+    the old key goes only when nothing needs it; R69: a key file lacking a needed key stops
+    the start."""
     srv, clock = rotating
     api = srv.api()
     key_file = srv.data_dir / "master.key"

@@ -97,3 +97,15 @@ def test_a_running_sealer_follows_the_keyring_file(tmp_path):
         sealer.open(before, "factor:A")
     with pytest.raises(SealingError):
         write_keyring(path, {"knewkey1": keys["knewkey1"]}, "kmissing")
+
+
+def test_every_sealed_column_is_re_sealed_by_a_master_key_rotation():
+    """R7: a column holding sealed blobs that the rotation does not know would keep the old key
+    needed forever (and `remove-master` would not see it)."""
+    from twofold.services.master_keys import CONTEXTS
+    from twofold.store.sealed import SEALED_COLUMNS
+    from twofold.store.tables import metadata
+
+    declared = {f"{t.name}.{c.name}" for t in metadata.tables.values() for c in t.columns if c.name.endswith("_sealed")}
+    assert declared == {c.name for c in SEALED_COLUMNS} == set(CONTEXTS)
+    assert all(f"{c.table.name}.{c.blob.name}" == c.name for c in SEALED_COLUMNS)
