@@ -111,10 +111,10 @@ class SignerSource:
         return now != self._seen
 
 
-async def keep_fresh(rt: Runtime, source: SignerSource) -> None:
+async def keep_fresh(rt: Runtime, source: SignerSource | None) -> None:
     """Runs for the life of a server process: re-reads the keys every key_refresh_seconds, so a
     rotation made by a command (or another host) reaches this process's JWKS and signing."""
-    while True:
+    while source is not None:
         await asyncio.sleep(rt.settings.key_refresh_seconds)
         try:
             if await source.changed():
