@@ -312,7 +312,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     from . import cli_keys
 
-    cli_keys.add_parsers(sub, _run_reporting)  # keys …, db backup
+    cli_keys.add_keys_parsers(sub, _run_reporting)
+    d = sub.add_parser("db", help="the database").add_subparsers(dest="db_command", required=True)
+    cli_keys.add_db_backup_parser(d, _run_reporting)
     return p
 
 

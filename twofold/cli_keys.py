@@ -98,11 +98,14 @@ def cmd_db_backup(args, run) -> int:
     return 0
 
 
-def add_parsers(sub, run) -> None:
-    from pathlib import Path
+def _bind(parser, fn, run) -> None:
+    parser.set_defaults(fn=lambda args: fn(args, run))
 
+
+def add_keys_parsers(sub, run) -> None:
+    """`twofold keys …` on the top-level subparsers."""
     def bind(parser, fn):
-        parser.set_defaults(fn=lambda args: fn(args, run))
+        _bind(parser, fn, run)
 
     k = sub.add_parser("keys", help="signing keys and the master key").add_subparsers(dest="keys_command",
                                                                                      required=True)
@@ -120,7 +123,11 @@ def add_parsers(sub, run) -> None:
     bind(k.add_parser("remove-master", help="drop old master keys once nothing is sealed under them"),
          cmd_keys_remove_master)
 
-    d = sub.add_parser("db", help="the database").add_subparsers(dest="db_command", required=True)
-    db = d.add_parser("backup", help="copy the SQLite database while the server runs (SQLite's backup API)")
+
+def add_db_backup_parser(db_commands, run) -> None:
+    """`twofold db backup` on the `db` group's subparsers."""
+    from pathlib import Path
+
+    db = db_commands.add_parser("backup", help="copy the SQLite database while the server runs (SQLite's backup API)")
     db.add_argument("--to", type=Path, required=True, metavar="FILE", help="the new backup file")
-    bind(db, cmd_db_backup)
+    _bind(db, cmd_db_backup, run)
