@@ -1,6 +1,7 @@
 """Builds the ASGI app: mounts the dialects, error handlers and the lifespan."""
 from __future__ import annotations
 
+import asyncio
 import gc
 import logging
 from contextlib import asynccontextmanager
@@ -19,6 +20,7 @@ from .dialects.http import json_response
 from .domain.clock import Clock
 from .observe.proxies import TrustedProxies
 from .observe.requests import RequestLog, log_unexpected
+from .services import signing_keys
 from .services.bootstrap import build_runtime
 
 
@@ -41,9 +43,12 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         gc.collect()
         gc.freeze()
         gc.set_threshold(50_000, 20, 100)
+        # A key rotation made by `twofold keys` reaches this process's JWKS and signing.
+        refresher = asyncio.create_task(signing_keys.keep_fresh(runtime, runtime.signer_source))
         try:
             yield
         finally:
+            refresher.cancel()
             await runtime.db.dispose()
 
     app = FastAPI(title="twofold", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)

@@ -1,4 +1,5 @@
-"""twofold serve | migrate | db copy | users create | admins grant | clients create | tokens create | outbox list"""
+"""twofold serve | migrate | db copy | users create | admins grant | clients create | tokens create | outbox list
+(keys … and db backup: cli_keys.py)"""
 from __future__ import annotations
 
 import argparse
@@ -44,11 +45,17 @@ async def _with_runtime(fn):
 
 
 def _run_reporting(run) -> int:
-    """Run `run(rt)`; a refusal (bad input, unknown user, …) is one line on stderr and exit 1."""
+    """Run `run(rt)`; a refusal (bad input, unknown user, a key command that cannot be done now,
+    a keyring that lacks a key) is one line on stderr and exit 1."""
+    from .crypto.sealing import SealingError
     from .domain.errors import DomainError
+    from .services.signing_keys import KeyCommandRefused
 
     try:
         asyncio.run(_with_runtime(run))
+    except (KeyCommandRefused, SealingError) as exc:
+        print(f"twofold: {exc}", file=sys.stderr)
+        return 1
     except DomainError as exc:
         causes = getattr(exc, "causes", None)
         print("twofold: " + ("; ".join(m for _, m in causes) if causes else exc.detail or type(exc).__name__),
@@ -114,6 +121,9 @@ def cmd_serve(args) -> int:
         os.environ["TWOFOLD_ISSUER"] = f"http://{host}:{args.port}/"
     settings = _settings()
     logs.configure(settings.log_format, settings.log_level)
+    if settings.test_clock_file:
+        serve_log.warning("TWOFOLD_TEST_CLOCK_FILE is set: the clock is moved by %s (tests only; never in production)",
+                          settings.test_clock_file, extra=logs.event("serve.test_clock"))
     from .delivery.providers import ProviderMissing, build
 
     try:  # before the database is touched: a first start's API token is printed only once
@@ -134,8 +144,12 @@ def cmd_serve(args) -> int:
             serve_log.info("no administrator yet; for the Admin Console (/admin) run "
                            "`twofold users create --login you@example.com --admin`", extra=logs.event("serve.no_admin"))
 
+    from .crypto.sealing import SealingError
+
     try:
         asyncio.run(prepare())  # migrate and bootstrap once, before workers start
+    except SealingError as exc:  # the master key file is missing or lacks a key: say so, no traceback
+        return _refuse(str(exc))
     except Exception:  # the database unreachable, say: a line in the log's format, with the traceback
         serve_log.exception("could not prepare the database", extra=logs.event("serve.refused"))
         return 1
@@ -377,6 +391,11 @@ def build_parser() -> argparse.ArgumentParser:
     ol.add_argument("--to", help="only messages to this phone number (E.164) or address")
     ol.add_argument("--limit", type=int, default=100)
     ol.set_defaults(fn=cmd_outbox_list)
+
+    from . import cli_keys
+
+    cli_keys.add_keys_parsers(sub, _run_reporting)
+    cli_keys.add_db_backup_parser(d, _run_reporting)
     return p
 
 

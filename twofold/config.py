@@ -103,6 +103,12 @@ class Settings(BaseSettings):
         parse_networks(v)  # a typo must stop the start, not silently trust nobody (or everybody)
         return v
 
+    # Keys (services.signing_keys, services.master_keys)
+    key_refresh_seconds: float = Field(60.0, gt=0, le=3600, description="How often a server process re-reads "
+                                       "the signing keys from the database (a rotation by `twofold keys`)")
+    test_clock_file: Path | None = Field(None, description="Tests only: a file holding seconds added to the "
+                                         "system clock (domain.clock.OffsetFileClock)")
+
     @field_validator("issuer")
     @classmethod
     def _issuer_is_url(cls, v: str | None) -> str | None:

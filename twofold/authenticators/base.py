@@ -96,7 +96,7 @@ class JudgeContext:
     now_s: float
     totp_window: int
     challenge: Any = None  # the sent code's challenge (store.oob_challenges row) the answer is for
-    code_key: bytes = b""  # the key sent codes are hashed under (services.oob)
+    code_keys: tuple[bytes, ...] = ()  # the keys sent codes are hashed under, newest first (services.oob)
 
 
 # --- effects: a judgement names one; services.verify applies it -------------------------------

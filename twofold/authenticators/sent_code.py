@@ -68,7 +68,9 @@ class SentCode(Describes):
         challenge, code = ctx.challenge, otp.normalize_code(answer, CODE_DIGITS)
         if code is None or challenge is None or challenge.factor_id != row.id:
             return Reject()
-        matches = hmac.compare_digest(code_hash(ctx.code_key, challenge.id, code), challenge.code_hash)
+        # Every key a code may be hashed under (a master key rotation leaves two for a while).
+        matches = any([hmac.compare_digest(code_hash(key, challenge.id, code), challenge.code_hash)
+                       for key in ctx.code_keys])
         if not matches or challenge.expires_at <= ctx.now_s * 1000:
             return Reject()
         if challenge.used_at is not None:

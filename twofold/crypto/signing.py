@@ -11,15 +11,22 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
+from ..domain.clock import Clock
+
 ALGORITHM = "RS256"  # RFC 8725 §3.1: one algorithm per key; the only one we accept (R63)
 ACCESS_TOKEN_TYP = "at+jwt"  # RFC 9068: explicit typing keeps ID tokens out of bearer use (R67)
 
 
-@dataclass
+@dataclass(frozen=True)
 class SigningKey:
     kid: str
     private_key: rsa.RSAPrivateKey
     public_jwk: dict
+    activates_at: int = 0  # epoch ms: signs from then on (published before: the "next" key)
+    leaves_at: int | None = None  # epoch ms: no longer published nor accepted (None: stays)
+
+    def published(self, now_ms: int) -> bool:
+        return self.leaves_at is None or now_ms < self.leaves_at
 
 
 def generate_private_pem() -> bytes:
@@ -36,29 +43,43 @@ def public_jwk(kid: str, private_pem: bytes) -> dict:
     return {"kty": "RSA", "use": "sig", "alg": ALGORITHM, "kid": kid, "n": jwk["n"], "e": jwk["e"]}
 
 
-def load_signing_key(kid: str, private_pem: bytes, jwk: dict) -> SigningKey:
+def load_signing_key(kid: str, private_pem: bytes, jwk: dict, activates_at: int = 0,
+                     leaves_at: int | None = None) -> SigningKey:
     key = serialization.load_pem_private_key(private_pem, password=None)
     assert isinstance(key, rsa.RSAPrivateKey)
-    return SigningKey(kid, key, jwk)
+    return SigningKey(kid, key, jwk, activates_at, leaves_at)
 
 
 class Signer:
-    """Signs with the newest key; verifies with any published key."""
+    """Signs with the newest key whose time has come; publishes and verifies with every key
+    that has not left. Which key that is follows from the clock, so every process holding the
+    same keys agrees without being told when a rotation takes effect."""
 
-    def __init__(self, keys: list[SigningKey]) -> None:
+    def __init__(self, keys: list[SigningKey], clock: Clock | None = None) -> None:
         if not keys:
             raise ValueError("no signing key")
-        self.active = keys[0]
-        self._public = {
-            k.kid: RSAAlgorithm.from_jwk(json.dumps(k.public_jwk)) for k in keys
-        }
-        self.jwks = {"keys": [k.public_jwk for k in keys]}
+        self.keys = sorted(keys, key=lambda k: k.activates_at, reverse=True)  # newest first
+        self.clock = clock or Clock()
+        self._public = {k.kid: RSAAlgorithm.from_jwk(json.dumps(k.public_jwk)) for k in keys}
+
+    def active(self, now_ms: int | None = None) -> SigningKey:
+        now_ms = self.clock.now_ms() if now_ms is None else now_ms
+        for k in self.keys:
+            if k.activates_at <= now_ms:
+                return k
+        return self.keys[-1]  # none due yet (clocks apart): the oldest
+
+    def published(self, now_ms: int | None = None) -> list[SigningKey]:
+        now_ms = self.clock.now_ms() if now_ms is None else now_ms
+        return [k for k in self.keys if k.published(now_ms)]
+
+    @property
+    def jwks(self) -> dict:
+        return {"keys": [k.public_jwk for k in self.published()]}
 
     def sign(self, claims: dict, typ: str = "JWT") -> str:
-        return jwt.encode(
-            claims, self.active.private_key, algorithm=ALGORITHM,
-            headers={"kid": self.active.kid, "typ": typ},
-        )
+        key = self.active()
+        return jwt.encode(claims, key.private_key, algorithm=ALGORITHM, headers={"kid": key.kid, "typ": typ})
 
     def verify(self, token: str, *, audience: str | None, issuer: str, typ: str, leeway: int = 0) -> dict:
         """Raises jwt.InvalidTokenError for anything not signed by us with RS256, of another
@@ -67,8 +88,9 @@ class Signer:
         header = jwt.get_unverified_header(token)
         if header.get("alg") != ALGORITHM or header.get("typ") != typ:
             raise jwt.InvalidTokenError("unexpected token type or algorithm")
-        key = self._public.get(header.get("kid"))
-        if key is None:
+        kid = header.get("kid")
+        key = self._public.get(kid)
+        if key is None or not any(k.kid == kid for k in self.published()):
             raise jwt.InvalidTokenError("unknown key id")
         return jwt.decode(
             token, key, algorithms=[ALGORITHM], audience=audience, issuer=issuer, leeway=leeway,

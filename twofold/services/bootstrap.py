@@ -1,23 +1,23 @@
 """First start: migrate, then create the org, its signing key, the default realm and an admin
-API token. Safe when several processes start together (unique org row, migration lock)."""
+API token. Safe when several processes start together (unique org row, migration lock).
+Every start: the keyring must hold the keys the database's secrets are sealed under."""
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
 from sqlalchemy.exc import IntegrityError
 
 from ..config import Settings
-from ..crypto import signing
 from ..crypto.passwords import Passwords
-from ..crypto.sealing import Sealer, SealingError, load_or_create_keyring
+from ..crypto.sealing import Sealer, load_or_create_keyring
 from ..domain import ids
-from ..domain.clock import Clock
+from ..domain.clock import Clock, OffsetFileClock
 from ..store import org as org_store
 from ..store import tokens as token_store
 from ..store import users as user_store
 from ..store.db import Database, create_engine
 from ..store.migrate import upgrade_to_head
+from . import master_keys, signing_keys
 from .runtime import Runtime
 
 DEFAULT_REALM = "Username-Password-Authentication"
@@ -30,10 +30,6 @@ class BootstrapReport:
     ignored_bootstrap_token: bool = False  # TWOFOLD_BOOTSTRAP_API_TOKEN set, but other tokens exist
 
 
-def signing_key_context(kid: str) -> str:
-    return f"signing-key:{kid}"
-
-
 async def ensure_ready(settings: Settings, db: Database, clock: Clock) -> tuple[Sealer, BootstrapReport]:
     settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)  # the master key lives here
     await upgrade_to_head(db.engine)
@@ -42,11 +38,7 @@ async def ensure_ready(settings: Settings, db: Database, clock: Clock) -> tuple[
         existing = await org_store.get_org(conn)
     sealer = load_or_create_keyring(settings.resolved_master_key_file, create=existing is None)
     if existing is not None:
-        missing = set(existing.master_key_ids.split(",")) - set(sealer.key_ids)
-        if missing:
-            raise SealingError(
-                f"the master key file lacks key(s) {sorted(missing)} that sealed this database's secrets"
-            )
+        await master_keys.check_keyring(db, sealer, settings.resolved_master_key_file)
     else:
         report.created_org = await _create_org(db, sealer, clock)
     await _ensure_api_token(settings, db, clock, report)
@@ -55,16 +47,10 @@ async def ensure_ready(settings: Settings, db: Database, clock: Clock) -> tuple[
 
 async def _create_org(db: Database, sealer: Sealer, clock: Clock) -> bool:
     now = clock.now_ms()
-    kid = ids.random_base62(24)
-    pem = signing.generate_private_pem()
     try:
         async with db.transaction() as conn:
             await org_store.insert_org(conn, name="twofold", master_key_ids=",".join(sealer.key_ids), created_at=now)
-            await org_store.insert_signing_key(
-                conn, kid=kid, alg=signing.ALGORITHM,
-                private_sealed=sealer.seal(pem, signing_key_context(kid)),
-                public_jwk=json.dumps(signing.public_jwk(kid, pem)), status="active", created_at=now,
-            )
+            await signing_keys.new_key_row(conn, sealer, now=now, activates_at=now)
             await user_store.insert_realm(conn, id=ids.okta_id("con"), name=DEFAULT_REALM, created_at=now)
         return True
     except IntegrityError:
@@ -93,23 +79,19 @@ async def _ensure_api_token(settings: Settings, db: Database, clock: Clock, repo
         report.printed_api_token = value
 
 
-async def load_signer(db: Database, sealer: Sealer) -> signing.Signer:
-    async with db.transaction() as conn:
-        rows = await org_store.published_signing_keys(conn)
-    keys = [
-        signing.load_signing_key(r.kid, sealer.open(r.private_sealed, signing_key_context(r.kid)),
-                                 json.loads(r.public_jwk))
-        for r in rows
-    ]
-    return signing.Signer(keys)
-
-
 async def build_runtime(settings: Settings, clock: Clock | None = None) -> tuple[Runtime, BootstrapReport]:
-    clock = clock or Clock()
+    clock = clock or (OffsetFileClock(settings.test_clock_file) if settings.test_clock_file else Clock())
     # Half the connections for the hot paths' asyncpg pool, half for SQLAlchemy's.
     half = max(1, settings.db_pool_size // 2)
     db = Database(create_engine(settings.resolved_database_url, pool_size=half), pool_size=settings.db_pool_size - half)
-    sealer, report = await ensure_ready(settings, db, clock)
-    signer = await load_signer(db, sealer)
+    try:
+        sealer, report = await ensure_ready(settings, db, clock)
+        source = signing_keys.SignerSource(db, sealer, settings, clock)
+        signer = await source.load()
+    except BaseException:
+        await db.dispose()
+        raise
     passwords = Passwords(settings.argon2_memory_kib, settings.argon2_time_cost, settings.argon2_parallelism)
-    return Runtime(settings=settings, db=db, sealer=sealer, signer=signer, passwords=passwords, clock=clock), report
+    rt = Runtime(settings=settings, db=db, sealer=sealer, signer=signer, passwords=passwords, clock=clock,
+                 signer_source=source)
+    return rt, report

@@ -41,10 +41,10 @@ class FactorInfo:
     login: str = ""
 
 
-def _qr_token(rt: Runtime, factor_id: str, created_at: int) -> str:
+def _qr_token(rt: Runtime, factor_id: str, created_at: int, key: bytes | None = None) -> str:
     # Derived, not stored: an HMAC over the factor, under a key of its own. It is not the
     # secret, and it stops working when the factor is no longer pending (R39).
-    mac = hmac.new(rt.sealer.derive_key("qr-link"), f"{factor_id}:{created_at}".encode(), hashlib.sha256)
+    mac = hmac.new(key or rt.sealer.derive_key("qr-link"), f"{factor_id}:{created_at}".encode(), hashlib.sha256)
     return base64.urlsafe_b64encode(mac.digest()).decode().rstrip("=")
 
 
@@ -325,7 +325,10 @@ async def qr_png(rt: Runtime, user_id: str, factor_id: str, token: str) -> bytes
         if user is None or not rows:
             raise NotFound("qrcode")
         info = await _info(conn, rt, rows[0], user.login)
-    if info.activation is None or not hmac.compare_digest(info.activation.qr_token.encode(), token.encode()):
+    # A link handed out before a master key rotation stays good while the old key is held.
+    if info.activation is None or not any([
+            hmac.compare_digest(_qr_token(rt, factor_id, rows[0].created_at, key).encode(), token.encode())
+            for key in rt.sealer.derived_keys("qr-link")]):
         raise NotFound("qrcode")
     out = io.BytesIO()
     segno.make(info.activation.key_uri, error="m").save(out, kind="png", scale=6, border=4)

@@ -34,6 +34,11 @@ def code_key(rt: Runtime) -> bytes:
     return rt.sealer.derive_key(CODE_KEY_PURPOSE)
 
 
+def code_keys(rt: Runtime) -> tuple[bytes, ...]:
+    """What a code may have been hashed under: the key from each master key held."""
+    return tuple(rt.sealer.derived_keys(CODE_KEY_PURPOSE))
+
+
 @dataclass(frozen=True)
 class Sent:
     challenge_id: str

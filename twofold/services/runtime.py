@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from ..config import Settings
 from ..crypto.passwords import Passwords
@@ -28,6 +29,7 @@ class Runtime:
     signer: Signer
     passwords: Passwords
     clock: Clock = field(default_factory=Clock)
+    signer_source: Any = field(default=None, repr=False)  # services.signing_keys.SignerSource: re-reads the keys
     _providers: dict | None = field(default=None, repr=False)
 
     def now_ms(self) -> int:

@@ -83,7 +83,7 @@ HOT_AMR = tuple(dict.fromkeys(a for t in authenticators.REGISTRY.values() if t.h
 def _judge_context(rt: Runtime, challenge=None) -> JudgeContext:
     # A sent code's key is derived only when one is judged.
     return JudgeContext(sealer=rt.sealer, now_s=rt.clock.now(), totp_window=rt.settings.totp_window,
-                        challenge=challenge, code_key=oob.code_key(rt) if challenge is not None else b"")
+                        challenge=challenge, code_keys=oob.code_keys(rt) if challenge is not None else ())
 
 
 def _attempt_kind(answer: Answer) -> str:

@@ -161,14 +161,18 @@ authorization_servers = Table(
     Column("last_updated_at", Ms, nullable=False),
 )
 
+# JWT signing keys (services.signing_keys). A key is published from its creation, signs from
+# `activates_at` (the newest key whose time has come signs), and leaves the JWKS once its
+# successor has signed for the longest token lifetime; which key is which follows from the
+# times, so every process agrees.
 signing_keys = Table(
     "signing_keys", metadata,
     Column("kid", String(64), primary_key=True),
     Column("alg", String(16), nullable=False),
     Column("private_sealed", LargeBinary, nullable=False),
     Column("public_jwk", Text, nullable=False),
-    Column("status", String(16), nullable=False),  # active | retired
-    Column("created_at", Ms, nullable=False),
+    Column("created_at", Ms, nullable=False),  # published from then
+    Column("activates_at", Ms, nullable=False),  # signs from then
 )
 
 # Password failures are counted per login name, not per user row, so an unknown login
