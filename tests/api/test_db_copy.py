@@ -20,6 +20,7 @@ from pathlib import Path
 import httpx
 import pytest
 from alembic import command
+from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine
 
 from twofold.store.migrate import alembic_config
@@ -286,7 +287,8 @@ def test_a_migrated_target_is_accepted_and_a_source_behind_head_refused(tmp_path
     engine.dispose()
     refused = _copy_here(tmp_path, f"sqlite:///{old}", fresh_pg)
     assert refused.returncode == 1
-    assert f"{old} is at schema revision 0014, not the latest (0015): run `twofold migrate`" in refused.stderr
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert f"{old} is at schema revision 0014, not the latest ({head}): run `twofold migrate`" in refused.stderr
     assert _fingerprint(fresh_pg) == {}
 
     missing = _copy_here(tmp_path / "nowhere", f"sqlite:///{tmp_path / 'nowhere' / 'twofold.db'}", fresh_pg)
