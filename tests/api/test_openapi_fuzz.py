@@ -96,3 +96,15 @@ def test_documents_are_served_unauthenticated(server):
         r = httpx.get(f"{server.base_url}/openapi/{dialect}.json")
         assert r.status_code == 200 and r.json()["openapi"] == "3.1.0"
         assert "no-store" not in r.headers.get("cache-control", "")  # public: may be cached
+
+
+@pytest.mark.parametrize("path,shape", [
+    ("/api/v1/users/a%00b", {"errorCode", "errorSummary", "errorLink", "errorId", "errorCauses"}),
+    ("/api/v2/users/a%00b/recovery-code-regeneration", {"statusCode", "error", "message"}),
+    ("/oauth/token", {"error", "error_description"}),
+])
+def test_nul_in_target_refused_in_dialect_shape(server, path, shape):
+    """Found by the fuzzer: a NUL in an /api/v1/ path was refused in OAuth's shape, not Okta's."""
+    query = "?x=%00" if path == "/oauth/token" else ""
+    r = httpx.post(server.base_url + path + query, headers={"Authorization": f"SSWS {server.api_token}"})
+    assert r.status_code == 400 and shape <= r.json().keys(), r.text
