@@ -17,6 +17,7 @@ from .dialects import auth0, console, fallback, oidc, okta
 from .dialects.okta import oauth as okta_oauth
 from .dialects.hot import HotLane
 from .dialects.http import json_response
+from . import openapi
 from .domain.clock import Clock
 from .observe.proxies import TrustedProxies
 from .observe.requests import RequestLog, log_unexpected
@@ -58,6 +59,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.include_router(okta_oauth.router)
     app.include_router(oidc.router)
     app.include_router(console.router)
+    app.include_router(openapi.router)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException):

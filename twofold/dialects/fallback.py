@@ -28,3 +28,16 @@ def management_not_routed(status: int) -> Response:
     from .auth0.management import not_routed
 
     return not_routed(status)
+
+
+def malformed(path: str, description: str) -> Response:
+    """A request refused before routing (a NUL in the target), in the shape of its path's dialect."""
+    if path.startswith(OKTA_MANAGEMENT):
+        from .okta.errors import okta_error
+
+        return okta_error("E0000001", 400, f"Api validation failed: {description}", [description])
+    if path.startswith(AUTH0_MANAGEMENT):
+        from .auth0.management import management_error
+
+        return management_error(400, description, "invalid_uri")
+    return json_response({"error": "invalid_request", "error_description": description}, status=400)

@@ -64,8 +64,7 @@ class HotLane:
         path = scope["path"]
         if "\x00" in path or b"%00" in scope.get("query_string", b""):
             # No route takes NUL (PostgreSQL text cannot hold it): malformed, answered here.
-            response = json_response({"error": "invalid_request",
-                                      "error_description": "The request contains a NUL character."}, status=400)
+            response = fallback.malformed(path, "The request contains a NUL character.")
             await response(scope, receive, send)
             return
         for route in self.routes:
