@@ -24,7 +24,7 @@ async def _with_runtime(fn):
         _print_report(report)
         return await fn(rt)
     finally:
-        await rt.db.dispose()
+        await rt.close()
 
 
 def _run_reporting(run) -> int:
@@ -91,7 +91,7 @@ def cmd_serve(args) -> int:
 
         rt, report = await build_runtime(settings)
         has_admin = await console_auth.any_admin(rt)
-        await rt.db.dispose()
+        await rt.close()
         _print_report(report)
         if not has_admin:
             print("twofold: no administrator yet; for the Admin Console (/admin) run "
