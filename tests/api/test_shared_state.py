@@ -14,7 +14,9 @@ import time
 import pytest
 
 from ..redis_support import redis_env, require_redis, within
-from ..support import default_enroll_policy, okta_error, put_enroll_modes
+from ..support import (
+    MFA_OTP, default_enroll_policy, default_server_rule, okta_error, okta_token, put_enroll_modes, put_server_rule,
+)
 
 RATE_LIMIT = 12
 
@@ -100,6 +102,28 @@ def test_a_client_secret_rotated_on_A_is_refused_by_B_within_1_s(pair):
 
     within(1.0, refused, since=rotated)
     assert api_b.password_login(client, user).json()["error"] == "access_denied"
+
+
+def test_an_access_rule_changed_on_A_is_obeyed_by_B_at_once(pair):
+    """Access-policy rules are not cached: B reads the changed rule on its next token request."""
+    a, b = pair
+    api_a, api_b = a.api(), b.api()
+    client, user = api_a.create_client(["password", MFA_OTP], method="client_secret_basic"), api_a.create_user()
+
+    def password_grant():
+        return okta_token(api_b, "/oauth2/default/v1/token", client, grant_type="password", username=user["login"],
+                          password=user["password"], scope="openid")
+
+    assert password_grant().json()["error"] == "mfa_required"
+    policy, rule = default_server_rule(api_a)
+    without = [g for g in rule["conditions"]["grantTypes"]["include"] if g != "password"]
+    try:
+        assert put_server_rule(api_a, policy, rule, conditions={"grantTypes": {"include": without}}).status_code == 200
+        r = password_grant()
+        assert r.status_code == 400 and r.json()["error"] == "access_denied", r.text
+    finally:
+        assert put_server_rule(api_a, policy, rule).status_code == 200
+    assert password_grant().json()["error"] == "mfa_required"
 
 
 def _count_calls(a, b, token: str) -> list:

@@ -7,8 +7,10 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from ...store.shared import SharedState
+if TYPE_CHECKING:
+    from ...store.shared import SharedState
 
 WINDOW = 60
 
