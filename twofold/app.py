@@ -4,7 +4,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
@@ -19,10 +19,18 @@ from .dialects.hot import HotLane
 from .dialects.http import json_response
 from . import openapi
 from .domain.clock import Clock
+from .domain.errors import Unavailable
 from .observe.proxies import TrustedProxies
 from .observe.requests import RequestLog, log_unexpected
-from .services import signing_keys
+from .services import invalidation, signing_keys
 from .services.bootstrap import build_runtime
+
+log = logging.getLogger("twofold")
+
+# With Redis: how long start-up waits for the first subscription. A Redis that is away does not
+# stop the start: the process serves what needs no cache, answers sign-in and verification 503,
+# and subscribes (and so starts trusting its caches) as soon as Redis answers.
+FIRST_SUBSCRIPTION_WAIT = 1.0
 
 
 def create_app(settings: Settings | None = None, clock: Clock | None = None) -> HotLane:
@@ -34,10 +42,17 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         try:
             providers.check(runtime)  # a provider chosen without its settings stops the start-up
         except providers.ProviderMissing:
-            await runtime.db.dispose()
+            await runtime.close()
             raise
         app.state.runtime = runtime
         logging.captureWarnings(True)  # a library's warning is a log line in TWOFOLD_LOG_FORMAT
+        listener = None
+        if runtime.shared is not None:
+            listener = asyncio.create_task(invalidation.listen(runtime))
+            try:
+                await asyncio.wait_for(runtime.shared.subscribed.wait(), FIRST_SUBSCRIPTION_WAIT)
+            except TimeoutError:
+                log.warning("Redis does not answer: sign-in and verification answer 503 until it does")
         # Everything built at start-up (routes, keys, compiled statements) is long-lived: moving
         # it out of the collector's view, and collecting the young generation less often, keeps
         # full collections, and the latency spikes they cause under load, rare.
@@ -50,7 +65,11 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             yield
         finally:
             refresher.cancel()
-            await runtime.db.dispose()
+            if listener is not None:
+                listener.cancel()
+                with suppress(asyncio.CancelledError):
+                    await listener
+            await runtime.close()
 
     app = FastAPI(title="twofold", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
     app.include_router(auth0.router)
@@ -75,8 +94,19 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     async def validation_error(request: Request, exc: RequestValidationError):
         return json_response({"error": "invalid_request", "error_description": "Malformed request."}, status=400)
 
+    @app.exception_handler(Unavailable)
+    async def unavailable(request: Request, exc: Exception):
+        # R69: the database or Redis is unreachable; nothing was decided. A 503 in the path's own
+        # shape, without a trace (the store or the Redis listener logged the outage once).
+        if request.url.path.startswith("/admin/") or request.url.path == "/admin":
+            return console.unavailable(request)
+        return fallback.unavailable(request.url.path)
+
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception):
+        if fallback.is_unavailable(exc):  # a driver's error no store function turned into Unavailable
+            log.warning("%s: the database cannot be reached (%s), answered 503", request.method, type(exc).__name__)
+            return await unavailable(request, exc)
         # Never a stack trace on the wire; the log gets the type, not request data.
         route = request.scope.get("route")
         log_unexpected("unhandled error on %s %s", request.method, getattr(route, "path", "(no route)"))

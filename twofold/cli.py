@@ -41,7 +41,7 @@ async def _with_runtime(fn):
         _print_report(report)
         return await fn(rt)
     finally:
-        await rt.db.dispose()
+        await rt.close()
 
 
 def _run_reporting(run) -> int:
@@ -138,7 +138,7 @@ def cmd_serve(args) -> int:
 
         rt, report = await build_runtime(settings)
         has_admin = await console_auth.any_admin(rt)
-        await rt.db.dispose()
+        await rt.close()
         _report_serving(report)
         if not has_admin:
             serve_log.info("no administrator yet; for the Admin Console (/admin) run "

@@ -17,6 +17,12 @@ class Settings(BaseSettings):
     data_dir: Path = Field(Path("twofold-data"), description="Data directory: SQLite file, master key")
     database_url: str | None = Field(None, description="sqlite:///PATH or postgresql://…; default SQLite in data_dir")
     master_key_file: Path | None = Field(None, description="Sealing keyring; default <data_dir>/master.key")
+    db_timeout: float = Field(10.0, gt=0, le=120, description="Seconds to connect to PostgreSQL, or to wait for a "
+                              "pooled connection, before a request is answered 503")
+    redis_url: str | None = Field(None, description="redis://… : management rate limits shared by every process, "
+                                  "cache invalidations within 1 s; default none (each process on its own)")
+    redis_prefix: str = Field("twofold:", max_length=100, description="Prefix of twofold's Redis keys and channel "
+                              "(installations sharing one Redis each take their own)")
 
     # Identity of this server
     issuer: str | None = Field(None, description="Public base URL; default http://HOST:PORT/ from `serve`")

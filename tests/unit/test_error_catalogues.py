@@ -77,6 +77,6 @@ def test_every_catalogue_answers_every_domain_error(dialect, cls, monkeypatch):
 
     monkeypatch.setattr(module, "unmapped", unmapped)
     status, *_ = answer(_instance(cls))
-    # A delivery provider that is down is no fault of the request: 503, to be retried.
-    retryable = cls is e.CodeNotDelivered and status == 503
+    # A delivery provider, the database or Redis that is down is no fault of the request: 503, to be retried (R69).
+    retryable = cls in (e.CodeNotDelivered, e.Unavailable) and status == 503
     assert 400 <= status < 500 or retryable, f"{dialect} answers {cls.__name__} with {status}"

@@ -1,10 +1,15 @@
 """The answer to an error nobody expected, in the shape of the dialect whose path it was:
 Okta's management API answers E0000009, Auth0's its `statusCode` shape; everything else, OAuth's
-`server_error`. Never a stack trace; the caller logs the route, not the path or request data."""
+`server_error`. Never a stack trace; the caller logs the route, not the path or request data.
+
+An unreachable database or Redis that reaches this net (outside the dialects' own wrappers) is
+answered 503 in the same shapes (R69), never 500."""
 from __future__ import annotations
 
 from starlette.responses import Response
 
+from ..domain.errors import Unavailable
+from ..store.db import unreachable
 from .http import json_response
 
 OKTA_MANAGEMENT = "/api/v1/"
@@ -21,6 +26,29 @@ def internal_error(path: str) -> Response:
 
         return management_internal_error()
     return json_response({"error": "server_error", "error_description": "Internal error."}, status=500)
+
+
+def is_unavailable(exc: BaseException) -> bool:
+    return isinstance(exc, Unavailable) or unreachable(exc)
+
+
+def unavailable(path: str) -> Response:
+    """503 in the shape of the path's dialect (the console renders its own page: app.py)."""
+    if path.startswith(OKTA_MANAGEMENT):
+        from .okta.errors import unavailable as okta_unavailable
+
+        return okta_unavailable()
+    if path.startswith(AUTH0_MANAGEMENT):
+        from .auth0.management import from_domain
+
+        return from_domain(Unavailable("database"))
+    if path.startswith("/oauth2/"):
+        from .okta.oauth_errors import unavailable as okta_oauth_unavailable
+
+        return okta_oauth_unavailable()
+    from .auth0.errors import auth0_error
+
+    return auth0_error(Unavailable("database"))
 
 
 def management_not_routed(status: int) -> Response:

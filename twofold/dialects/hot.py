@@ -87,8 +87,10 @@ class HotLane:
     async def _answer(handler: Handler, request: Request, params: dict[str, str]) -> Response:
         try:
             return await handler(request=request, **params)
-        except Exception:
+        except Exception as exc:
             # Never a stack trace on the wire; the log gets the route, not the path (which may
             # hold a capability) nor request data.
+            if fallback.is_unavailable(exc):  # R69; the store or the listener logged the outage
+                return fallback.unavailable(request.url.path)
             log_unexpected("unhandled error on %s %s", request.method, handler.__name__)
             return fallback.internal_error(request.url.path)

@@ -249,3 +249,9 @@ class UnknownChallenge(DomainError):
 
 class ChallengeExpired(DomainError):
     """The challenge's code has expired (or was spent): a new one must be sent."""
+
+
+class Unavailable(DomainError):
+    """The database or Redis cannot be reached (or a process cannot vouch for what it remembers
+    while Redis is away): nothing was decided, nothing accepted. Retryable: 503 in every dialect
+    (R69: fail closed). `detail` names the part ("database", "redis"), never an address."""

@@ -4,33 +4,34 @@ from __future__ import annotations
 from ..domain import ids
 from ..domain.errors import InvalidToken, NotFound, ValidationFailed
 from ..store import tokens as token_store
-from . import audit
+from . import audit, invalidation
 from .cache import TtlCache
 from .runtime import RequestMeta, Runtime
 
 
 # Hot path: a valid token is remembered for a few seconds per process, so a management call
-# costs no extra transaction. A revoked token stops working at once in the process that revoked
-# it (its entry is dropped, and `_revoked` keeps a lookup that was already under way when the
-# revocation committed from caching it again); other processes may accept it for at most
-# this long.
-_valid: TtlCache[str] = TtlCache(5.0)
-_revoked: TtlCache[bool] = TtlCache(30.0)
+# costs no extra transaction. A revocation forgets every remembered token at once in the process
+# that revoked it and, with Redis, in the others within a second (services.invalidation; without
+# Redis: within this time to live). A lookup already under way when the revocation committed does
+# not store its answer (the cache's stamp).
+_valid: TtlCache[str] = TtlCache("api_tokens", 5.0)
 
 
 async def authenticate(rt: Runtime, token: str | None) -> str:
     """Returns the API token id, or raises InvalidToken."""
     if not token or len(token) > 200:
         raise InvalidToken("missing api token")
+    invalidation.trust(rt)
     digest = ids.token_hash(token)
     hit = _valid.get(digest)
     if hit is not None:
         return hit
+    stamp = _valid.stamp()
     async with rt.db.transaction() as conn:
         row = await token_store.api_token_by_hash(conn, digest)
-    if row is None or _revoked.get(digest):
+    if row is None:
         raise InvalidToken("invalid api token")
-    _valid.put(digest, row.id)
+    _valid.put(digest, row.id, stamp)
     return row.id
 
 
@@ -78,5 +79,5 @@ async def revoke(rt: Runtime, token_id: str, *, by: str | None = None, meta: Req
         if by:
             detail["requestApiTokenId"] = by
         await audit.record(conn, now, "api_token.revoke", "SUCCESS", meta=meta, detail=detail)
-    _revoked.put(row.token_hash, True)
-    _valid.drop(row.token_hash)
+    # Every entry, not the one: the message names no token (a hash of one is not sent around).
+    await invalidation.changed(rt, _valid)

@@ -60,7 +60,7 @@ async def replace(rt: Runtime, app_id: str, values: dict, meta: RequestMeta | No
             k: columns[k] for k in ("client_name", "grant_types", "redirect_uris", "response_types")})
         await audit.record(conn, rt.now_ms(), "application.lifecycle.update", "SUCCESS", meta=meta,
                            client_id=row.client_id, detail={"grant_types": json.loads(columns["grant_types"])})
-    clients.forget(app_id)
+    await clients.forget(rt, app_id)
     return await get(rt, app_id)
 
 
@@ -70,7 +70,7 @@ async def set_status(rt: Runtime, app_id: str, status: str, meta: RequestMeta | 
         await client_store.update_client(conn, row.client_id, status=status)
         event = "application.lifecycle.activate" if status == "ACTIVE" else "application.lifecycle.deactivate"
         await audit.record(conn, rt.now_ms(), event, "SUCCESS", meta=meta, client_id=row.client_id)
-    clients.forget(app_id)
+    await clients.forget(rt, app_id)
 
 
 async def delete(rt: Runtime, app_id: str, meta: RequestMeta | None = None) -> None:
@@ -81,7 +81,7 @@ async def delete(rt: Runtime, app_id: str, meta: RequestMeta | None = None) -> N
             raise ValidationFailed("app", [("status", "Only an inactive app can be deleted. Deactivate it first.")])
         await audit.record(conn, rt.now_ms(), "application.lifecycle.delete", "SUCCESS", meta=meta,
                            client_id=row.client_id)
-    clients.forget(app_id)
+    await clients.forget(rt, app_id)
 
 
 async def rotate_secret(rt: Runtime, app_id: str, meta: RequestMeta | None = None) -> tuple[object, str]:
@@ -95,5 +95,5 @@ async def rotate_secret(rt: Runtime, app_id: str, meta: RequestMeta | None = Non
         await audit.record(conn, rt.now_ms(), "application.client_secret.rotate", "SUCCESS", meta=meta,
                            client_id=row.client_id)
         row = await _row(conn, app_id)
-    clients.forget(app_id)
+    await clients.forget(rt, app_id)
     return row, secret

@@ -18,6 +18,7 @@ from ..store import users as user_store
 from ..store.db import Database, create_engine
 from ..store.migrate import upgrade_to_head
 from . import master_keys, signing_keys
+from ..store.shared import SharedState
 from .runtime import Runtime
 
 DEFAULT_REALM = "Username-Password-Authentication"
@@ -83,7 +84,8 @@ async def build_runtime(settings: Settings, clock: Clock | None = None) -> tuple
     clock = clock or (OffsetFileClock(settings.test_clock_file) if settings.test_clock_file else Clock())
     # Half the connections for the hot paths' asyncpg pool, half for SQLAlchemy's.
     half = max(1, settings.db_pool_size // 2)
-    db = Database(create_engine(settings.resolved_database_url, pool_size=half), pool_size=settings.db_pool_size - half)
+    db = Database(create_engine(settings.resolved_database_url, pool_size=half, timeout=settings.db_timeout),
+                  pool_size=settings.db_pool_size - half, timeout=settings.db_timeout)
     try:
         sealer, report = await ensure_ready(settings, db, clock)
         source = signing_keys.SignerSource(db, sealer, settings, clock)
@@ -92,6 +94,7 @@ async def build_runtime(settings: Settings, clock: Clock | None = None) -> tuple
         await db.dispose()
         raise
     passwords = Passwords(settings.argon2_memory_kib, settings.argon2_time_cost, settings.argon2_parallelism)
+    shared = SharedState(settings.redis_url, settings.redis_prefix) if settings.redis_url else None
     rt = Runtime(settings=settings, db=db, sealer=sealer, signer=signer, passwords=passwords, clock=clock,
-                 signer_source=source)
+                 signer_source=source, shared=shared)
     return rt, report

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from ..domain import grants, ids
 from ..domain.errors import GrantNotAllowed, InvalidClient, ValidationFailed
 from ..store import clients as client_store
+from . import invalidation
 from .cache import TtlCache
 from .runtime import Runtime
 
@@ -140,23 +141,27 @@ async def authenticate(rt: Runtime, client_id: str | None, client_secret: str | 
 
 
 # Hot path: client rows are remembered for a few seconds per process (the secret is still
-# checked on every request); a disabled client keeps working for at most this long.
-_rows: TtlCache = TtlCache(5.0)
+# checked on every request); a change (secret rotated, client disabled or deleted) is forgotten at
+# once here and, with Redis, in every process within a second (services.invalidation; without
+# Redis: within this time to live).
+_rows: TtlCache = TtlCache("clients", 5.0)
 
 
 async def _client_row(rt: Runtime, client_id: str):
+    invalidation.trust(rt)
     row = _rows.get(client_id)
     if row is None:
+        stamp = _rows.stamp()
         async with rt.db.transaction() as conn:
             row = await client_store.by_id(conn, client_id)
         if row is not None:
-            _rows.put(client_id, row)
+            _rows.put(client_id, row, stamp)
     return row
 
 
-def forget(client_id: str) -> None:
-    """After a change made here: this process stops using the remembered row at once."""
-    _rows.drop(client_id)
+async def forget(rt: Runtime, client_id: str) -> None:
+    """After a change to the client has committed."""
+    await invalidation.changed(rt, _rows, client_id)
 
 
 def authorize_grant(client: Client, grant_type: str) -> None:

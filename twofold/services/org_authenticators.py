@@ -16,7 +16,7 @@ from ..domain import ids
 from ..domain.errors import AuthenticatorInUse, AuthenticatorNotAllowed, NotFound, ValidationFailed
 from ..store import admin_plane as store
 from ..store.rows import is_unique_violation
-from . import audit, fields, message_templates
+from . import audit, fields, invalidation, message_templates
 from .channel_settings import channel_types, enabled_channels, enrollment_refusal, off_types
 from .cache import TtlCache
 from .runtime import RequestMeta, Runtime
@@ -103,36 +103,34 @@ def sending_settings(rules: Rules, factor_type: str) -> dict:
 
 
 # The enrollment rules are read on every sign-in and every code sent: remembered for a few
-# seconds per process and database, and forgotten at once after a change made in this process
-# (other processes: at most 5 s).
-_rules: TtlCache = TtlCache(5.0)
-_generation = 0  # bumped by every change: a read that began before it does not store its result
+# seconds per process and database, and forgotten after a change at once in the process that made
+# it and, with Redis, in every other within a second (services.invalidation; without Redis: within
+# this time to live). A read that began before a change does not store its result (the stamp).
+_rules: TtlCache = TtlCache("enrollment_rules", 5.0)
 
 
 def changes_rules(service):
-    """For the services that change authenticators or enrollment policies: once the change has
-    committed, this process forgets the rules it remembered."""
+    """For the services that change authenticators or enrollment policies (each takes the
+    runtime first): once the change has committed, every process forgets the rules."""
 
     @functools.wraps(service)
-    async def changed(*args, **kwargs):
-        global _generation
+    async def changed(rt: Runtime, *args, **kwargs):
         try:
-            return await service(*args, **kwargs)
+            return await service(rt, *args, **kwargs)
         finally:
-            _generation += 1
-            _rules.clear()
+            await invalidation.changed(rt, _rules)
 
     return changed
 
 
 async def cached_rules(rt: Runtime) -> Rules:
+    invalidation.trust(rt)
     rules = _rules.get(rt.db)
     if rules is None:
-        started = _generation
+        stamp = _rules.stamp()
         async with rt.db.transaction() as conn:
             rules = await enrollment_rules(conn)
-        if started == _generation:
-            _rules.put(rt.db, rules)
+        _rules.put(rt.db, rules, stamp)
     return rules
 
 

@@ -10,6 +10,7 @@ from ..crypto.sealing import Sealer
 from ..crypto.signing import Signer
 from ..domain.clock import Clock
 from ..store.db import Database
+from ..store.shared import SharedState
 
 
 @dataclass
@@ -30,7 +31,13 @@ class Runtime:
     passwords: Passwords
     clock: Clock = field(default_factory=Clock)
     signer_source: Any = field(default=None, repr=False)  # services.signing_keys.SignerSource: re-reads the keys
+    shared: SharedState | None = None  # Redis, when TWOFOLD_REDIS_URL is set
     _providers: dict | None = field(default=None, repr=False)
+
+    async def close(self) -> None:
+        if self.shared is not None:
+            await self.shared.close()
+        await self.db.dispose()
 
     def now_ms(self) -> int:
         return self.clock.now_ms()

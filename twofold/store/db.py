@@ -2,16 +2,22 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
+import time
 from contextlib import asynccontextmanager, contextmanager
 from contextvars import ContextVar
 from collections.abc import AsyncIterator, Awaitable
 from typing import Any
 
+import asyncpg
 from sqlalchemy import event
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.dialects.postgresql import asyncpg as pg_asyncpg
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+from ..domain.errors import Unavailable
 
 
 def async_url(url: str) -> str:
@@ -42,7 +48,41 @@ def _create_private_file(database: str | None) -> None:
         pass  # an existing file keeps the mode its operator gave it
 
 
-def create_engine(url: str, *, pool_size: int = 5) -> AsyncEngine:
+# What an unreachable database looks like (R69: such a request is answered 503, never decided):
+# a refused or timed-out connect (OSError, TimeoutError among them), a connection PostgreSQL
+# closed or refused (class 08, 57 "operator intervention" such as a shutdown, 53 "insufficient
+# resources" such as too many connections), asyncpg's closed-connection and closing-pool errors,
+# and SQLAlchemy's wrappings of these; SQLite's "database is locked" after busy_timeout is an
+# OperationalError too. Constraint violations and the like are not among them: they mean what
+# they always meant.
+UNREACHABLE: tuple[type[BaseException], ...] = (
+    OSError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError,
+    asyncpg.exceptions.OperatorInterventionError, asyncpg.exceptions.InsufficientResourcesError,
+    sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.TimeoutError,
+)
+
+
+def unreachable(exc: BaseException) -> bool:
+    return isinstance(exc, UNREACHABLE) or (isinstance(exc, sa_exc.DBAPIError) and exc.connection_invalidated)
+
+
+log = logging.getLogger("twofold")
+REPORT_EVERY = 10.0  # s: an outage is one story in the log, not a line per request
+_reported = -REPORT_EVERY
+
+
+def _unavailable(exc: BaseException) -> Unavailable:
+    """What to raise for `exc` (from it): Unavailable, logged at most every REPORT_EVERY seconds,
+    with the error's type only (its text may carry an address)."""
+    global _reported
+    now = time.monotonic()
+    if now - _reported >= REPORT_EVERY:
+        _reported = now
+        log.warning("the database cannot be reached (%s): answering 503 until it can", type(exc).__name__)
+    return Unavailable("database")
+
+
+def create_engine(url: str, *, pool_size: int = 5, timeout: float = 10.0) -> AsyncEngine:
     aurl = async_url(url)
     if aurl.startswith("sqlite"):
         _create_private_file(make_url(aurl).database)
@@ -67,8 +107,10 @@ def create_engine(url: str, *, pool_size: int = 5) -> AsyncEngine:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
-    # hide_parameters: an error's log line never carries bound values (hashes, logins).
-    return create_async_engine(aurl, pool_size=pool_size, max_overflow=0, pool_pre_ping=False, hide_parameters=True)
+    # hide_parameters: an error's log line never carries bound values (hashes, logins). `timeout`
+    # bounds both a connect and the wait for a pooled connection (then: Unavailable, 503).
+    return create_async_engine(aurl, pool_size=pool_size, max_overflow=0, pool_pre_ping=False, hide_parameters=True,
+                               pool_timeout=timeout, connect_args={"timeout": timeout})
 
 
 class Record:
@@ -107,10 +149,11 @@ def _holding(conn):
 
 
 class Database:
-    def __init__(self, engine: AsyncEngine, pool_size: int = 5) -> None:
+    def __init__(self, engine: AsyncEngine, pool_size: int = 5, timeout: float = 10.0) -> None:
         self.engine = engine
         self.sqlite = is_sqlite(engine)
         self._pool_size = pool_size
+        self._timeout = timeout
         self._pool = None  # asyncpg pool for the hot paths' one-statement work (PostgreSQL)
         self._pool_lock = asyncio.Lock()
         self._compiled: dict[int, tuple[Any, str, list[str], dict]] = {}
@@ -130,12 +173,15 @@ class Database:
         sql, names, defaults = self._compile(stmt)
         args = [params[n] if n in params else defaults[n] for n in names]
         conn = _HELD.get()
-        if conn is not None:
-            rows = await conn.fetch(sql, *args)
-        else:
-            pool = self._pool or await self._open_pool()
-            async with pool.acquire() as conn:
+        try:
+            if conn is not None:
                 rows = await conn.fetch(sql, *args)
+            else:
+                pool = self._pool or await self._open_pool()
+                async with pool.acquire(timeout=self._timeout) as conn:
+                    rows = await conn.fetch(sql, *args)
+        except UNREACHABLE as exc:
+            raise _unavailable(exc) from exc
         return [Record(r) for r in rows]
 
     @asynccontextmanager
@@ -145,10 +191,13 @@ class Database:
         if self.sqlite or _HELD.get() is not None:
             yield
             return
-        pool = self._pool or await self._open_pool()
-        async with pool.acquire() as conn:
-            with _holding(conn):
-                yield
+        try:
+            pool = self._pool or await self._open_pool()
+            async with pool.acquire(timeout=self._timeout) as conn:
+                with _holding(conn):
+                    yield
+        except UNREACHABLE as exc:
+            raise _unavailable(exc) from exc
 
     @asynccontextmanager
     async def atomic(self) -> AsyncIterator[None]:
@@ -173,19 +222,24 @@ class Database:
         return hit[1], hit[2], hit[3]
 
     async def _open_pool(self):
-        import asyncpg
-
         async with self._pool_lock:
             if self._pool is None:
                 dsn = self.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
-                self._pool = await asyncpg.create_pool(dsn, min_size=1, max_size=self._pool_size)
+                self._pool = await asyncpg.create_pool(dsn, min_size=1, max_size=self._pool_size,
+                                                       timeout=self._timeout)
         return self._pool
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncConnection]:
-        """One use case = one transaction (committed on exit, rolled back on error)."""
-        async with self.engine.begin() as conn:
-            yield conn
+        """One use case = one transaction (committed on exit, rolled back on error). A database
+        that cannot be reached, here or inside the block, raises Unavailable."""
+        try:
+            async with self.engine.begin() as conn:
+                yield conn
+        except Exception as exc:
+            if unreachable(exc):
+                raise _unavailable(exc) from exc
+            raise
 
     async def dispose(self) -> None:
         if self._pool is not None:

@@ -36,6 +36,8 @@ CATALOGUE: dict[type, Entry] = {
     e.ChallengeExpired: (403, "expired_token", "oob_code is expired"),
     e.SendLimited: (429, "too_many_attempts", "Too many messages sent. Wait before requesting another code."),
     e.CodeNotDelivered: (503, "server_error", "The code could not be sent. Try again."),
+    # R69: the database or Redis cannot be reached; nothing was decided.
+    e.Unavailable: (503, "server_error", "The service is temporarily unavailable. Try again."),
     e.InvalidRecoveryCode: (403, "invalid_grant", "Invalid recovery_code."),
     e.AlreadyEnrolled: (403, "access_denied", "User is already enrolled"),
     e.AuthenticatorNotAllowed: (403, "access_denied", "{detail}"),
@@ -124,6 +126,8 @@ def auth0_error(exc: e.DomainError, *, basic_auth_used: bool = False) -> Respons
         headers["WWW-Authenticate"] = 'Bearer error="insufficient_user_authentication"'
     if isinstance(exc, e.SendLimited):  # no code was sent; one may be asked for again after this
         headers["Retry-After"] = str(exc.retry_after)
+    if isinstance(exc, e.Unavailable):
+        headers["Retry-After"] = "1"
     if isinstance(exc, e.InsufficientScope):
         headers["WWW-Authenticate"] = f'Bearer error="insufficient_scope", scope="{exc.scope}"'
     return json_response({"error": code, "error_description": text.format(detail=exc.detail)},

@@ -25,7 +25,7 @@ PREFIX = "/api/v2/"
 MAX_ID = 320  # the longest user id or login twofold stores
 
 REASONS = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed",
-           409: "Conflict", 429: "Too Many Requests", 500: "Internal Server Error"}
+           409: "Conflict", 429: "Too Many Requests", 500: "Internal Server Error", 503: "Service Unavailable"}
 
 # (status, message, errorCode or None); `{detail}` is the domain error's detail.
 CATALOGUE: dict[type, tuple[int, str, str | None]] = {
@@ -47,6 +47,9 @@ def management_error(status: int, message: str, error_code: str | None = None,
 
 
 def from_domain(exc: e.DomainError) -> Response:
+    if isinstance(exc, e.Unavailable):  # R69: the database or Redis cannot be reached
+        return management_error(503, "The service is temporarily unavailable. Try again.", None,
+                                {"Retry-After": "1"})
     if isinstance(exc, e.TooManyAttempts):
         return management_error(429, "Too many requests. Try again later.", "too_many_requests")
     for cls in type(exc).__mro__:

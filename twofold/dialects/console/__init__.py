@@ -7,7 +7,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from . import api, applications, authenticators, home, outbox, people, signin, system_log
-from .errors import Shown
+from .errors import UNAVAILABLE, Shown
 from .web import render
 
 router = APIRouter(include_in_schema=False)
@@ -22,4 +22,11 @@ def not_found(request: Request, status: int) -> Response:
     return render(request, "error.html", status=status, error=Shown(summary))
 
 
-__all__ = ["router", "not_found"]
+def unavailable(request: Request) -> Response:
+    """R69: the database or Redis cannot be reached; a page that says so, HTTP 503."""
+    response = render(request, "error.html", status=503, error=UNAVAILABLE)
+    response.headers["Retry-After"] = "1"
+    return response
+
+
+__all__ = ["router", "not_found", "unavailable"]

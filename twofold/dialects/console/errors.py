@@ -46,6 +46,8 @@ OTHER_PLANES: dict[type, tuple[int, str]] = {
     e.UnsupportedChallengeType: (400, "This kind of challenge is not supported."),
     e.InvalidAuthenticator: (400, "The authenticator is unknown or not active."),
 }
+UNAVAILABLE = Shown("twofold cannot reach its database or Redis right now.",
+                    ["Nothing was changed. Try again in a moment."])
 TOO_LARGE = Shown("The form was too large to accept.",
                   ["A field holds more text than the console accepts. Shorten it and send the form again."])
 
@@ -72,6 +74,8 @@ def describe(exc: e.DomainError) -> tuple[int, str, list[str]]:
         return 429, "A code was sent a moment ago. Wait a little before asking for another one.", []
     if isinstance(exc, e.CodeNotDelivered):
         return 503, "The code could not be sent. Try again.", []
+    if isinstance(exc, e.Unavailable):  # R69
+        return 503, UNAVAILABLE.summary, UNAVAILABLE.causes
     if isinstance(exc, (e.UnknownChallenge, e.ChallengeExpired)):
         return 403, "That code expired or was never sent. Ask for a new code.", []
     if isinstance(exc, e.InvalidOtp) and exc.replayed:

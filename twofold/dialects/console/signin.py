@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from ... import authenticators
-from ...domain.errors import DomainError, InvalidCredentials, TooManyAttempts
+from ...domain.errors import DomainError, InvalidCredentials, TooManyAttempts, Unavailable
 from ...services import console_auth, factors
 from ...services.console_auth import SignInFailed
 from ..http import meta, runtime
@@ -104,6 +104,8 @@ async def signin_password(request: Request) -> Response:
         status, summary, causes = errors.describe(exc)
         return _signin_page(request, status=status, username=username, next_url=next_url,
                             error=errors.Shown(summary, causes))
+    except Unavailable:
+        raise  # 503 (app.py), not a verdict on the password
     except DomainError:  # an unknown realm or the like: the same answer as a wrong password
         status, summary, causes = errors.describe(InvalidCredentials())
         return _signin_page(request, status=status, username=username, next_url=next_url,

@@ -5,7 +5,7 @@ from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import Response
 
-from ...domain.errors import DomainError, InvalidToken
+from ...domain.errors import DomainError, InvalidToken, Unavailable
 from ...services import tokens
 from ..auth0 import routes as auth0_routes
 from ..http import bearer_token, json_response, runtime
@@ -64,6 +64,8 @@ async def userinfo(request: Request) -> Response:
         if not token:
             raise InvalidToken("missing bearer token")
         return json_response(await tokens.userinfo(runtime(request), token))
+    except Unavailable:
+        raise  # 503 (app.py), not a verdict on the token
     except DomainError:
         return Response(status_code=401, headers={"WWW-Authenticate": 'Bearer error="invalid_token"',
                                                   "Cache-Control": "no-store", "Pragma": "no-cache"})

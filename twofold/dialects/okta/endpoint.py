@@ -11,13 +11,16 @@ from ...domain.errors import DomainError, NotFound
 from ..http import BodyTooLarge, runtime
 from .auth import require_api_token
 from .errors import body_too_large, from_domain, rate_limited
-from .ratelimit import FixedWindowLimiter
+from .ratelimit import FixedWindowLimiter, SharedWindowLimiter
 
 
-def _limiter(request: Request) -> FixedWindowLimiter:
+def _limiter(request: Request) -> FixedWindowLimiter | SharedWindowLimiter:
     state = request.app.state
     if getattr(state, "okta_limiter", None) is None:
-        state.okta_limiter = FixedWindowLimiter(runtime(request).settings.management_rate_limit_per_minute)
+        rt = runtime(request)
+        per_minute = rt.settings.management_rate_limit_per_minute
+        state.okta_limiter = (SharedWindowLimiter(per_minute, rt.shared) if rt.shared is not None
+                              else FixedWindowLimiter(per_minute))
     return state.okta_limiter
 
 
@@ -38,7 +41,7 @@ def okta_endpoint(group: str):
             headers: dict[str, str] = {}
             try:
                 token_id = await require_api_token(request)
-                verdict = _limiter(request).hit(token_id, group)
+                verdict = await _limiter(request).hit(token_id, group)
                 headers = verdict.headers()
                 if not verdict.allowed:
                     return rate_limited(headers)

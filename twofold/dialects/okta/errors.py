@@ -24,6 +24,7 @@ def okta_error(code: str, status: int, summary: str, causes: list[str] | None = 
 
 PASSCODE_MISMATCH = "Your passcode doesn't match our records. Please try again."
 NO_PERMISSION = "You do not have permission to perform the requested action"
+UNAVAILABLE = "The service is temporarily unavailable. Try again."
 
 # The errors of the OAuth and sign-in planes, should one reach a management path: (code, status,
 # summary, cause); the cause "{detail}" is the error's own text, left out when it has none.
@@ -81,7 +82,15 @@ def internal_error() -> Response:
     return okta_error("E0000009", 500, "Internal Server Error")
 
 
+def unavailable() -> Response:
+    """R69: the database or Redis cannot be reached, nothing was decided. Okta's server error
+    code with HTTP 503 and Retry-After, which the Okta SDKs retry (reference B.0)."""
+    return okta_error("E0000009", 503, "Internal Server Error", [UNAVAILABLE], headers={"Retry-After": "1"})
+
+
 def from_domain(exc: e.DomainError) -> Response:
+    if isinstance(exc, e.Unavailable):
+        return unavailable()
     if isinstance(exc, e.InvalidOtp) and exc.replayed:
         # Okta's PASSCODE_REPLAYED: a code is accepted once (R1).
         return okta_error("E0000082", 403, "Each code can only be used once. Please wait for a new code and try again.")

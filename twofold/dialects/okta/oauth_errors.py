@@ -58,6 +58,13 @@ CATALOGUE: dict[type, tuple[int, str, str]] = {
 }
 
 
+def unavailable() -> Response:
+    """R69: the database or Redis cannot be reached; nothing was decided (RFC 6749's
+    temporarily_unavailable, as for a code that could not be sent)."""
+    return json_response({"error": "temporarily_unavailable", "error_description": okta_errors.UNAVAILABLE},
+                         status=503, headers={"Retry-After": "1"})
+
+
 def body_too_large() -> Response:
     """A request body over the configured limit (token, challenge, client registration)."""
     return json_response({"error": "invalid_request", "error_description": "Request body too large."}, status=413)
@@ -74,6 +81,8 @@ def invalid_registration_request(detail: str) -> Response:
 
 
 def oauth_error(exc: e.DomainError, *, client=None, basic_auth_used: bool = False) -> Response:
+    if isinstance(exc, e.Unavailable):
+        return unavailable()
     if isinstance(exc, e.MfaRequired):
         return json_response({"error": "mfa_required", "error_description": MFA_REQUIRED, "mfa_token": exc.mfa_token},
                              status=403)
