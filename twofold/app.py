@@ -1,6 +1,8 @@
 """Builds the ASGI app: mounts the dialects, error handlers and the lifespan."""
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import gc
 import logging
 from contextlib import asynccontextmanager
@@ -13,10 +15,12 @@ from starlette.requests import Request
 from .config import Settings
 from .delivery import providers
 from .dialects import auth0, console, fallback, oidc, okta
+from .dialects import monitoring  # noqa: F401 - registers /healthz, /readyz and /metrics on the hot lane
 from .dialects.okta import oauth as okta_oauth
-from .dialects.hot import HotLane
+from .dialects.hot import HotLane, TimedHotLane
 from .dialects.http import json_response
 from .domain.clock import Clock
+from .observe import metrics
 from .services.bootstrap import build_runtime
 
 log = logging.getLogger("twofold")
@@ -25,6 +29,10 @@ log = logging.getLogger("twofold")
 
 def create_app(settings: Settings | None = None, clock: Clock | None = None) -> HotLane:
     settings = settings or Settings()
+    if settings.metrics != "off":
+        metrics.enable()  # in each worker process: its values go to its own files
+    else:
+        metrics.disable()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -41,9 +49,14 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         gc.collect()
         gc.freeze()
         gc.set_threshold(50_000, 20, 100)
+        sampler = asyncio.create_task(metrics.sample_pools_forever(runtime.db)) if metrics.enabled() else None
         try:
             yield
         finally:
+            if sampler is not None:
+                sampler.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await sampler
             await runtime.db.dispose()
 
     app = FastAPI(title="twofold", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
@@ -75,7 +88,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         log.exception("unhandled error on %s %s", request.method, getattr(route, "path", "(no route)"))
         return fallback.internal_error(request.url.path)
 
-    return HotLane(app)
+    return TimedHotLane(app) if metrics.enabled() else HotLane(app)
 
 
 def redacted_target(target: str) -> str:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import errno
 import getpass
 import os
@@ -100,10 +101,20 @@ def cmd_serve(args) -> int:
     asyncio.run(prepare())  # migrate and bootstrap once, before workers start
     print(f"twofold: serving {settings.resolved_issuer} (database: {settings.resolved_database_url.split('@')[-1]})",
           file=sys.stderr)
-    uvicorn.run(
-        "twofold.app:create_app", factory=True, host=args.host, port=args.port, workers=args.workers,
-        log_level=settings.log_level, proxy_headers=False, server_header=False,
-    )
+    metrics_files = contextlib.nullcontext()
+    if settings.metrics != "off":
+        from .observe.metrics import private_directory
+
+        # Every worker writes its values there and a scrape adds them up; made here, so the
+        # operator need not, and removed when the server stops.
+        metrics_files = private_directory()
+        print("twofold: metrics at /metrics" + (" (bearer token required)" if settings.metrics_token else ""),
+              file=sys.stderr)
+    with metrics_files:
+        uvicorn.run(
+            "twofold.app:create_app", factory=True, host=args.host, port=args.port, workers=args.workers,
+            log_level=settings.log_level, proxy_headers=False, server_header=False,
+        )
     return 0
 
 
@@ -298,8 +309,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from pydantic import ValidationError
+
     args = build_parser().parse_args(argv)
-    return args.fn(args)
+    try:
+        return args.fn(args)
+    except ValidationError as exc:  # a setting's value refused: say which, never echo the value
+        for error in exc.errors(include_input=False):
+            name = "TWOFOLD_" + "_".join(str(part) for part in error["loc"]).upper()
+            message = error["msg"].removeprefix("Value error, ")
+            print(f"twofold: {message if message.startswith(name) else f'{name}: {message}'}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":
