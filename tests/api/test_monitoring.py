@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -22,7 +21,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from twofold.store.migrate import revisions
 
 from ..conftest import _pg, free_port
-from ..support import app_routes, db_rows, new_email, new_phone, wrong_code
+from ..support import app_routes, db_rows, new_email, new_phone, require_redis, wrong_code
 
 MAX_FAILURES = 3
 TOKEN = "metrics-" + "t0k3n" * 4
@@ -70,23 +69,8 @@ def until(predicate, seconds: float = 10.0):
 
 
 def closed_port() -> int:
+    """A port nothing listens on (free a moment ago)."""
     return free_port()
-
-
-def redis_reachable() -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", 6379), timeout=1) as s:
-            s.sendall(b"PING\r\n")
-            return s.recv(16).startswith(b"+PONG")
-    except OSError:
-        return False
-
-
-def require_redis() -> None:
-    if not redis_reachable():
-        if os.environ.get("CI") == "true":
-            pytest.fail("Redis at 127.0.0.1:6379 is required under CI but unreachable")
-        pytest.skip("Redis at 127.0.0.1:6379 unreachable")
 
 
 # --- servers --------------------------------------------------------------------------------------

@@ -38,13 +38,15 @@ async def _database(rt: Runtime) -> dict[str, str]:
 
 
 async def _redis(url: str) -> dict[str, str]:
+    """{"redis": ok | unreachable (no answer in time) | refused (it answered, but refused the
+    credentials or did not say PONG)}."""
     try:
         async with asyncio.timeout(CHECK_SECONDS):
             answered = await redis_ping.ping(url)
     except Exception as exc:  # noqa: BLE001
         log.warning("readiness: the Redis check failed (%s)", type(exc).__name__)
-        answered = False
-    return {"redis": OK if answered else "unreachable"}
+        return {"redis": "unreachable"}
+    return {"redis": OK if answered else "refused"}
 
 
 async def readiness(rt: Runtime) -> dict[str, str]:
