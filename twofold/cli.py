@@ -7,6 +7,7 @@ import contextlib
 import errno
 import getpass
 import os
+import signal
 import socket
 import sys
 
@@ -110,12 +111,36 @@ def cmd_serve(args) -> int:
         metrics_files = private_directory()
         print("twofold: metrics at /metrics" + (" (bearer token required)" if settings.metrics_token else ""),
               file=sys.stderr)
-    with metrics_files:
+    with _sigterm_unwinds() if settings.metrics != "off" else contextlib.nullcontext(), metrics_files:
         uvicorn.run(
             "twofold.app:create_app", factory=True, host=args.host, port=args.port, workers=args.workers,
             log_level=settings.log_level, proxy_headers=False, server_header=False,
         )
     return 0
+
+
+class _Terminated(BaseException):
+    """SIGTERM, raised where the process is, so that the blocks it is in clean up."""
+
+
+@contextlib.contextmanager
+def _sigterm_unwinds():
+    """One uvicorn process shuts down gracefully on SIGTERM, then raises the signal again with
+    the handler it found, which by default kills the process at once: `finally` blocks (the
+    metrics directory's removal) would never run. With this handler they do, and then the
+    process dies of the signal all the same."""
+
+    def unwind(signum, frame):
+        raise _Terminated()
+
+    previous = signal.signal(signal.SIGTERM, unwind)
+    try:
+        yield
+    except _Terminated:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        signal.raise_signal(signal.SIGTERM)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def cmd_migrate(args) -> int:

@@ -364,3 +364,21 @@ def test_a_dead_workers_counts_stay_and_its_pool_gauges_go(two_workers):
     assert found, "the dead worker's gauges were not forgotten"
     assert requests_of(found, "/healthz") == counted
     assert (directory / f"histogram_{victim}.db").exists()
+
+
+def test_stopping_serve_removes_its_metrics_directory(two_workers, make_server, tmp_path):
+    """One process (uvicorn re-raises SIGTERM after its graceful shutdown) or a supervisor
+    with workers: either way the private directory goes, and one process still dies of the
+    signal. Runs last: it stops the two-worker server."""
+    one = make_server("sqlite", extra_env={"TWOFOLD_METRICS": "on", "TMPDIR": str(tmp_path)})
+    (one_directory,) = tmp_path.glob("twofold-metrics-*")
+    scrape(one)
+    assert list(one_directory.glob("*.db"))
+    one.stop()
+    assert one.proc.returncode == -signal.SIGTERM
+    assert not one_directory.exists()
+
+    server, directory = two_workers
+    assert list(directory.glob("*.db"))
+    server.stop()
+    assert not directory.exists()
