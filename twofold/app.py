@@ -14,12 +14,14 @@ from starlette.requests import Request
 from .config import Settings
 from .delivery import providers
 from .dialects import auth0, console, fallback, oidc, okta
+from .dialects import monitoring  # noqa: F401 - registers /healthz, /readyz and /metrics on the hot lane
 from .dialects.okta import oauth as okta_oauth
-from .dialects.hot import HotLane
+from .dialects.hot import HotLane, TimedHotLane
 from .dialects.http import json_response
 from . import openapi
 from .domain.clock import Clock
 from .domain.errors import Unavailable
+from .observe import metrics
 from .observe.proxies import TrustedProxies
 from .observe.requests import RequestLog, log_unexpected
 from .services import invalidation, signing_keys
@@ -35,6 +37,10 @@ FIRST_SUBSCRIPTION_WAIT = 1.0
 
 def create_app(settings: Settings | None = None, clock: Clock | None = None) -> HotLane:
     settings = settings or Settings()
+    if settings.metrics != "off":
+        metrics.enable()  # in each worker process: its values go to its own files
+    else:
+        metrics.disable()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -61,14 +67,16 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         gc.set_threshold(50_000, 20, 100)
         # A key rotation made by `twofold keys` reaches this process's JWKS and signing.
         refresher = asyncio.create_task(signing_keys.keep_fresh(runtime, runtime.signer_source))
+        sampler = asyncio.create_task(metrics.sample_pools_forever(runtime.db)) if metrics.enabled() else None
         try:
             yield
         finally:
             refresher.cancel()
-            if listener is not None:
-                listener.cancel()
-                with suppress(asyncio.CancelledError):
-                    await listener
+            for task in (listener, sampler):
+                if task is not None:
+                    task.cancel()
+                    with suppress(asyncio.CancelledError):
+                        await task
             await runtime.close()
 
     app = FastAPI(title="twofold", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
@@ -112,4 +120,5 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         log_unexpected("unhandled error on %s %s", request.method, getattr(route, "path", "(no route)"))
         return fallback.internal_error(request.url.path)
 
-    return HotLane(app, RequestLog(TrustedProxies(settings.trusted_proxy_networks)))
+    lane = TimedHotLane if metrics.enabled() else HotLane
+    return lane(app, RequestLog(TrustedProxies(settings.trusted_proxy_networks)))

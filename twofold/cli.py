@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import errno
 import getpass
 import logging
 import os
+import signal
 import socket
 import sys
 
@@ -156,14 +158,48 @@ def cmd_serve(args) -> int:
     database = settings.resolved_database_url.split("@")[-1]  # never a password in the URL
     serve_log.info("serving %s (database: %s)", settings.resolved_issuer, database,
                    extra=logs.event("serve.started", issuer=settings.resolved_issuer, database=database))
-    uvicorn.run(
-        "twofold.app:create_app", factory=True, host=args.host, port=args.port, workers=args.workers,
-        log_config=logs.config(settings.log_format, settings.log_level), log_level=settings.log_level,
-        access_log=False,  # twofold.observe.requests writes the access line, with the request id
-        proxy_headers=False,  # TWOFOLD_TRUSTED_PROXIES decides whom to believe (twofold.observe.proxies)
-        server_header=False,
-    )
+    metrics_files = contextlib.nullcontext()
+    if settings.metrics != "off":
+        from .observe.metrics import private_directory
+
+        # Every worker writes its values there and a scrape adds them up; made here, so the
+        # operator need not, and removed when the server stops.
+        metrics_files = private_directory()
+        serve_log.info("metrics at /metrics" + (" (bearer token required)" if settings.metrics_token else ""),
+                       extra=logs.event("serve.metrics"))
+    with _sigterm_unwinds() if settings.metrics != "off" else contextlib.nullcontext(), metrics_files:
+        uvicorn.run(
+            "twofold.app:create_app", factory=True, host=args.host, port=args.port, workers=args.workers,
+            log_config=logs.config(settings.log_format, settings.log_level), log_level=settings.log_level,
+            access_log=False,  # twofold.observe.requests writes the access line, with the request id
+            proxy_headers=False,  # TWOFOLD_TRUSTED_PROXIES decides whom to believe (twofold.observe.proxies)
+            server_header=False,
+        )
     return 0
+
+
+class _Terminated(BaseException):
+    """SIGTERM, raised where the process is, so that the blocks it is in clean up."""
+
+
+@contextlib.contextmanager
+def _sigterm_unwinds():
+    """One uvicorn process shuts down gracefully on SIGTERM, then raises the signal again with
+    the handler it found, which by default kills the process at once: `finally` blocks (the
+    metrics directory's removal) would never run. With this handler they do, and then the
+    process dies of the signal all the same."""
+
+    def unwind(signum, frame):
+        raise _Terminated()
+
+    previous = signal.signal(signal.SIGTERM, unwind)
+    try:
+        yield
+    except _Terminated:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        signal.raise_signal(signal.SIGTERM)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def cmd_migrate(args) -> int:
@@ -400,8 +436,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from pydantic import ValidationError
+
     args = build_parser().parse_args(argv)
-    return args.fn(args)
+    try:
+        return args.fn(args)
+    except ValidationError as exc:  # a setting's value refused: say which, never echo the value
+        for error in exc.errors(include_input=False):
+            name = "TWOFOLD_" + "_".join(str(part) for part in error["loc"]).upper()
+            message = error["msg"].removeprefix("Value error, ")
+            print(f"twofold: {message if message.startswith(name) else f'{name}: {message}'}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

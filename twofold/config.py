@@ -3,15 +3,19 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from .observe.proxies import Network, parse_networks
+MIN_METRICS_TOKEN = 16
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="TWOFOLD_", extra="ignore")
+    # hide_input_in_errors: a refused value (a metrics token, a URL with a password) is never
+    # echoed in the error that stops the start-up.
+    model_config = SettingsConfigDict(env_prefix="TWOFOLD_", extra="ignore", hide_input_in_errors=True)
 
     # Storage
     data_dir: Path = Field(Path("twofold-data"), description="Data directory: SQLite file, master key")
@@ -115,12 +119,48 @@ class Settings(BaseSettings):
     test_clock_file: Path | None = Field(None, description="Tests only: a file holding seconds added to the "
                                          "system clock (domain.clock.OffsetFileClock)")
 
+    # Monitoring (twofold.observe): /healthz, /readyz and /metrics
+    metrics: str = Field("off", description="/metrics: `off` (404), `on` (open), or a bearer token it requires")
+    redis_url: str | None = Field(None, description="redis:// or rediss://; /readyz checks it answers PING")
+
     @field_validator("issuer")
     @classmethod
     def _issuer_is_url(cls, v: str | None) -> str | None:
         if v is not None and not (v.startswith("http://") or v.startswith("https://")):
             raise ValueError("TWOFOLD_ISSUER must be an http(s) URL")
         return v
+
+    @field_validator("metrics")
+    @classmethod
+    def _metrics_off_on_or_token(cls, v: str) -> str:
+        v = v.strip()
+        if v in ("", "off"):
+            return "off"
+        if v != "on" and (len(v) < MIN_METRICS_TOKEN or not v.isprintable() or " " in v):
+            # A short value is more likely a mistyped switch ("true", "yes") than a token: fail
+            # closed rather than guard the metrics with a guessable word.
+            raise ValueError(f"TWOFOLD_METRICS must be off, on, or a bearer token of at least {MIN_METRICS_TOKEN} "
+                             "printable characters without spaces")
+        return v
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_url(cls, v: str | None) -> str | None:
+        if not v:
+            return None
+        try:
+            parts = urlsplit(v)
+            parts.port  # noqa: B018 - raises on a port that is not a number
+        except ValueError:
+            raise ValueError("TWOFOLD_REDIS_URL is not a URL") from None
+        if parts.scheme not in ("redis", "rediss") or not parts.hostname:
+            raise ValueError("TWOFOLD_REDIS_URL must be redis://[user:password@]host[:port][/db] or rediss://…")
+        return v
+
+    @property
+    def metrics_token(self) -> str | None:
+        """The bearer token /metrics requires, or None when it is off or open."""
+        return None if self.metrics in ("off", "on") else self.metrics
 
     @property
     def resolved_database_url(self) -> str:

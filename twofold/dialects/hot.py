@@ -3,8 +3,12 @@ are dispatched here, in front of FastAPI. The profiles showed FastAPI's routing,
 solving and middleware stack costing about a quarter of a verification's CPU; these handlers
 take a plain Starlette Request and need none of it. Every other route stays in FastAPI.
 
-A route is declared once, next to its handler, with `@hot.post(path)`; the same handler
-wrappers (authentication, rate limits, the dialect's error format) apply as elsewhere."""
+A route is declared once, next to its handler, with `@hot.post(path)` (or `@hot.get`: the
+monitoring endpoints); the same handler wrappers (authentication, rate limits, the dialect's
+error format) apply as elsewhere.
+
+With metrics on, TimedHotLane times every request, its own and FastAPI's (observe.metrics):
+the route template it records is scope["route"].path, which this lane sets as FastAPI does."""
 from __future__ import annotations
 
 import re
@@ -16,6 +20,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ..observe.requests import RequestLog, log_unexpected
+from ..observe import metrics
 from . import fallback
 from .http import json_response
 
@@ -37,12 +42,20 @@ def _pattern(path: str) -> re.Pattern[str]:
     return re.compile(re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", path))
 
 
-def post(path: str):
+def _route(method: str, path: str):
     def register(handler: Handler) -> Handler:
-        _ROUTES.append(HotRoute("POST", path, _pattern(path), handler))
+        _ROUTES.append(HotRoute(method, path, _pattern(path), handler))
         return handler
 
     return register
+
+
+def post(path: str):
+    return _route("POST", path)
+
+
+def get(path: str):
+    return _route("GET", path)
 
 
 class HotLane:
@@ -94,3 +107,14 @@ class HotLane:
                 return fallback.unavailable(request.url.path)
             log_unexpected("unhandled error on %s %s", request.method, handler.__name__)
             return fallback.internal_error(request.url.path)
+
+
+class TimedHotLane(HotLane):
+    """The lane with metrics on: every HTTP request, the lane's and FastAPI's, is timed
+    (observe.metrics). A class of its own, so that with metrics off no request pays a check."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            await metrics.observe_request(super().__call__, scope, receive, send)
+        else:
+            await super().__call__(scope, receive, send)

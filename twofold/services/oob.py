@@ -18,6 +18,7 @@ from ..delivery.messages import compose
 from ..domain import contact, ids
 from ..domain.errors import ChallengeExpired, CodeNotDelivered, SendLimited, UnknownChallenge
 from ..observe.logs import event
+from ..observe import metrics
 from ..store import oob as store
 from ..store import send_budgets
 from ..store.rows import is_foreign_key_violation
@@ -96,6 +97,7 @@ async def send_code(rt: Runtime, view: FactorView, *, txn_id: str | None = None,
                                          code_hash=code_hash(code_key(rt), challenge_id, code), created_at=now,
                                          expires_at=expires_at)
     except SendLimited as refusal:
+        metrics.code_sent(channel, "limited")
         async with rt.db.transaction() as conn:
             await audit.record(conn, now, "mfa.challenge", "DENY", meta=meta, user_id=view.user_id,
                                client_id=client_id, factor_id=view.id, reason=f"send_limited:{refusal.rule}",
@@ -114,6 +116,7 @@ async def send_code(rt: Runtime, view: FactorView, *, txn_id: str | None = None,
         # the code or the destination.
         log.warning("a code could not be sent: %s", str(exc)[:100],
                     extra=event("delivery.failed", channel=channel, factor_id=view.id))
+        metrics.code_sent(channel, "failed")
         async with rt.db.transaction() as conn:
             await store.forget(conn, challenge_id)
             await send_budgets.give_back_interval(conn, budgets["interval"][0], now)
@@ -121,6 +124,7 @@ async def send_code(rt: Runtime, view: FactorView, *, txn_id: str | None = None,
                                client_id=client_id, factor_id=view.id, reason="not_delivered",
                                detail={"channel": channel, "provider": str(exc)[:100]})
         raise CodeNotDelivered("The code could not be sent. Try again.") from None
+    metrics.code_sent(channel, "sent")
     # Earlier codes of the factor need no update: Okta's Factors API judges the newest only
     # (store.oob.latest_for_factor), and an Auth0 answer names its challenge.
     await audit.record(rt.db, rt.now_ms(), "mfa.challenge", "SUCCESS", meta=meta, user_id=view.user_id,

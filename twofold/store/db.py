@@ -241,6 +241,19 @@ class Database:
                 raise _unavailable(exc) from exc
             raise
 
+    def pool_usage(self) -> dict[str, tuple[int, int]]:
+        """pool → (connections in use, connections open), for the metrics: `asyncpg` (the hot
+        paths' statements, PostgreSQL only, once opened) and `sqlalchemy` (transactions)."""
+        out = {}
+        if self._pool is not None:
+            size = self._pool.get_size()
+            out["asyncpg"] = (size - self._pool.get_idle_size(), size)
+        pool = self.engine.pool
+        if hasattr(pool, "checkedout"):
+            in_use = pool.checkedout()
+            out["sqlalchemy"] = (in_use, in_use + pool.checkedin())
+        return out
+
     async def dispose(self) -> None:
         if self._pool is not None:
             await self._pool.close()

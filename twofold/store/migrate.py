@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 import fcntl
+import functools
 import os
 from contextlib import contextmanager
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.script import ScriptDirectory
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
@@ -60,3 +62,22 @@ async def upgrade_to_head(engine) -> None:
         finally:
             await conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": _PG_LOCK_KEY})
             await conn.commit()
+
+
+# --- where the schema stands (the readiness check, twofold.observe.health) --------------------
+
+PING = text("SELECT 1")
+_VERSION = text("SELECT version_num FROM alembic_version")
+
+
+@functools.cache
+def revisions() -> tuple[str, frozenset[str]]:
+    """(the head revision of this release's migrations, every revision they know)."""
+    scripts = ScriptDirectory.from_config(alembic_config())
+    return scripts.get_current_head(), frozenset(r.revision for r in scripts.walk_revisions())
+
+
+async def schema_revisions(db) -> set[str]:
+    """The revisions the database records (one, at head, once `upgrade_to_head` has run); raises
+    when it has no version table."""
+    return {row.version_num for row in await db.run(_VERSION)}

@@ -12,7 +12,10 @@ commit, its statements the same steps as below. SQLite has no stored functions, 
 `_settle_in` composes the same steps from this module's statements, in one BEGIN IMMEDIATE
 transaction (which serialises writers as the function's row lock does).
 tests/service/test_settle.py plays one table of scenarios on both backends, through the hot
-path and through services.verify's transactional path, and checks that all decide alike."""
+path and through services.verify's transactional path, and checks that all decide alike.
+
+The metrics' verification and lockout counters (observe.metrics) are counted here too, where
+each outcome is decided: once per attempt, whichever path and backend settled it."""
 from __future__ import annotations
 
 import json
@@ -21,6 +24,7 @@ from importlib import resources
 
 from sqlalchemy import bindparam, select, text, update
 
+from ..observe import metrics
 from . import audit as audit_store
 from . import factors as factor_store
 from . import oob as oob_store
@@ -110,6 +114,7 @@ async def count_attempt(conn, a: Attempt, *, active_only: bool = False) -> Count
     if failures >= a.max_failures:
         if last is not None and last > a.now - a.cooldown_ms:
             await _event(conn, a, "mfa.verify", "DENY", a.detail(), "locked_out")
+            metrics.verification(a.kind, "locked")
             return Counted("locked", retry_at=last + a.cooldown_ms)
         failures = 0  # the cooldown has passed: counting starts again
     return Counted("counted", failures + 1, stored)
@@ -128,6 +133,7 @@ async def succeeded(conn, a: Attempt, counted: Counted, factor_id: str) -> None:
     if counted.stored != 0:
         await _write(conn, a, 0)
     await _event(conn, a, "mfa.verify", "SUCCESS", a.detail(), factor_id=factor_id)
+    metrics.verification(a.kind, "success")
 
 
 async def failed(conn, a: Attempt, counted: Counted, reason: str, factor_id: str | None = None) -> None:
@@ -136,8 +142,10 @@ async def failed(conn, a: Attempt, counted: Counted, reason: str, factor_id: str
     if counted.outcome == "counted" and not counted.held:
         await _write(conn, a, counted.attempt)
     await _event(conn, a, "mfa.verify", "FAILURE", a.detail(), reason, factor_id)
+    metrics.verification(a.kind, "replay" if reason == "replayed" else "wrong_code")
     if counted.attempt >= a.max_failures:
         await _event(conn, a, "user.mfa.lockout", "DENY", a.lockout_detail(counted.attempt))
+        metrics.lockout(a.counter)
 
 
 # --- the hot path: one TOTP attempt against an ACTIVE factor, settled in one call ----------------
@@ -183,9 +191,23 @@ async def settle_otp(db: Database, o: OtpAttempt) -> Settled:
             "ip": a.ip, "user_agent": a.user_agent, "detail": a.detail(), "success_event": o.success_event,
             "success_detail": o.success_detail, "challenge_id": o.challenge_id, "names_factor": o.names_factor,
         }))[0]
+        _count(a, row.outcome, row.attempt)  # on SQLite, the steps of _settle_in count themselves
         return Settled(row.outcome, row.attempt, row.retry_at)
     async with db.transaction() as conn:
         return await _settle_in(conn, o)
+
+
+# The stored function's outcomes, in the metrics' words (as count_attempt, succeeded and failed
+# count them on SQLite: a code taken for a transaction spent meanwhile was still a success).
+_OUTCOMES = {"ok": "success", "txn_spent": "success", "invalid": "wrong_code", "replayed": "replay",
+             "locked": "locked"}
+
+
+def _count(a: Attempt, outcome: str, attempt: int) -> None:
+    if outcome in _OUTCOMES:  # not "gone": no user, nothing counted
+        metrics.verification(a.kind, _OUTCOMES[outcome])
+        if outcome in ("invalid", "replayed") and attempt >= a.max_failures:
+            metrics.lockout(a.counter)
 
 
 async def _settle_in(conn, o: OtpAttempt) -> Settled:

@@ -16,6 +16,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from ..observe import metrics
 from .db import Executor, on_sqlite, run
 from .tables import password_throttle as t
 
@@ -56,7 +57,8 @@ def _release(**values):
 # Built once per dialect (the sign-in path runs them on every attempt).
 _RESERVE = {"postgresql": _reserve_statement(pg_insert), "sqlite": _reserve_statement(sqlite_insert)}
 _SUCCEEDED = _release(failures=0)  # R32: a success forgets the failures
-_FAILED = _release(failures=case((_lock_expired(), 1), else_=t.c.failures + 1), last_attempt_at=bindparam("at"))
+_FAILED = _release(failures=case((_lock_expired(), 1), else_=t.c.failures + 1),
+                   last_attempt_at=bindparam("at")).returning(t.c.failures)
 _LOCKED = select(t.c.key).where(t.c.key == bindparam("k"), t.c.failures >= bindparam("max_failures"),
                                 t.c.last_attempt_at > bindparam("cutoff"))
 _CLEAR = update(t).where(t.c.key == bindparam("k")).values(failures=0)
@@ -84,7 +86,9 @@ async def locked(executor: Executor, key: str, now: int, max_failures: int, cool
 # or among a success's writes in Database.atomic), the console's sign-in in its transaction.
 
 async def failed(executor: Executor, key: str, now: int, max_failures: int, cooldown_ms: int) -> None:
-    await run(executor, _FAILED, _params(key, now, max_failures, cooldown_ms))
+    rows = await run(executor, _FAILED, _params(key, now, max_failures, cooldown_ms))
+    if rows and rows[0].failures == max_failures:  # this failure locked the login (once: slots cap the count)
+        metrics.lockout("password")
 
 
 async def succeeded(executor: Executor, key: str) -> None:
