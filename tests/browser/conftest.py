@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from ..conftest import OUTPUT, Server
+from ..support import two_codes, wrong_code
 from ..support import PASSWORD, fresh_code
 
 LAPTOP = {"width": 1366, "height": 850}
@@ -148,3 +149,22 @@ def tab_to(page, test: str, limit: int = 80) -> None:
         if page.evaluate(f"(() => {{ const el = document.activeElement; return !!({test}); }})()"):
             return
     pytest.fail(f"Tab never reached: {test}")
+
+
+def user_who_verified_totp_wrongly_then_rightly(api) -> tuple[dict, str]:
+    """A new user who enrolls Google Authenticator through the Factors API and verifies once
+    wrongly and once rightly: (the user, the factor's key). Audit rows for the System Log and
+    the dashboard's charts."""
+    user = api.create_user()
+    r = api.http.post(f"/api/v1/users/{user['id']}/factors", headers=api.ssws,
+                      json={"factorType": "token:software:totp", "provider": "GOOGLE"})
+    assert r.status_code == 200, r.text
+    factor = r.json()
+    totp_key = factor["_embedded"]["activation"]["sharedSecret"]
+    first, second = two_codes(totp_key)
+    assert api.http.post(factor["_links"]["activate"]["href"], headers=api.ssws,
+                         json={"passCode": first}).status_code == 200
+    verify = f"/api/v1/users/{user['id']}/factors/{factor['id']}/verify"
+    assert api.http.post(verify, headers=api.ssws, json={"passCode": wrong_code(totp_key)}).status_code == 403
+    assert api.http.post(verify, headers=api.ssws, json={"passCode": second}).status_code == 200
+    return user, totp_key

@@ -8,25 +8,13 @@ import secrets
 
 import pytest
 
-from ..support import two_codes, wrong_code
-from .conftest import PHONE
+from .conftest import PHONE, user_who_verified_totp_wrongly_then_rightly
 
 
 @pytest.fixture(scope="module")
 def activity(console_server):
     api = console_server.api()
-    user = api.create_user()
-    r = api.http.post(f"/api/v1/users/{user['id']}/factors", headers=api.ssws,
-                      json={"factorType": "token:software:totp", "provider": "GOOGLE"})
-    assert r.status_code == 200, r.text
-    factor = r.json()
-    key = factor["_embedded"]["activation"]["sharedSecret"]
-    first, second = two_codes(key)
-    assert api.http.post(factor["_links"]["activate"]["href"], headers=api.ssws,
-                         json={"passCode": first}).status_code == 200
-    verify = f"/api/v1/users/{user['id']}/factors/{factor['id']}/verify"
-    assert api.http.post(verify, headers=api.ssws, json={"passCode": wrong_code(key)}).status_code == 403
-    assert api.http.post(verify, headers=api.ssws, json={"passCode": second}).status_code == 200
+    user, _ = user_who_verified_totp_wrongly_then_rightly(api)
     r = api.http.post(f"/api/v1/users/{user['id']}/factors", headers=api.ssws, json={
         "factorType": "sms", "provider": "OKTA", "profile": {"phoneNumber": f"+1650555{secrets.randbelow(8000) + 2000}"}})
     assert r.status_code == 200, r.text  # enrolling sends the first code

@@ -10,7 +10,8 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from ..support import PASSWORD, two_codes, wrong_code
+from ..support import PASSWORD
+from .conftest import user_who_verified_totp_wrongly_then_rightly
 
 LOG = "/admin/reports/system-log"
 
@@ -20,18 +21,7 @@ def made(console_server):
     """A new user who enrolls Google Authenticator through the Factors API and verifies once
     wrongly and once rightly; an app whose secret is rotated."""
     api = console_server.api()
-    user = api.create_user()
-    r = api.http.post(f"/api/v1/users/{user['id']}/factors", headers=api.ssws,
-                      json={"factorType": "token:software:totp", "provider": "GOOGLE"})
-    assert r.status_code == 200, r.text
-    factor = r.json()
-    totp_key = factor["_embedded"]["activation"]["sharedSecret"]
-    first, second = two_codes(totp_key)
-    assert api.http.post(factor["_links"]["activate"]["href"], headers=api.ssws,
-                         json={"passCode": first}).status_code == 200
-    verify = f"/api/v1/users/{user['id']}/factors/{factor['id']}/verify"
-    assert api.http.post(verify, headers=api.ssws, json={"passCode": wrong_code(totp_key)}).status_code == 403
-    assert api.http.post(verify, headers=api.ssws, json={"passCode": second}).status_code == 200
+    user, totp_key = user_who_verified_totp_wrongly_then_rightly(api)
     r = api.http.post("/api/v1/apps", headers=api.ssws, json={
         "name": "oidc_client", "label": "Log viewer app", "signOnMode": "OPENID_CONNECT",
         "credentials": {"oauthClient": {"token_endpoint_auth_method": "client_secret_post"}},
