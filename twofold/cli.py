@@ -5,30 +5,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import getpass
-import logging
 import sys
 
 from pydantic import ValidationError
 
-from .config import Settings
-from .observe import logs
-
-# `serve`'s own lines, in TWOFOLD_LOG_FORMAT (the other commands print for a person at a terminal).
-serve_log = logging.getLogger("twofold.serve")
-
-
-def _settings() -> Settings:
-    try:
-        return Settings()
-    except ValidationError as exc:
-        raise SystemExit(_refuse("; ".join(_setting_problem(e) for e in exc.errors()))) from None
-
-
-def _setting_problem(error: dict) -> str:
-    """'TWOFOLD_TRUSTED_PROXIES: '10.0.0.0/33' is not an IP network: …', not pydantic's report."""
-    name = "TWOFOLD_" + "_".join(str(part) for part in error["loc"]).upper()
-    return f"{name}: {error['msg'].removeprefix('Value error, ')}"
-
+from .cli_settings import _refuse, _settings
 
 async def _with_runtime(fn):
     from .services.bootstrap import build_runtime
@@ -69,14 +50,6 @@ def _print_report(report) -> None:
         # Silently ignoring it left every admin call answering 401 E0000011 (issue #10).
         print("twofold: TWOFOLD_BOOTSTRAP_API_TOKEN is ignored: this database already has an API token "
               "(the one printed at its first start); make another with `twofold tokens create`", file=sys.stderr)
-
-
-def _refuse(message: str) -> int:
-    if serve_log.handlers:  # configured: `serve` says it in its log format
-        serve_log.error(message, extra=logs.event("serve.refused"))
-    else:
-        print(f"twofold: {message}", file=sys.stderr)
-    return 1
 
 
 def cmd_migrate(args) -> int:
@@ -313,7 +286,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from pydantic import ValidationError
 
     args = build_parser().parse_args(argv)
     try:

@@ -10,7 +10,7 @@ import os
 import signal
 import socket
 
-from .cli import _refuse, _settings, serve_log
+from .cli_settings import _refuse, _settings, serve_log
 from .observe import logs
 
 
