@@ -314,28 +314,3 @@ def latest_code(server, to: str) -> str:
     found = re.search(r"code is ([\d, ]+)", messages[0][1])
     assert found, messages[0][1]
     return re.sub(r"\D", "", found.group(1))
-
-
-# --- Redis (the readiness check's; 127.0.0.1:6379, like PostgreSQL's server a service of the machine) --
-
-def redis_reachable() -> bool:
-    import socket
-
-    try:
-        with socket.create_connection(("127.0.0.1", 6379), timeout=1) as s:
-            s.sendall(b"PING\r\n")
-            return s.recv(16).startswith(b"+PONG")
-    except OSError:
-        return False
-
-
-def require_redis() -> None:
-    """Skip without Redis, unless CI=true: then fail, as PostgreSQL tests do."""
-    import os
-
-    import pytest
-
-    if not redis_reachable():
-        if os.environ.get("CI") == "true":
-            pytest.fail("Redis at 127.0.0.1:6379 is required under CI but unreachable")
-        pytest.skip("Redis at 127.0.0.1:6379 unreachable")

@@ -21,7 +21,8 @@ from prometheus_client.parser import text_string_to_metric_families
 from twofold.store.migrate import revisions
 
 from ..conftest import _pg, free_port
-from ..support import app_routes, db_rows, new_email, new_phone, require_redis, wrong_code
+from ..redis_support import require_redis
+from ..support import app_routes, db_rows, new_email, new_phone, wrong_code
 
 MAX_FAILURES = 3
 TOKEN = "metrics-" + "t0k3n" * 4

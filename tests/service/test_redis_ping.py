@@ -9,7 +9,7 @@ import pytest
 from twofold.observe import redis_ping
 
 from ..conftest import free_port
-from ..support import require_redis
+from ..redis_support import require_redis
 
 
 async def test_ping_answers_pong():
